@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import TernCore
+import TernStore
+
+/// `tern migrate`: applies, reverts or lists schema migrations.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply pending database migrations (default), revert the newest ones, or list them.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Revert the newest N applied migrations.")
+    var revert: Int?
+
+    @Flag(help: "List every migration and whether it is applied.")
+    var status = false
+
+    func validate() throws {
+        if status && revert != nil { throw ValidationError("--status and --revert cannot be combined") }
+        if let revert, revert < 1 { throw ValidationError("--revert takes a number of at least 1, got \(revert)") }
+    }
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = bootstrapLogging(level: config.logLevel < .notice ? config.logLevel : .warning)
+        let database: any DatabaseHandle
+        switch config.database {
+        case .sqlite(let path):
+            database = try await SQLiteDatabase.open(path: path, logger: logger)
+            print("database: \(path)")
+        }
+        let migrator = Migrator(database: database, logger: logger)
+        do {
+            if status {
+                for entry in try await migrator.status() {
+                    let state = entry.appliedAt.map { "applied \(Self.format($0))" } ?? "pending"
+                    let version = String(entry.version)
+                    let padded = String(repeating: " ", count: max(0, 4 - version.count)) + version
+                    let name = entry.name.padding(toLength: max(36, entry.name.count), withPad: " ", startingAt: 0)
+                    print("\(padded)  \(name)  \(state)")
+                }
+            } else if let revert {
+                for version in try await migrator.revert(count: revert) {
+                    print("reverted \(version)")
+                }
+            } else {
+                let applied = try await migrator.migrate()
+                print(applied.isEmpty ? "up to date" : "applied \(applied.map(String.init).joined(separator: ", "))")
+            }
+        } catch {
+            try await database.close()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        try await database.close()
+    }
+
+    private static func format(_ microseconds: Int64) -> String {
+        if microseconds == 0 { return "" }
+        return ISO8601DateFormatter().string(from: Date(microsecondsSince1970: microseconds))
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `tern serve`: runs the HTTP API until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the Tern server (OpenAI-compatible API, health probes).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Address to listen on (TERN_HOST).")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one (TERN_PORT).")
+    var port: Int?
+
+    func run() async throws {
+        var extra: [ConfigKey: String] = [:]
+        extra[.host] = host
+        extra[.port] = port.map(String.init)
+        let config = try options.load(extra: extra)
+        do {
+            try config.checkServable()
+        } catch {
+            FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+            throw ExitCode(78)
+        }
+        let logger = bootstrapLogging(level: config.logLevel)
+        let dependencies = try await Dependencies.live(config: config, logger: logger)
+        let app = buildApplication(
+            config: config, dependencies: dependencies, logger: logger,
+            onServerRunning: { channel in
+                logger.notice(
+                    "tern is listening",
+                    metadata: [
+                        "address": "\(channel.localAddress?.description ?? "?")",
+                        "database": "\(config.database)", "llm": "\(config.llm?.baseURL ?? "not configured")",
+                    ])
+            })
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("server stopped with an error", metadata: ["error": "\(error)"])
+            try await dependencies.shutdown()
+            throw error
+        }
+        try await dependencies.shutdown()
+    }
+}

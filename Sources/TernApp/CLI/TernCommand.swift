@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The `tern` command line.
+package struct TernCommand: AsyncParsableCommand {
+    /// The version `tern --version` prints.
+    package static let version = "0.1.0"
+
+    package static let configuration = CommandConfiguration(
+        commandName: "tern",
+        abstract: "Tern: a self-hosted, multi-tenant AI agent platform.",
+        version: version,
+        subcommands: [ServeCommand.self, ChatCommand.self, MigrateCommand.self]
+    )
+
+    package init() {}
+}
+
+/// Flags every command that reads the configuration accepts; they override environment and file.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "Path of tern.yaml (TERN_CONFIG_FILE).")
+    var configFile: String?
+
+    @Option(help: "Directory for the database and other data (TERN_DATA_DIR).")
+    var dataDir: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (TERN_LOG_LEVEL).")
+    var logLevel: String?
+
+    var overrides: [ConfigKey: String] {
+        var values: [ConfigKey: String] = [:]
+        values[.configFile] = configFile
+        values[.dataDir] = dataDir
+        values[.logLevel] = logLevel
+        return values
+    }
+
+    /// Loads the configuration or exits with a message listing every problem (exit code 78).
+    func load(extra: [ConfigKey: String] = [:]) throws -> TernConfig {
+        do {
+            return try TernConfig.load(overrides: overrides.merging(extra) { _, flag in flag })
+        } catch {
+            FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+/// Sends logs to standard error at the configured level. Call once per process.
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "tern")
+    logger.logLevel = level
+    return logger
+}
+
+extension TernCommand {
+    /// Parses the process arguments and runs the chosen subcommand.
+    ///
+    /// Spelled out because calling `main()` across modules resolves to ArgumentParser's
+    /// synchronous entry point, which refuses async commands.
+    package static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

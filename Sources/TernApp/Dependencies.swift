@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TernAgent
+import TernCore
+import TernHTTP
+import TernLLM
+import TernStore
+
+/// Every adapter, built once from the configuration and handed to the parts that use it.
+package struct Dependencies: Sendable {
+    package var config: TernConfig
+    package var database: any DatabaseHandle
+    package var conversations: any ConversationStore
+    package var storeHealth: any StoreHealth
+    package var model: any ModelProvider
+    package var agent: AgentService
+    package var modelReachability: ModelReachability
+    /// Owned here; ``shutdown()`` closes it.
+    package var httpClient: HTTPClient
+    /// Lets long turns notice a client that hung up.
+    package var connections = ConnectionWatch()
+
+    /// Opens the database (creating it and applying migrations on first start) and builds the
+    /// adapters. Call ``shutdown()`` when done.
+    package static func live(config: TernConfig, logger: Logger) async throws -> Dependencies {
+        let database: any DatabaseHandle
+        switch config.database {
+        case .sqlite(let path):
+            database = try await SQLiteDatabase.open(path: path, logger: logger.labelled("tern.store"))
+        }
+        do {
+            try await Migrator(database: database, logger: logger.labelled("tern.store.migrate")).migrate()
+        } catch {
+            try await database.close()
+            throw error
+        }
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init())
+        let model: any ModelProvider
+        if let llm = config.llm {
+            model = Self.makeOpenAIClient(llm, httpClient: httpClient, logger: logger.labelled("tern.llm"))
+        } else {
+            model = MissingModelProvider()
+        }
+        let conversations = SQLConversationStore(database: database)
+        let agent = AgentService(
+            store: conversations, model: model,
+            settings: AgentSettings(
+                model: config.llm?.model ?? "", historyLimit: config.historyLimit,
+                systemPrompt: config.systemPrompt),
+            logger: logger.labelled("tern.agent"))
+        return Dependencies(
+            config: config, database: database, conversations: conversations,
+            storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
+            modelReachability: ModelReachability(
+                model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
+            httpClient: httpClient)
+    }
+
+    /// What the HTTP layer needs.
+    package var http: HTTPDependencies {
+        HTTPDependencies(
+            conversations: conversations, storeHealth: storeHealth, agent: agent,
+            modelReachability: modelReachability, apiKeys: config.apiKeys, connections: connections)
+    }
+
+    /// Closes the HTTP client and the database.
+    package func shutdown() async throws {
+        try await httpClient.shutdown()
+        try await database.close()
+    }
+}
+
+extension Logger {
+    /// A logger with another label and the same level.
+    package func labelled(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import Yams
+
+extension TernConfig {
+    /// Loads the configuration.
+    ///
+    /// - Parameters:
+    ///   - environment: the process environment (only `TERN_*` keys are read).
+    ///   - overrides: values from command-line flags; they win over everything.
+    ///   - workingDirectory: where a relative `tern.yaml` path is looked up.
+    package static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [ConfigKey: String] = [:],
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(ConfigError) -> TernConfig {
+        var problems: [String] = []
+        let explicitFile = overrides[.configFile] ?? environment[ConfigKey.configFile.rawValue]
+        let filePath = resolve(explicitFile ?? ConfigKey.configFile.defaultValue, in: workingDirectory)
+        var fileValues: [String: String] = [:]
+        var usedFile: String?
+        if FileManager.default.fileExists(atPath: filePath) {
+            do {
+                fileValues = try readYAML(at: filePath)
+                usedFile = filePath
+            } catch {
+                problems.append(error.description)
+            }
+        } else if explicitFile != nil {
+            problems.append("TERN_CONFIG_FILE: no file at \(filePath)")
+        }
+
+        func value(_ key: ConfigKey) -> String {
+            if let flag = overrides[key] { return flag }
+            if let env = environment[key.rawValue] { return env }
+            if let file = fileValues[key.yamlName] { return file }
+            return key.defaultValue
+        }
+        var reader = ValueReader(value: value)
+
+        let host = reader.string(.host)
+        if host.isEmpty { reader.problems.append("TERN_HOST must not be empty") }
+        let port = reader.integer(.port, in: 0...65535)
+        let dataDir = resolve(reader.string(.dataDir), in: workingDirectory)
+        let database = reader.database(dataDir: dataDir, workingDirectory: workingDirectory)
+        let llm = reader.llm()
+        let apiKeys = reader.apiKeys()
+        let logLevel = reader.logLevel()
+        let systemPrompt = reader.string(.systemPrompt)
+        let historyLimit = reader.integer(.historyLimit, in: 1...10_000)
+        problems += reader.problems
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return TernConfig(
+            host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
+            logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
+            historyLimit: historyLimit, configFile: usedFile)
+    }
+
+    static func resolve(_ path: String, in directory: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        return directory.hasSuffix("/") ? directory + relative : directory + "/" + relative
+    }
+
+    /// Reads a flat YAML mapping of `key: scalar` (lists allowed for `api_keys`).
+    private static func readYAML(at path: String) throws(ConfigError) -> [String: String] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(problems: ["\(path): cannot read: \(error.localizedDescription)"])
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(problems: ["\(path): invalid YAML: \(error)"])
+        }
+        guard let node else { return [:] }
+        guard let mapping = node.mapping else {
+            throw ConfigError(problems: ["\(path): the top level must be a mapping of key: value"])
+        }
+        let known = Dictionary(uniqueKeysWithValues: ConfigKey.allCases.map { ($0.yamlName, $0) })
+        var values: [String: String] = [:]
+        var problems: [String] = []
+        for (keyNode, valueNode) in mapping {
+            let line = keyNode.mark.map { ":\($0.line)" } ?? ""
+            guard let name = keyNode.string, let key = known[name] else {
+                problems.append(
+                    "\(path)\(line): unknown key '\(keyNode.string ?? "?")'; known keys: "
+                        + known.keys.sorted().joined(separator: ", "))
+                continue
+            }
+            if key == .configFile {
+                problems.append("\(path)\(line): config_file cannot be set inside the config file")
+            } else if let scalar = valueNode.scalar {
+                values[name] = scalar.string
+            } else if key == .apiKeys, let list = valueNode.sequence {
+                values[name] = list.compactMap(\.string).joined(separator: ",")
+            } else {
+                problems.append("\(path)\(line): '\(name)' must be a single value")
+            }
+        }
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return values
+    }
+}
+
+/// Reads and validates one key at a time, collecting problems instead of stopping at the first.
+private struct ValueReader {
+    let value: (ConfigKey) -> String
+    var problems: [String] = []
+
+    func string(_ key: ConfigKey) -> String {
+        value(key).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    mutating func integer(_ key: ConfigKey, in range: ClosedRange<Int>) -> Int {
+        let raw = string(key)
+        guard let number = Int(raw), range.contains(number) else {
+            problems.append(
+                "\(key.rawValue) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+            return Int(key.defaultValue) ?? range.lowerBound
+        }
+        return number
+    }
+
+    mutating func seconds(_ key: ConfigKey) -> Double {
+        let raw = string(key)
+        guard let number = Double(raw), number > 0, number <= 3600 else {
+            problems.append("\(key.rawValue) must be a number of seconds above 0 and at most 3600, got '\(raw)'")
+            return Double(key.defaultValue) ?? 60
+        }
+        return number
+    }
+
+    mutating func database(dataDir: String, workingDirectory: String) -> TernConfig.Database {
+        let raw = string(.databaseURL)
+        if raw.isEmpty { return .sqlite(path: TernConfig.resolve("tern.sqlite", in: dataDir)) }
+        if raw.hasPrefix("sqlite:") {
+            var path = String(raw.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            if path.isEmpty {
+                problems.append("TERN_DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:./data/tern.sqlite")
+            }
+            return .sqlite(path: TernConfig.resolve(path, in: workingDirectory))
+        }
+        if raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") {
+            problems.append(
+                "TERN_DATABASE_URL: PostgreSQL is not supported by this version yet; leave it empty for the embedded SQLite file")
+        } else {
+            problems.append(
+                "TERN_DATABASE_URL must be empty (SQLite in the data dir) or sqlite:PATH, got '\(raw)'")
+        }
+        return .sqlite(path: TernConfig.resolve("tern.sqlite", in: dataDir))
+    }
+
+    mutating func llm() -> TernConfig.LLM? {
+        let baseURL = string(.llmBaseURL)
+        let timeout = seconds(.llmTimeoutSeconds)
+        let retries = integer(.llmMaxRetries, in: 0...10)
+        guard !baseURL.isEmpty else { return nil }
+        if let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", url.host?.isEmpty == false
+        {
+            // valid
+        } else {
+            problems.append(
+                "TERN_LLM_BASE_URL must be an http(s) URL such as http://127.0.0.1:8000/v1, got '\(baseURL)'")
+        }
+        let model = string(.llmModel)
+        if model.isEmpty {
+            problems.append("TERN_LLM_MODEL is required when TERN_LLM_BASE_URL is set (the upstream model name)")
+        }
+        let apiKey = string(.llmAPIKey)
+        var trimmedBase = baseURL
+        while trimmedBase.hasSuffix("/") { trimmedBase.removeLast() }
+        return TernConfig.LLM(
+            baseURL: trimmedBase, apiKey: apiKey.isEmpty ? nil : apiKey, model: model,
+            timeoutSeconds: timeout, maxRetries: retries)
+    }
+
+    mutating func apiKeys() -> [String] {
+        let keys = string(.apiKeys).split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        for (index, key) in keys.enumerated() where key.count < 16 {
+            problems.append(
+                "TERN_API_KEYS: key #\(index + 1) has \(key.count) characters; use at least 16 (e.g. openssl rand -hex 24)")
+        }
+        if keys.contains(where: { $0.contains(where: \.isWhitespace) }) {
+            problems.append("TERN_API_KEYS: keys must not contain white space")
+        }
+        return keys
+    }
+
+    mutating func logLevel() -> Logger.Level {
+        let raw = string(.logLevel).lowercased()
+        guard let level = Logger.Level(rawValue: raw) else {
+            problems.append(
+                "TERN_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(raw)'")
+            return .info
+        }
+        return level
+    }
+}

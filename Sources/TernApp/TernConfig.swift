@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+
+/// Tern's whole configuration: one typed value, loaded once at start.
+///
+/// Precedence: command-line flags over `TERN_*` environment variables over `tern.yaml` over
+/// defaults. Every invalid value is reported at once, with its key.
+package struct TernConfig: Sendable, Equatable {
+    /// Where the data lives.
+    package enum Database: Sendable, Equatable {
+        /// An SQLite file.
+        case sqlite(path: String)
+    }
+
+    /// The OpenAI-compatible model server the agent uses.
+    package struct LLM: Sendable, Equatable {
+        package var baseURL: String
+        package var apiKey: String?
+        package var model: String
+        package var timeoutSeconds: Double
+        package var maxRetries: Int
+    }
+
+    package var host: String
+    package var port: Int
+    package var dataDir: String
+    package var database: Database
+    /// `nil` when `TERN_LLM_BASE_URL` is empty: Tern starts, and chat answers 503.
+    package var llm: LLM?
+    package var apiKeys: [String]
+    package var logLevel: Logger.Level
+    package var systemPrompt: String?
+    package var historyLimit: Int
+    /// The `tern.yaml` that was read, if any.
+    package var configFile: String?
+
+    /// Whether `host` only accepts connections from this machine.
+    package var bindsLoopbackOnly: Bool {
+        let lowered = host.lowercased()
+        return lowered == "localhost" || lowered == "::1" || lowered.hasPrefix("127.")
+    }
+
+    /// Problems that only matter for a server that accepts connections.
+    package func checkServable() throws(ConfigError) {
+        if apiKeys.isEmpty && !bindsLoopbackOnly {
+            throw ConfigError(problems: [
+                "TERN_HOST=\(host) accepts connections from other machines, but TERN_API_KEYS is empty, "
+                    + "so anyone who can reach the port could use the agent: set TERN_API_KEYS, "
+                    + "or bind to 127.0.0.1"
+            ])
+        }
+    }
+}
+
+/// Everything wrong with a configuration, reported together.
+package struct ConfigError: Error, Equatable, CustomStringConvertible {
+    package var problems: [String]
+
+    package init(problems: [String]) {
+        self.problems = problems
+    }
+
+    package var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

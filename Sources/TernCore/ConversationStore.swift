@@ -1,0 +1,74 @@
+import Foundation
+
+/// A message to append; the store assigns the ID and time.
+package struct NewMessage: Sendable, Equatable {
+    package var sessionID: SessionID
+    package var role: Role
+    package var content: String
+    package var toolData: String?
+    package var usage: TokenUsage?
+    package var status: MessageStatus
+
+    package init(
+        sessionID: SessionID, role: Role, content: String, toolData: String? = nil,
+        usage: TokenUsage? = nil, status: MessageStatus = .complete
+    ) {
+        self.sessionID = sessionID
+        self.role = role
+        self.content = content
+        self.toolData = toolData
+        self.usage = usage
+        self.status = status
+    }
+}
+
+/// Conversations, sessions and messages of one tenant at a time.
+///
+/// Every method takes the ``ContextID`` it acts in; a row of another context is never read,
+/// changed or revealed (it is reported as not found).
+package protocol ConversationStore: Sendable {
+    /// The conversation for `(platform, platformID)` in `context`, created on first use.
+    ///
+    /// Throws ``StoreError/conflict(_:)`` when the pair belongs to another context.
+    func conversation(in context: ContextID, platform: String, platformID: String) async throws
+        -> Conversation
+
+    /// The newest session of a conversation, created when it has none.
+    func currentSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
+
+    /// Starts a new session (what `/new` does); later history loads start from it.
+    func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
+
+    /// Stores a message at the end of its session.
+    func append(_ message: NewMessage, in context: ContextID) async throws -> Message
+
+    /// The last `limit` messages of a session, oldest first.
+    func history(of session: SessionID, in context: ContextID, limit: Int) async throws -> [Message]
+}
+
+/// Readiness of a storage backend.
+package protocol StoreHealth: Sendable {
+    /// Runs a trivial query; throws when the store cannot answer.
+    func ping() async throws
+}
+
+/// Why a store operation failed.
+package enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// No such row in this context (it may exist in another; that is never revealed).
+    case notFound(String)
+    /// A unique key is already taken.
+    case conflict(String)
+    /// The database refused or failed the operation.
+    case database(String)
+    /// A migration could not be applied or reverted.
+    case migration(String)
+
+    package var description: String {
+        switch self {
+        case .notFound(let what): "not found: \(what)"
+        case .conflict(let what): "conflict: \(what)"
+        case .database(let what): "database error: \(what)"
+        case .migration(let what): "migration error: \(what)"
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import Synchronization
+
+/// Tells request handlers when their client has hung up.
+///
+/// The HTTP server allows half-closure and reads no further while a handler runs, so a handler
+/// would only notice a gone client at its next write. A small channel handler in each
+/// connection's pipeline sees the close at once; turns register to be cancelled then.
+package final class ConnectionWatch: Sendable {
+    private struct Entry {
+        var gone = false
+        var actions: [@Sendable () -> Void] = []
+    }
+
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+
+    package init() {}
+
+    /// The HTTP/1 server with a watcher in every connection.
+    package var serverBuilder: HTTPServerBuilder {
+        .http1(configuration: .init(additionalChannelHandlers: [Watcher(watch: self)]))
+    }
+
+    /// Runs `action` once when the client of `connection` hangs up (at once if it already has).
+    package func onClientGone(_ connection: ObjectIdentifier, _ action: @escaping @Sendable () -> Void) {
+        let runNow = entries.withLock { entries -> Bool in
+            guard var entry = entries[connection], !entry.gone else { return entries[connection] != nil }
+            entry.actions.append(action)
+            entries[connection] = entry
+            return false
+        }
+        if runNow { action() }
+    }
+
+    fileprivate func opened(_ connection: ObjectIdentifier) {
+        entries.withLock { $0[connection] = Entry() }
+    }
+
+    fileprivate func gone(_ connection: ObjectIdentifier, forget: Bool) {
+        let actions = entries.withLock { entries -> [@Sendable () -> Void] in
+            let actions = entries[connection]?.actions ?? []
+            if forget {
+                entries[connection] = nil
+            } else {
+                entries[connection] = Entry(gone: true)
+            }
+            return actions
+        }
+        for action in actions { action() }
+    }
+
+    private final class Watcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+        typealias InboundIn = NIOAny
+        let watch: ConnectionWatch
+
+        init(watch: ConnectionWatch) { self.watch = watch }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            watch.opened(ObjectIdentifier(context.channel))
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if let event = event as? ChannelEvent, event == .inputClosed {
+                watch.gone(ObjectIdentifier(context.channel), forget: false)
+            }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            watch.gone(ObjectIdentifier(context.channel), forget: true)
+            context.fireChannelInactive()
+        }
+    }
+}

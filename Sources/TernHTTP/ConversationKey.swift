@@ -1,0 +1,37 @@
+import TernCore
+
+/// How an OpenAI-API request is tied to a stored conversation.
+///
+/// - With `X-Tern-Conversation-Id: <id>` the client names the conversation itself.
+/// - Otherwise the key is derived from the OpenAI `user` field and a fingerprint of the first
+///   user message: clients such as Open WebUI resend the whole thread on every turn, so every
+///   turn of one thread maps to the same conversation, and a new thread to a new one.
+///
+/// Keys are namespaced by context, so two tenants using the same id never collide.
+package enum ConversationKey {
+    /// The `platform` of conversations started through the OpenAI-compatible API.
+    package static let platform = "openai"
+
+    /// The `platform_id` for a request.
+    package static func platformID(
+        context: ContextID, headerID: String?, user: String?, messages: [ChatMessage]
+    ) -> String {
+        if let headerID, !headerID.isEmpty {
+            return "\(context.rawValue)/id/\(headerID)"
+        }
+        let first = messages.first(where: { $0.role == .user })?.content ?? ""
+        return "\(context.rawValue)/user/\(user ?? "-")/\(fingerprint(first))"
+    }
+
+    /// FNV-1a 64-bit: a stable, fast fingerprint. Not a security boundary: a collision only
+    /// merges two threads of the same user in the same context.
+    package static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

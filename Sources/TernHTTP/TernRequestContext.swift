@@ -1,0 +1,40 @@
+import Hummingbird
+import NIOCore
+import TernCore
+
+/// Who is calling, once authentication has run.
+package struct Identity: Sendable, Equatable {
+    package var user: UserID
+    package var context: ContextID
+
+    package init(user: UserID, context: ContextID) {
+        self.user = user
+        self.context = context
+    }
+}
+
+/// The per-request context of Tern's router.
+package struct TernRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    /// Set by the authentication middleware; `nil` on public routes.
+    package var identity: Identity?
+    /// The client's connection, for ``ConnectionWatch``.
+    package let connection: ObjectIdentifier
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.identity = nil
+        self.connection = ObjectIdentifier(source.channel)
+    }
+
+    /// Chat requests carry whole conversations; 4 MiB leaves room for long threads.
+    package var maxUploadSize: Int { 4 * 1024 * 1024 }
+
+    /// The caller's identity; throws 401 if a route forgot its authentication middleware.
+    package func requireIdentity() throws -> Identity {
+        guard let identity else {
+            throw APIError(status: .unauthorized, message: "authentication required", type: "authentication_error")
+        }
+        return identity
+    }
+}

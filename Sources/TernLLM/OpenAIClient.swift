@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TernCore
+
+/// A ``ModelProvider`` for any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio,
+/// Ollama, …): chat (plain and streamed), models and embeddings, with retries and timeouts.
+///
+/// The `HTTPClient` is injected and not owned: the caller shuts it down.
+package struct OpenAIClient: ModelProvider {
+    /// The sleep used between retries; injectable so tests can record backoff without waiting.
+    package typealias Sleep = @Sendable (Duration) async throws -> Void
+
+    /// Where the server is and how patient to be.
+    let configuration: OpenAIClientConfiguration
+    /// The shared client; owned by the caller.
+    let httpClient: HTTPClient
+    /// Labelled `tern.llm`; never given keys or message bodies.
+    let logger: Logger
+    /// Waits between retries.
+    let sleep: Sleep
+    /// Backoff derived from the configuration.
+    let retryPolicy: RetryPolicy
+    /// `baseURL` without a trailing slash.
+    let baseURL: String
+    /// The path part of `baseURL` (e.g. `/v1`), for naming endpoints in errors.
+    let basePath: String
+
+    /// Creates a client.
+    /// - Parameters:
+    ///   - configuration: Where the server is and how patient to be.
+    ///   - httpClient: The shared HTTP client; not shut down by this type.
+    ///   - logger: Defaults to the `tern.llm` label.
+    ///   - sleep: Waits between retries; tests pass a recorder.
+    package init(
+        configuration: OpenAIClientConfiguration,
+        httpClient: HTTPClient,
+        logger: Logger = Logger(label: "tern.llm"),
+        sleep: @escaping Sleep = { try await Task.sleep(for: $0) }
+    ) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.logger = logger
+        self.sleep = sleep
+        retryPolicy = RetryPolicy(
+            maxRetries: max(0, configuration.maxRetries), baseDelay: configuration.retryBaseDelay,
+            maxDelay: configuration.maxRetryDelay)
+        var base = configuration.baseURL.trimmingCharacters(in: .whitespaces)
+        while base.hasSuffix("/") { base.removeLast() }
+        baseURL = base
+        basePath = URLComponents(string: base)?.path ?? ""
+    }
+
+    /// One non-streamed chat completion, retried on connection errors, 429 and 5xx.
+    package func complete(_ request: ChatRequest) async throws -> ChatCompletion {
+        let call = Call(method: .POST, path: "/chat/completions", basePath: basePath)
+        let body = try encode(WireChatRequest(request, stream: false), for: call)
+        logger.debug("chat completion", metadata: ["endpoint": "\(call.endpoint)", "model": "\(request.model)"])
+        let data = try await send(call, body: body)
+        let completion = try decode(WireChatResponse.self, from: data, for: call).completion(endpoint: call.endpoint)
+        logger.debug(
+            "chat completion finished",
+            metadata: [
+                "endpoint": "\(call.endpoint)", "finish_reason": "\(completion.finishReason ?? "none")",
+                "tool_calls": "\(completion.toolCalls.count)",
+                "completion_tokens": "\(completion.usage.map { String($0.completionTokens) } ?? "unknown")",
+            ])
+        return completion
+    }
+
+    /// The models the server lists.
+    package func models() async throws -> [ModelInfo] {
+        let call = Call(method: .GET, path: "/models", basePath: basePath)
+        let data = try await send(call, body: nil)
+        return try decode(WireModelList.self, from: data, for: call).data.map {
+            ModelInfo(id: $0.id, ownedBy: $0.ownedBy)
+        }
+    }
+
+    /// Embeddings for each input, in input order. `model` falls back to
+    /// ``OpenAIClientConfiguration/embeddingModel``.
+    package func embed(_ inputs: [String], model: String?) async throws -> [[Float]] {
+        guard !inputs.isEmpty else { return [] }
+        let call = Call(method: .POST, path: "/embeddings", basePath: basePath)
+        let request = WireEmbeddingRequest(
+            model: model ?? configuration.embeddingModel, input: inputs,
+            encodingFormat: configuration.embeddingEncoding.rawValue)
+        let data = try await send(call, body: try encode(request, for: call))
+        let items = try decode(WireEmbeddingResponse.self, from: data, for: call).data
+        guard items.count == inputs.count else {
+            throw ModelError.invalidResponse(
+                endpoint: call.endpoint, reason: "expected \(inputs.count) embeddings, got \(items.count)")
+        }
+        let ordered = items.enumerated().sorted { ($0.element.index ?? $0.offset) < ($1.element.index ?? $1.offset) }
+        return try ordered.map { position, item in
+            guard let floats = item.embedding.floats() else {
+                throw ModelError.invalidResponse(
+                    endpoint: call.endpoint, reason: "embedding \(item.index ?? position) is not valid base64 float32")
+            }
+            return floats
+        }
+    }
+
+    /// JSON for a request body.
+    func encode(_ value: some Encodable, for call: Call) throws -> Data {
+        do {
+            return try JSONEncoder().encode(value)
+        } catch {
+            throw ModelError.invalidResponse(endpoint: call.endpoint, reason: "could not encode the request: \(error)")
+        }
+    }
+
+    /// Decodes a response body; failures become ``ModelError/invalidResponse(endpoint:reason:)``.
+    func decode<T: Decodable>(_ type: T.Type, from data: Data, for call: Call) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw ModelError.invalidResponse(endpoint: call.endpoint, reason: Self.describe(decodingError: error))
+        }
+    }
+
+    /// A short, body-free description of a decoding failure.
+    static func describe(decodingError error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing \(Self.path(context.codingPath + [key]))"
+        case DecodingError.typeMismatch(let type, let context):
+            "\(Self.path(context.codingPath)) is not \(type)"
+        case DecodingError.valueNotFound(let type, let context):
+            "\(Self.path(context.codingPath)) is null, expected \(type)"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty ? "not JSON" : "\(Self.path(context.codingPath)) is malformed"
+        default:
+            "undecodable JSON"
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.isEmpty ? "the body" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+}
+
+extension WireChatResponse {
+    /// The first choice as a Core completion.
+    func completion(endpoint: String) throws -> ChatCompletion {
+        guard let choice = choices?.first(where: { ($0.index ?? 0) == 0 }) ?? choices?.first else {
+            throw ModelError.invalidResponse(endpoint: endpoint, reason: "the response has no choices")
+        }
+        let toolCalls = (choice.message?.toolCalls ?? []).enumerated().map { position, call in
+            ToolCall(
+                id: call.id.flatMap { $0.isEmpty ? nil : $0 } ?? "call_\(position)",
+                name: call.function?.name ?? "",
+                arguments: call.function?.arguments?.text ?? "")
+        }
+        return ChatCompletion(
+            content: choice.message?.content ?? "", toolCalls: toolCalls, finishReason: choice.finishReason,
+            usage: usage?.tokenUsage, model: model)
+    }
+}

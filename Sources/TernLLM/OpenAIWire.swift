@@ -1,0 +1,329 @@
+import Foundation
+import TernCore
+
+// The OpenAI chat-completions wire format, decoded leniently: every field a real server may
+// omit or send as null is optional here, and defaults are applied when mapping to Core types.
+// Stored fields mirror the JSON keys named in their `CodingKeys` and carry no further docs.
+
+/// The body of `POST /chat/completions`.
+struct WireChatRequest: Encodable {
+    var model: String
+    var messages: [WireMessage]
+    var temperature: Double?
+    var maxTokens: Int?
+    var tools: [WireTool]?
+    var stream: Bool?
+    var streamOptions: StreamOptions?
+
+    /// `stream_options`: asks for a final usage chunk.
+    struct StreamOptions: Encodable {
+        var includeUsage: Bool
+        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, temperature, tools, stream
+        case maxTokens = "max_tokens"
+        case streamOptions = "stream_options"
+    }
+
+    /// The wire form of `request`, asking for SSE and usage when `stream` is set.
+    init(_ request: ChatRequest, stream: Bool) {
+        model = request.model
+        messages = request.messages.map(WireMessage.init)
+        temperature = request.temperature
+        maxTokens = request.maxTokens
+        tools = request.tools.isEmpty ? nil : request.tools.map(WireTool.init)
+        self.stream = stream ? true : nil
+        streamOptions = stream ? StreamOptions(includeUsage: true) : nil
+    }
+}
+
+/// One message as the server expects it.
+struct WireMessage: Encodable {
+    var message: ChatMessage
+
+    /// Wraps a Core message.
+    init(_ message: ChatMessage) { self.message = message }
+
+    enum CodingKeys: String, CodingKey {
+        case role, content, name
+        case toolCalls = "tool_calls"
+        case toolCallID = "tool_call_id"
+    }
+
+    /// Encodes `content: null` only for assistant messages that carry no text.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(message.role.rawValue, forKey: .role)
+        if let content = message.content {
+            try container.encode(content, forKey: .content)
+        } else if message.role == .assistant {
+            try container.encodeNil(forKey: .content)  // an assistant turn that only calls tools
+        } else {
+            try container.encode("", forKey: .content)
+        }
+        try container.encodeIfPresent(message.name, forKey: .name)
+        if let toolCalls = message.toolCalls, !toolCalls.isEmpty {
+            try container.encode(toolCalls.map(WireToolCall.init), forKey: .toolCalls)
+        }
+        try container.encodeIfPresent(message.toolCallID, forKey: .toolCallID)
+    }
+}
+
+/// A tool offered to the model.
+struct WireTool: Encodable {
+    var type = "function"
+    var function: Function
+
+    /// The function's name, description and JSON-schema parameters.
+    struct Function: Encodable {
+        var name: String
+        var description: String
+        var parameters: JSONValue
+    }
+
+    /// Wraps a Core tool definition.
+    init(_ tool: ToolDefinition) {
+        function = Function(name: tool.name, description: tool.description, parameters: tool.parameters)
+    }
+}
+
+/// A complete tool call, in requests (assistant history) and non-streamed responses.
+struct WireToolCall: Codable {
+    var id: String?
+    var type: String?
+    var function: WireFunction?
+
+    /// Wraps a Core tool call.
+    init(_ call: ToolCall) {
+        id = call.id
+        type = "function"
+        function = WireFunction(name: call.name, arguments: WireArguments(text: call.arguments))
+    }
+}
+
+/// A function name and its arguments; in stream deltas either may be missing.
+struct WireFunction: Codable {
+    var name: String?
+    var arguments: WireArguments?
+}
+
+/// Tool-call arguments: JSON text per the spec; some servers send a JSON object instead, which
+/// is re-encoded to text so callers always get a string.
+struct WireArguments: Codable {
+    var text: String
+
+    /// Arguments given as text.
+    init(text: String) { self.text = text }
+
+    /// Accepts a JSON string, or any other JSON value (re-encoded with sorted keys).
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self.text = text
+        } else {
+            let value = try container.decode(JSONValue.self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            self.text = String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+    }
+
+    /// Always encodes the text form.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
+
+/// Token counts; servers sometimes send nulls or leave out the total.
+struct WireUsage: Decodable {
+    var promptTokens: Int?
+    var completionTokens: Int?
+    var totalTokens: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case totalTokens = "total_tokens"
+    }
+
+    /// Core usage; missing counts are 0 and a missing total is their sum.
+    var tokenUsage: TokenUsage {
+        TokenUsage(promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0, totalTokens: totalTokens)
+    }
+}
+
+/// The body of a non-streamed chat completion.
+struct WireChatResponse: Decodable {
+    var model: String?
+    var choices: [Choice]?
+    var usage: WireUsage?
+
+    /// One answer; only index 0 is used.
+    struct Choice: Decodable {
+        var index: Int?
+        var message: Message?
+        var finishReason: String?
+        enum CodingKeys: String, CodingKey {
+            case index, message
+            case finishReason = "finish_reason"
+        }
+    }
+
+    /// The assistant message of a choice.
+    struct Message: Decodable {
+        var content: String?
+        var toolCalls: [WireToolCall]?
+        enum CodingKeys: String, CodingKey {
+            case content
+            case toolCalls = "tool_calls"
+        }
+    }
+}
+
+/// One `chat.completion.chunk` of a stream, or an error object sent in its place.
+struct WireChunk: Decodable {
+    var model: String?
+    var choices: [Choice]?
+    var usage: WireUsage?
+    var error: WireError?
+
+    /// One choice's delta; only index 0 is used.
+    struct Choice: Decodable {
+        var index: Int?
+        var delta: Delta?
+        var finishReason: String?
+        enum CodingKeys: String, CodingKey {
+            case index, delta
+            case finishReason = "finish_reason"
+        }
+    }
+
+    /// New content and tool-call pieces.
+    struct Delta: Decodable {
+        var content: String?
+        var toolCalls: [ToolCallDelta]?
+        enum CodingKeys: String, CodingKey {
+            case content
+            case toolCalls = "tool_calls"
+        }
+    }
+
+    /// A piece of a tool call, found by `index` (id and name may repeat in every piece).
+    struct ToolCallDelta: Decodable {
+        var index: Int?
+        var id: String?
+        var function: WireFunction?
+    }
+}
+
+/// An OpenAI-shaped error: `{"error": {"message": …, "type": …, "code": …}}`, or `{"error": "…"}`.
+struct WireError: Decodable {
+    var message: String?
+    var code: Int?
+
+    enum CodingKeys: String, CodingKey { case message, code }
+
+    /// Accepts an object with `message`/`code` (numeric or numeric string) or a bare string.
+    init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            message = text
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        message = try? container.decodeIfPresent(String.self, forKey: .message)
+        if let number = try? container.decodeIfPresent(Int.self, forKey: .code) {
+            code = number
+        } else if let text = try? container.decodeIfPresent(String.self, forKey: .code) {
+            code = Int(text)
+        }
+    }
+}
+
+/// The error bodies servers send with a failure status: OpenAI's `error`, or a bare
+/// `message` / `detail` (FastAPI-style servers).
+struct WireErrorEnvelope: Decodable {
+    var error: WireError?
+    var message: String?
+    var detail: String?
+
+    /// The most specific message present.
+    var bestMessage: String? {
+        error?.message ?? message ?? detail
+    }
+}
+
+/// The body of `GET /models`.
+struct WireModelList: Decodable {
+    var data: [Model]
+
+    /// One listed model.
+    struct Model: Decodable {
+        var id: String
+        var ownedBy: String?
+        enum CodingKeys: String, CodingKey {
+            case id
+            case ownedBy = "owned_by"
+        }
+    }
+}
+
+/// The body of `POST /embeddings`.
+struct WireEmbeddingRequest: Encodable {
+    var model: String?
+    var input: [String]
+    var encodingFormat: String
+
+    enum CodingKeys: String, CodingKey {
+        case model, input
+        case encodingFormat = "encoding_format"
+    }
+}
+
+/// The answer of `POST /embeddings`.
+struct WireEmbeddingResponse: Decodable {
+    var data: [Item]
+
+    /// One embedding and the input index it belongs to.
+    struct Item: Decodable {
+        var index: Int?
+        var embedding: WireEmbeddingVector
+    }
+}
+
+/// One embedding: a float array, or base64 of little-endian float32 values.
+enum WireEmbeddingVector: Decodable {
+    /// `encoding_format: float`.
+    case floats([Float])
+    /// `encoding_format: base64`.
+    case base64(String)
+
+    /// A string is base64; anything else must be a float array.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .base64(text)
+        } else {
+            self = .floats(try container.decode([Float].self))
+        }
+    }
+
+    /// The floats, decoding base64 if needed; `nil` when the base64 is malformed.
+    func floats() -> [Float]? {
+        switch self {
+        case .floats(let values):
+            return values
+        case .base64(let text):
+            guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
+            return stride(from: 0, to: data.count, by: 4).map { offset in
+                let start = data.startIndex + offset
+                let bits =
+                    UInt32(data[start]) | UInt32(data[start + 1]) << 8 | UInt32(data[start + 2]) << 16
+                    | UInt32(data[start + 3]) << 24
+                return Float(bitPattern: bits)
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import SQLKit
+import TernCore
+
+/// The SQL dialects Tern's stores run on.
+package enum SQLDialectKind: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Access to one database for the stores: reads may run concurrently, writes are serialised
+/// where the backend needs it (SQLite has one writer).
+package protocol DatabaseHandle: Sendable {
+    /// Which SQL dialect the database speaks, for the few statements that differ.
+    var dialect: SQLDialectKind { get }
+    /// Runs read-only statements.
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs statements that write, one writer at a time.
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction on the writer: committed if it returns, rolled back if it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws
+        -> T
+    /// Closes every connection.
+    func close() async throws
+}

@@ -1,0 +1,262 @@
+import Foundation
+import SQLKit
+import TernCore
+
+/// ``ConversationStore`` on SQLKit; the same queries serve SQLite and PostgreSQL.
+package struct SQLConversationStore: ConversationStore {
+    private let database: any DatabaseHandle
+    private let clock: MonotonicMicroseconds
+    private let makeID: @Sendable () -> String
+
+    /// - Parameters:
+    ///   - clock: the time source for `created_at`; stored times never go backwards.
+    ///   - makeID: new row IDs (random UUIDs unless a test injects its own).
+    package init(
+        database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
+        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+    ) {
+        self.database = database
+        self.clock = MonotonicMicroseconds(clock: clock)
+        self.makeID = makeID
+    }
+
+    package func conversation(in context: ContextID, platform: String, platformID: String)
+        async throws -> Conversation
+    {
+        if let existing = try await findConversation(platform: platform, platformID: platformID) {
+            return try owned(existing, by: context, platform: platform)
+        }
+        let id = makeID()
+        let now = clock.next()
+        try await mapErrors {
+            try await database.write { db in
+                try await db.insert(into: "conversations")
+                    .columns("id", "context_id", "platform", "platform_id", "created_at")
+                    .values(
+                        SQLBind(id), SQLBind(context.rawValue), SQLBind(platform),
+                        SQLBind(platformID), SQLBind(now)
+                    )
+                    .ignoringConflicts(with: ["platform", "platform_id"])
+                    .run()
+            }
+        }
+        // Another request may have created it first; whichever row won is the conversation.
+        guard let stored = try await findConversation(platform: platform, platformID: platformID, onWriter: true)
+        else {
+            throw StoreError.database("conversation \(platform)/\(platformID) vanished after insert")
+        }
+        return try owned(stored, by: context, platform: platform)
+    }
+
+    package func currentSession(of conversation: ConversationID, in context: ContextID) async throws
+        -> Session
+    {
+        if let session = try await newestSession(of: conversation, in: context, onWriter: false) {
+            return session
+        }
+        let id = makeID()
+        let now = clock.next()
+        return try await mapErrors {
+            try await database.transaction { db in
+                if let session = try await Self.newestSession(db, conversation, context) {
+                    return session
+                }
+                try await Self.requireConversation(db, conversation, context)
+                try await Self.insertSession(db, id: id, conversation: conversation, context: context, at: now)
+                return Session(
+                    id: SessionID(id), conversationID: conversation, contextID: context,
+                    createdAt: Date(microsecondsSince1970: now))
+            }
+        }
+    }
+
+    package func startSession(of conversation: ConversationID, in context: ContextID) async throws
+        -> Session
+    {
+        let id = makeID()
+        let now = clock.next()
+        return try await mapErrors {
+            try await database.transaction { db in
+                try await Self.requireConversation(db, conversation, context)
+                try await Self.insertSession(db, id: id, conversation: conversation, context: context, at: now)
+                return Session(
+                    id: SessionID(id), conversationID: conversation, contextID: context,
+                    createdAt: Date(microsecondsSince1970: now))
+            }
+        }
+    }
+
+    package func append(_ message: NewMessage, in context: ContextID) async throws -> Message {
+        let id = makeID()
+        let now = clock.next()
+        try await mapErrors {
+            try await database.transaction { db in
+                let owner = try await db.select().column("context_id").from("sessions")
+                    .where("id", .equal, SQLBind(message.sessionID.rawValue))
+                    .first()
+                guard let owner, try owner.decode(column: "context_id", as: String.self) == context.rawValue
+                else {
+                    throw StoreError.notFound("session \(message.sessionID)")
+                }
+                try await db.insert(into: "messages")
+                    .columns(
+                        "id", "session_id", "context_id", "role", "content", "tool_data",
+                        "prompt_tokens", "completion_tokens", "total_tokens", "status", "created_at"
+                    )
+                    .values(
+                        SQLBind(id), SQLBind(message.sessionID.rawValue), SQLBind(context.rawValue),
+                        SQLBind(message.role.rawValue), SQLBind(message.content), SQLBind(message.toolData),
+                        SQLBind(message.usage?.promptTokens), SQLBind(message.usage?.completionTokens),
+                        SQLBind(message.usage?.totalTokens), SQLBind(message.status.rawValue), SQLBind(now)
+                    )
+                    .run()
+            }
+        }
+        return Message(
+            id: MessageID(id), sessionID: message.sessionID, contextID: context, role: message.role,
+            content: message.content, toolData: message.toolData, usage: message.usage,
+            status: message.status, createdAt: Date(microsecondsSince1970: now))
+    }
+
+    package func history(of session: SessionID, in context: ContextID, limit: Int) async throws
+        -> [Message]
+    {
+        guard limit > 0 else { return [] }
+        let rows = try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("*").from("messages")
+                    .where("session_id", .equal, SQLBind(session.rawValue))
+                    .where("context_id", .equal, SQLBind(context.rawValue))
+                    .orderBy("created_at", .descending)
+                    .limit(limit)
+                    .all()
+            }
+        }
+        return try rows.reversed().map(Self.decodeMessage)
+    }
+
+    // MARK: - Helpers
+
+    private func findConversation(platform: String, platformID: String, onWriter: Bool = false)
+        async throws -> Conversation?
+    {
+        let query: @Sendable (any SQLDatabase) async throws -> (any SQLRow)? = { db in
+            try await db.select().columns("*").from("conversations")
+                .where("platform", .equal, SQLBind(platform))
+                .where("platform_id", .equal, SQLBind(platformID))
+                .first()
+        }
+        let row = try await mapErrors {
+            onWriter ? try await database.write(query) : try await database.read(query)
+        }
+        return try row.map(Self.decodeConversation)
+    }
+
+    private func owned(_ conversation: Conversation, by context: ContextID, platform: String) throws
+        -> Conversation
+    {
+        guard conversation.contextID == context else {
+            throw StoreError.conflict(
+                "conversation id is already used in another context on platform \(platform)")
+        }
+        return conversation
+    }
+
+    private func newestSession(of conversation: ConversationID, in context: ContextID, onWriter: Bool)
+        async throws -> Session?
+    {
+        try await mapErrors {
+            try await database.read { db in try await Self.newestSession(db, conversation, context) }
+        }
+    }
+
+    private static func newestSession(
+        _ db: any SQLDatabase, _ conversation: ConversationID, _ context: ContextID
+    ) async throws -> Session? {
+        let row = try await db.select().columns("*").from("sessions")
+            .where("conversation_id", .equal, SQLBind(conversation.rawValue))
+            .where("context_id", .equal, SQLBind(context.rawValue))
+            .orderBy("created_at", .descending)
+            .limit(1)
+            .first()
+        return try row.map(decodeSession)
+    }
+
+    private static func requireConversation(
+        _ db: any SQLDatabase, _ conversation: ConversationID, _ context: ContextID
+    ) async throws {
+        let row = try await db.select().column("id").from("conversations")
+            .where("id", .equal, SQLBind(conversation.rawValue))
+            .where("context_id", .equal, SQLBind(context.rawValue))
+            .first()
+        if row == nil { throw StoreError.notFound("conversation \(conversation)") }
+    }
+
+    private static func insertSession(
+        _ db: any SQLDatabase, id: String, conversation: ConversationID, context: ContextID, at time: Int64
+    ) async throws {
+        try await db.insert(into: "sessions")
+            .columns("id", "conversation_id", "context_id", "created_at")
+            .values(SQLBind(id), SQLBind(conversation.rawValue), SQLBind(context.rawValue), SQLBind(time))
+            .run()
+    }
+
+    private static func decodeConversation(_ row: any SQLRow) throws -> Conversation {
+        Conversation(
+            id: ConversationID(try row.decode(column: "id", as: String.self)),
+            contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
+            platform: try row.decode(column: "platform", as: String.self),
+            platformID: try row.decode(column: "platform_id", as: String.self),
+            createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    private static func decodeSession(_ row: any SQLRow) throws -> Session {
+        Session(
+            id: SessionID(try row.decode(column: "id", as: String.self)),
+            conversationID: ConversationID(try row.decode(column: "conversation_id", as: String.self)),
+            contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
+            createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    private static func decodeMessage(_ row: any SQLRow) throws -> Message {
+        let role = try row.decode(column: "role", as: String.self)
+        let status = try row.decode(column: "status", as: String.self)
+        let prompt = try row.decode(column: "prompt_tokens", as: Int?.self)
+        let completion = try row.decode(column: "completion_tokens", as: Int?.self)
+        let total = try row.decode(column: "total_tokens", as: Int?.self)
+        var usage: TokenUsage?
+        if let prompt, let completion {
+            usage = TokenUsage(promptTokens: prompt, completionTokens: completion, totalTokens: total)
+        }
+        return Message(
+            id: MessageID(try row.decode(column: "id", as: String.self)),
+            sessionID: SessionID(try row.decode(column: "session_id", as: String.self)),
+            contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
+            role: try Role(rawValue: role).unwrap("unknown role \(role) in messages"),
+            content: try row.decode(column: "content", as: String.self),
+            toolData: try row.decode(column: "tool_data", as: String?.self),
+            usage: usage,
+            status: try MessageStatus(rawValue: status).unwrap("unknown status \(status) in messages"),
+            createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+    }
+}
+
+extension Optional {
+    func unwrap(_ problem: @autoclosure () -> String) throws -> Wrapped {
+        guard let value = self else { throw StoreError.database(problem()) }
+        return value
+    }
+}
+
+/// Runs a store operation, turning driver errors into ``StoreError``s (typed ones pass through).
+func mapErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as StoreError {
+        throw error
+    } catch is CancellationError {
+        throw CancellationError()
+    } catch {
+        throw StoreError.database(String(describing: error))
+    }
+}

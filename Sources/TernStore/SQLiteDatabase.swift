@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import Synchronization
+import TernCore
+
+/// The embedded SQLite database: one writer connection behind an ``AsyncLock`` plus a few reader
+/// connections, in WAL mode with a real busy timeout and foreign keys on.
+package final class SQLiteDatabase: DatabaseHandle {
+    package let dialect = SQLDialectKind.sqlite
+    /// The database file.
+    package let path: String
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let writeLock = AsyncLock()
+    private let nextReader = Atomic<Int>(0)
+    private let logger: Logger
+
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+        self.path = path
+        self.writer = writer
+        self.readers = readers
+        self.logger = logger
+    }
+
+    /// Opens (creating if needed) the database file at `path`.
+    ///
+    /// - Parameters:
+    ///   - readerCount: reader connections besides the writer (at least 1).
+    ///   - busyTimeoutMilliseconds: how long a statement waits for a lock held by another process.
+    package static func open(
+        path: String, readerCount: Int = 2, busyTimeoutMilliseconds: Int = 5000,
+        logger: Logger = Logger(label: "tern.store.sqlite")
+    ) async throws -> SQLiteDatabase {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.database(
+                    "cannot create the data directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        var opened: [SQLiteConnection] = []
+        do {
+            let writer = try await openConnection(path: path, logger: logger)
+            opened.append(writer)
+            // sqlite-nio installs a busy handler that retries forever; busy_timeout replaces it
+            // with a bounded wait. WAL lets readers run while the writer writes.
+            try await execute(writer, "PRAGMA journal_mode = WAL")
+            try await configure(writer, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            try await execute(writer, "PRAGMA synchronous = NORMAL")
+            var readers: [SQLiteConnection] = []
+            for _ in 0..<max(1, readerCount) {
+                let reader = try await openConnection(path: path, logger: logger)
+                opened.append(reader)
+                try await configure(reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+                try await execute(reader, "PRAGMA query_only = ON")
+                readers.append(reader)
+            }
+            return SQLiteDatabase(path: path, writer: writer, readers: readers, logger: logger)
+        } catch {
+            for connection in opened {
+                do { try await connection.close() } catch {
+                    logger.warning(
+                        "closing SQLite connection after a failed open failed",
+                        metadata: ["error": "\(error)"])
+                }
+            }
+            if let storeError = error as? StoreError { throw storeError }
+            throw StoreError.database("cannot open SQLite database at \(path): \(error)")
+        }
+    }
+
+    private static func openConnection(path: String, logger: Logger) async throws -> SQLiteConnection {
+        try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+    }
+
+    private static func configure(_ connection: SQLiteConnection, busyTimeoutMilliseconds: Int)
+        async throws
+    {
+        try await execute(connection, "PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        try await execute(connection, "PRAGMA foreign_keys = ON")
+    }
+
+    private static func execute(_ connection: SQLiteConnection, _ sql: String) async throws {
+        try await connection.query(sql, []) { _ in }
+    }
+
+    package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
+        let reader = readers[index % readers.count]
+        return try await body(reader.sql())
+    }
+
+    package func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        let writer = self.writer
+        return try await writeLock.withLock { try await body(writer.sql()) }
+    }
+
+    package func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        let writer = self.writer
+        let logger = self.logger
+        return try await writeLock.withLock {
+            let database = writer.sql()
+            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                do {
+                    try await database.raw("ROLLBACK").run()
+                } catch let rollbackError {
+                    logger.error(
+                        "rollback failed", metadata: ["error": "\(rollbackError)", "cause": "\(error)"])
+                }
+                throw error
+            }
+        }
+    }
+
+    package func close() async throws {
+        for connection in readers + [writer] {
+            try await connection.close()
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TernCore
+
+/// The request context of the fake: the default one plus the connection, so a handler can
+/// notice its client leaving.
+struct FakeLLMContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Thrown to drop a connection on purpose (mid-stream disconnect, server stopping).
+struct FakeLLMDroppedConnection: Error {}
+
+/// The endpoints of the fake server.
+struct FakeLLMRoutes: Sendable {
+    let state: FakeLLMState
+    let logger: Logger
+
+    func register(on router: Router<FakeLLMContext>) {
+        router.post("v1/chat/completions") { request, context in
+            let (record, json) = try await recordRequest(request)
+            return try await chatResponse(to: record, json: json, channel: context.channel)
+        }
+        router.get("v1/models") { request, _ in
+            _ = try await recordRequest(request)
+            let model: JSONValue = .object([
+                "id": .string(FakeLLMServer.modelID), "object": .string("model"), "created": .number(0),
+                "owned_by": .string("tern-fake-llm"),
+            ])
+            return Self.json(.object(["object": .string("list"), "data": .array([model])]))
+        }
+        router.post("v1/embeddings") { request, _ in
+            let (_, json) = try await recordRequest(request)
+            return embeddingsResponse(to: json)
+        }
+    }
+
+    /// Reads and records the request; returns it and its JSON body, if it has one.
+    private func recordRequest(_ request: Request) async throws -> (FakeLLMRecordedRequest, JSONValue?) {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let body = Data(buffer.readableBytesView)
+        let json = body.isEmpty ? nil : try? JSONDecoder().decode(JSONValue.self, from: body)  // nil: not JSON
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        let record = FakeLLMRecordedRequest(
+            method: request.method.rawValue, path: request.uri.path, headers: headers, body: body, json: json)
+        state.record(record)
+        return (record, json)
+    }
+
+    private func embeddingsResponse(to json: JSONValue?) -> Response {
+        let inputs: [String]
+        switch json?["input"] {
+        case .string(let text): inputs = [text]
+        case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): inputs = items.compactMap(\.stringValue)
+        default: return Self.error(status: 400, message: "'input' must be a string or an array of strings")
+        }
+        let base64 = json?["encoding_format"]?.stringValue == "base64"
+        let data: [JSONValue] = inputs.enumerated().map { index, text in
+            let vector = FakeLLMServer.embedding(for: text)
+            let embedding: JSONValue =
+                base64 ? .string(FakeLLMEmbedding.base64(vector)) : .array(vector.map { .number(Double($0)) })
+            return .object(["object": .string("embedding"), "index": .number(Double(index)), "embedding": embedding])
+        }
+        let words = Double(inputs.map(FakeLLMText.wordCount).reduce(0, +))
+        return Self.json(
+            .object([
+                "object": .string("list"), "data": .array(data),
+                "model": .string(json?["model"]?.stringValue ?? FakeLLMServer.modelID),
+                "usage": .object(["prompt_tokens": .number(words), "total_tokens": .number(words)]),
+            ]))
+    }
+
+    /// A JSON response.
+    static func json(_ value: JSONValue, status: Int = 200, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encode(value))))
+    }
+
+    /// An OpenAI-shaped error response.
+    static func error(status: Int, message: String, headers: HTTPFields = [:]) -> Response {
+        json(errorBody(status: status, message: message), status: status, headers: headers)
+    }
+
+    static func errorBody(status: Int, message: String) -> JSONValue {
+        let type = status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error"
+        return .object([
+            "error": .object([
+                "message": .string(message), "type": .string(type), "code": .number(Double(status)),
+            ])
+        ])
+    }
+
+    static func encode(_ value: JSONValue) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // JSONValue always encodes; a failure here is a bug in the fake itself.
+        return (try? encoder.encode(value)) ?? Data("null".utf8)
+    }
+}
+

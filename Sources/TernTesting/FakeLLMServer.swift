@@ -1,0 +1,214 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import TernCore
+
+/// A scripted, OpenAI-compatible model server on a real loopback port, for tests of every layer.
+///
+/// Chat calls (`POST /v1/chat/completions`, plain or `stream: true`) take the next
+/// ``FakeLLMReply`` from the queue; with an empty queue they echo (`"Echo: <last user message>"`).
+/// `GET /v1/models` lists `fake-model`; `POST /v1/embeddings` returns deterministic vectors
+/// (``embedding(for:)``). Every request is recorded.
+///
+/// ```swift
+/// try await withFakeLLM { fake in
+///     fake.enqueue(.content("Hel", "lo"))
+///     // point the client at fake.baseURL …
+///     #expect(fake.recordedRequests().count == 1)
+/// }
+/// ```
+package final class FakeLLMServer: Sendable {
+    /// The model the server lists and answers as when a request names none.
+    package static let modelID = "fake-model"
+    /// The length of the vectors `POST /v1/embeddings` returns.
+    package static let embeddingDimensions = 32
+
+    /// The port the OS chose (or the one asked for).
+    package let port: Int
+    /// The host the server listens on.
+    package let host: String
+    let state: FakeLLMState
+    private let serviceGroup: ServiceGroup
+    private let runTask: Task<Void, Never>
+    private let stopped = Mutex(false)
+
+    /// The API root clients use, e.g. `http://127.0.0.1:54321/v1`.
+    package var baseURL: String { "http://\(host):\(port)/v1" }
+
+    private init(port: Int, host: String, state: FakeLLMState, serviceGroup: ServiceGroup, runTask: Task<Void, Never>) {
+        self.port = port
+        self.host = host
+        self.state = state
+        self.serviceGroup = serviceGroup
+        self.runTask = runTask
+    }
+
+    /// A quiet logger (warnings and up), so test output stays readable.
+    package static func defaultLogger() -> Logger {
+        var logger = Logger(label: "tern.testing.fake-llm")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Starts a server and returns once it accepts connections. Port 0 lets the OS choose one.
+    package static func start(
+        host: String = "127.0.0.1", port: Int = 0, logger: Logger = FakeLLMServer.defaultLogger()
+    ) async throws -> FakeLLMServer {
+        let state = FakeLLMState()
+        let router = Router(context: FakeLLMContext.self)
+        FakeLLMRoutes(state: state, logger: logger).register(on: router)
+
+        let started = FakeLLMStartup()
+        let application = Application(
+            router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [FakeLLMDisconnectWatcher(state: state)])),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tern-fake-llm"),
+            onServerRunning: { channel in started.succeed(port: channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+        let runTask = Task {
+            do {
+                try await serviceGroup.run()
+                started.fail(FakeLLMStartupError.stoppedBeforeStart)
+            } catch {
+                logger.error("fake LLM server failed", metadata: ["error": "\(error)"])
+                started.fail(error)
+            }
+        }
+        let actualPort: Int
+        do {
+            actualPort = try await started.port()
+        } catch {
+            state.stop()
+            runTask.cancel()
+            await runTask.value
+            throw error
+        }
+        logger.debug("fake LLM server started", metadata: ["port": "\(actualPort)"])
+        return FakeLLMServer(port: actualPort, host: host, state: state, serviceGroup: serviceGroup, runTask: runTask)
+    }
+
+    /// Adds replies for the next chat calls, consumed in FIFO order.
+    package func enqueue(_ replies: FakeLLMReply...) {
+        state.enqueue(replies)
+    }
+
+    /// Adds replies for the next chat calls, consumed in FIFO order.
+    package func enqueue(_ replies: [FakeLLMReply]) {
+        state.enqueue(replies)
+    }
+
+    /// Scripted replies not used yet.
+    package var pendingReplies: Int { state.pendingReplies }
+
+    /// Every request received so far, in arrival order.
+    package func recordedRequests() -> [FakeLLMRecordedRequest] {
+        state.records
+    }
+
+    /// Returns once `count` requests have arrived (or the server stopped).
+    package func waitForRequests(count: Int) async {
+        await state.requestCount.wait(atLeast: count)
+    }
+
+    /// Returns once `count` requests were abandoned by their client before the answer was
+    /// complete: the connection closed while the server was delaying, stalling, hanging or writing.
+    package func waitForClientDisconnects(count: Int) async {
+        await state.disconnectCount.wait(atLeast: count)
+    }
+
+    /// How many requests their client abandoned so far.
+    package var clientDisconnects: Int { state.disconnectCount.value }
+
+    /// The vector `POST /v1/embeddings` returns for `text`: word hashes folded into
+    /// ``embeddingDimensions`` dimensions and normalised, so texts sharing words are similar.
+    package static func embedding(for text: String) -> [Float] {
+        FakeLLMEmbedding.vector(for: text, dimensions: embeddingDimensions)
+    }
+
+    /// Stops the server: waiting handlers give up at once, then a graceful shutdown, then (if
+    /// that takes more than a few seconds) cancellation. Safe to call more than once.
+    package func stop() async {
+        let alreadyStopped = stopped.withLock { stopped in
+            defer { stopped = true }
+            return stopped
+        }
+        if !alreadyStopped {
+            state.stop()
+            await serviceGroup.triggerGracefulShutdown()
+        }
+        let runTask = self.runTask
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await runTask.value }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: .seconds(5))
+                } catch {
+                    return  // the server finished first; nothing to cancel
+                }
+                runTask.cancel()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await runTask.value
+    }
+}
+
+/// Runs `body` with a started ``FakeLLMServer`` and always stops it afterwards.
+package func withFakeLLM<T>(
+    logger: Logger = FakeLLMServer.defaultLogger(), _ body: (FakeLLMServer) async throws -> T
+) async throws -> T {
+    let server = try await FakeLLMServer.start(logger: logger)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
+
+enum FakeLLMStartupError: Error {
+    case stoppedBeforeStart
+}
+
+/// Hands the bound port from `onServerRunning` to `start`, or the error that came first.
+private final class FakeLLMStartup: Sendable {
+    private struct State {
+        var result: Result<Int, any Error>?
+        var waiter: CheckedContinuation<Int, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func succeed(port: Int) { finish(.success(port)) }
+
+    func fail(_ error: any Error) { finish(.failure(error)) }
+
+    private func finish(_ result: Result<Int, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func port() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = state.withLock { state -> Result<Int, any Error>? in
+                if state.result == nil { state.waiter = continuation }
+                return state.result
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
+}

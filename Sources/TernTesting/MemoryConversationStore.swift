@@ -1,0 +1,79 @@
+import Foundation
+import TernCore
+
+/// An in-memory ``ConversationStore`` that keeps the same rules as the SQL one: unique
+/// `(platform, platformID)`, context scoping, newest-session semantics, ordered history.
+package actor MemoryConversationStore: ConversationStore {
+    private var conversations: [ConversationID: Conversation] = [:]
+    private var sessions: [SessionID: Session] = [:]
+    private var messages: [Message] = []
+    private var tick: Int64 = 0
+    private let start: Date
+
+    package init(start: Date = Date(timeIntervalSince1970: 1_700_000_000)) {
+        self.start = start
+    }
+
+    private func now() -> Date {
+        tick += 1
+        return start.addingTimeInterval(Double(tick) / 1_000_000)
+    }
+
+    package func conversation(in context: ContextID, platform: String, platformID: String) throws
+        -> Conversation
+    {
+        if let existing = conversations.values.first(where: {
+            $0.platform == platform && $0.platformID == platformID
+        }) {
+            guard existing.contextID == context else {
+                throw StoreError.conflict(
+                    "conversation id is already used in another context on platform \(platform)")
+            }
+            return existing
+        }
+        let conversation = Conversation(
+            id: .random(), contextID: context, platform: platform, platformID: platformID, createdAt: now())
+        conversations[conversation.id] = conversation
+        return conversation
+    }
+
+    package func currentSession(of conversation: ConversationID, in context: ContextID) throws -> Session {
+        try requireConversation(conversation, in: context)
+        if let newest = sessions.values.filter({ $0.conversationID == conversation })
+            .max(by: { $0.createdAt < $1.createdAt })
+        {
+            return newest
+        }
+        return try startSession(of: conversation, in: context)
+    }
+
+    package func startSession(of conversation: ConversationID, in context: ContextID) throws -> Session {
+        try requireConversation(conversation, in: context)
+        let session = Session(id: .random(), conversationID: conversation, contextID: context, createdAt: now())
+        sessions[session.id] = session
+        return session
+    }
+
+    package func append(_ message: NewMessage, in context: ContextID) throws -> Message {
+        guard let session = sessions[message.sessionID], session.contextID == context else {
+            throw StoreError.notFound("session \(message.sessionID)")
+        }
+        let stored = Message(
+            id: .random(), sessionID: session.id, contextID: context, role: message.role,
+            content: message.content, toolData: message.toolData, usage: message.usage,
+            status: message.status, createdAt: now())
+        messages.append(stored)
+        return stored
+    }
+
+    package func history(of session: SessionID, in context: ContextID, limit: Int) -> [Message] {
+        guard limit > 0 else { return [] }
+        return Array(messages.filter { $0.sessionID == session && $0.contextID == context }.suffix(limit))
+    }
+
+    private func requireConversation(_ id: ConversationID, in context: ContextID) throws {
+        guard let conversation = conversations[id], conversation.contextID == context else {
+            throw StoreError.notFound("conversation \(id)")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import TernCore
+
+/// Wraps a ``ConversationStore`` and publishes every appended message, so a test can await
+/// "the partial answer was stored" instead of sleeping.
+package final class RecordingConversationStore: ConversationStore {
+    private let base: any ConversationStore
+    /// Every message appended through this store, in order.
+    package let appended: AsyncStream<Message>
+    private let continuation: AsyncStream<Message>.Continuation
+
+    package init(_ base: any ConversationStore) {
+        self.base = base
+        (appended, continuation) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .unbounded)
+    }
+
+    package func conversation(in context: ContextID, platform: String, platformID: String) async throws
+        -> Conversation
+    {
+        try await base.conversation(in: context, platform: platform, platformID: platformID)
+    }
+
+    package func currentSession(of conversation: ConversationID, in context: ContextID) async throws -> Session {
+        try await base.currentSession(of: conversation, in: context)
+    }
+
+    package func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session {
+        try await base.startSession(of: conversation, in: context)
+    }
+
+    package func append(_ message: NewMessage, in context: ContextID) async throws -> Message {
+        let stored = try await base.append(message, in: context)
+        continuation.yield(stored)
+        return stored
+    }
+
+    package func history(of session: SessionID, in context: ContextID, limit: Int) async throws -> [Message] {
+        try await base.history(of: session, in: context, limit: limit)
+    }
+
+    /// Waits for the next appended message that matches.
+    package func next(where predicate: (Message) -> Bool) async -> Message? {
+        for await message in appended where predicate(message) {
+            return message
+        }
+        return nil
+    }
+}

@@ -1,0 +1,38 @@
+// A standalone fake OpenAI-compatible server (default echo behaviour) for the Python SDK
+// interop test and benchmarks. Prints one line with its base URL, runs until SIGTERM/SIGINT.
+import Dispatch
+import Foundation
+import TernTesting
+
+var host = "127.0.0.1"
+var port = 0
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--host": host = arguments.popFirst() ?? host
+    case "--port":
+        guard let value = arguments.popFirst().flatMap(Int.init) else {
+            FileHandle.standardError.write(Data("--port needs a number\n".utf8))
+            exit(2)
+        }
+        port = value
+    default:
+        FileHandle.standardError.write(Data("usage: tern-fake-llm [--host 127.0.0.1] [--port 0]\n".utf8))
+        exit(2)
+    }
+}
+
+let server = try await FakeLLMServer.start(host: host, port: port)
+FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))  // unbuffered
+
+let (stopRequests, stopRequested) = AsyncStream.makeStream(of: Int32.self)
+let signalSources = [SIGTERM, SIGINT].map { number in
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler { @Sendable in stopRequested.yield(number) }
+    source.resume()
+    return source
+}
+for await _ in stopRequests { break }
+withExtendedLifetime(signalSources) {}
+await server.stop()

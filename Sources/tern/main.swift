@@ -1,0 +1,3 @@
+import TernApp
+
+await TernCommand.runFromCommandLine()

@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TernAgent
+import TernCore
+import TernHTTP
+import TernLLM
+import TernStore
+import TernTesting
+
+/// A Tern HTTP app wired to a temporary SQLite file and a scripted fake LLM.
+struct Harness {
+    let fake: FakeLLMServer?
+    let store: RecordingConversationStore
+    let database: SQLiteDatabase
+
+    static let apiKey = "test-key-0123456789abcdef"
+
+    /// Runs `body` against a live server. `llm: false` leaves the model unconfigured.
+    static func run(
+        apiKeys: [String] = [apiKey], llm: Bool = true,
+        _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
+        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path)
+        try await Migrator(database: database).migrate()
+        let fake = llm ? try await FakeLLMServer.start() : nil
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        var logger = Logger(label: "tern.test")
+        logger.logLevel = .critical
+        let model: any ModelProvider =
+            if let fake {
+                OpenAIClient(
+                    configuration: .init(
+                        baseURL: fake.baseURL, readTimeout: .seconds(30), maxRetries: 1,
+                        retryBaseDelay: .milliseconds(1)),
+                    httpClient: httpClient, logger: logger)
+            } else {
+                UnconfiguredModel()
+            }
+        let store = RecordingConversationStore(SQLConversationStore(database: database))
+        let agent = AgentService(store: store, model: model, settings: .init(model: "fake-model"), logger: logger)
+        let connections = ConnectionWatch()
+        let router = buildRouter(
+            HTTPDependencies(
+                conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
+                modelReachability: ModelReachability(model: fake == nil ? nil : model, logger: logger),
+                apiKeys: apiKeys, connections: connections))
+        let app = Application(
+            router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        let harness = Harness(fake: fake, store: store, database: database)
+        do {
+            try await app.test(.live) { client in try await body(harness, client) }
+        } catch {
+            try await httpClient.shutdown()
+            await fake?.stop()
+            try await database.close()
+            throw error
+        }
+        try await httpClient.shutdown()
+        await fake?.stop()
+        try await database.close()
+    }
+
+    /// Rows in a table, to check that bad requests store nothing.
+    func count(_ table: String) async throws -> Int {
+        let row = try await database.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()
+        }
+        return try row?.decode(column: "n", as: Int.self) ?? -1
+    }
+}
+
+/// What Tern uses when no model server is configured (mirrors TernApp's).
+struct UnconfiguredModel: ModelProvider {
+    let error = ModelError.notConfigured(hint: "set TERN_LLM_BASE_URL")
+    func complete(_ request: ChatRequest) async throws -> ChatCompletion { throw error }
+    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        AsyncThrowingStream { $0.finish(throwing: error) }
+    }
+    func models() async throws -> [ModelInfo] { throw error }
+    func embed(_ inputs: [String], model: String?) async throws -> [[Float]] { throw error }
+}
+
+extension HTTPFields {
+    static var authorized: HTTPFields {
+        [.authorization: "Bearer \(Harness.apiKey)", .contentType: "application/json"]
+    }
+}
+
+/// Decodes a JSON body into a dictionary for assertions.
+func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(with: Data(buffer: buffer))
+    guard let dictionary = object as? [String: Any] else { throw HarnessError.notAnObject(String(buffer: buffer)) }
+    return dictionary
+}
+
+/// The `error` object of an OpenAI-shaped error answer.
+func errorBody(_ buffer: ByteBuffer) throws -> [String: Any] {
+    guard let error = try json(buffer)["error"] as? [String: Any] else {
+        throw HarnessError.notAnObject(String(buffer: buffer))
+    }
+    return error
+}
+
+/// The `data:` payloads of an SSE body.
+func sseData(_ buffer: ByteBuffer) -> [String] {
+    String(buffer: buffer).components(separatedBy: "\n\n").compactMap { frame in
+        frame.hasPrefix("data: ") ? String(frame.dropFirst("data: ".count)) : nil
+    }
+}
+
+enum HarnessError: Error {
+    case notAnObject(String)
+}
+
+func chatBody(_ text: String = "hello there", stream: Bool = false, extra: String = "") -> ByteBuffer {
+    ByteBuffer(string: #"{"model":"tern","stream":\#(stream),"messages":[{"role":"user","content":"\#(text)"}]\#(extra)}"#)
+}

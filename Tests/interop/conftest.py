@@ -1,0 +1,80 @@
+"""Starts a real `tern serve` against the scripted fake LLM for the interop tests."""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("TERN_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
+API_KEY = "interop-key-0123456789abcdef"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def fake_llm():
+    process = subprocess.Popen(
+        [os.path.join(BIN, "tern-fake-llm"), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith("listening on "), f"fake LLM said: {line!r}"
+        yield line.removeprefix("listening on ")
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def tern(fake_llm):
+    port = _free_port()
+    data_dir = tempfile.mkdtemp(prefix="tern-interop-")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "TERN_PORT": str(port),
+        "TERN_DATA_DIR": data_dir,
+        "TERN_LLM_BASE_URL": fake_llm,
+        "TERN_LLM_MODEL": "fake-model",
+        "TERN_API_KEYS": API_KEY,
+        "TERN_LOG_LEVEL": "warning",
+    }
+    log = open(os.path.join(data_dir, "tern.log"), "w")
+    process = subprocess.Popen(
+        [os.path.join(BIN, "tern"), "serve"], env=env, cwd=data_dir, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, open(log.name).read()
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield {"base_url": base + "/v1", "api_key": API_KEY, "data_dir": data_dir}
+    finally:
+        _stop(process)
+        log.close()
