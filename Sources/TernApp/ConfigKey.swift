@@ -13,6 +13,8 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case llmTimeoutSeconds = "TERN_LLM_TIMEOUT_SECONDS"
     case llmMaxRetries = "TERN_LLM_MAX_RETRIES"
     case apiKeys = "TERN_API_KEYS"
+    case trustedProxyKeys = "TERN_TRUSTED_PROXY_KEYS"
+    case secretKey = "TERN_SECRET_KEY"
     case logLevel = "TERN_LOG_LEVEL"
     case systemPrompt = "TERN_SYSTEM_PROMPT"
     case historyLimit = "TERN_HISTORY_LIMIT"
@@ -29,7 +31,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .host: "127.0.0.1"
         case .port: "8080"
         case .dataDir: "./data"
-        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .systemPrompt: ""
+        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .secretKey, .systemPrompt: ""
         case .llmTimeoutSeconds: "120"
         case .llmMaxRetries: "2"
         case .logLevel: "info"
@@ -39,6 +41,6 @@ package enum ConfigKey: String, CaseIterable, Sendable {
 
     /// Whether the value must never be printed.
     package var isSecret: Bool {
-        self == .llmAPIKey || self == .apiKeys
+        self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .secretKey
     }
 }

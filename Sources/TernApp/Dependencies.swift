@@ -12,6 +12,9 @@ package struct Dependencies: Sendable {
     package var config: TernConfig
     package var database: any DatabaseHandle
     package var conversations: any ConversationStore
+    package var tenants: any TenantStore
+    package var apiKeys: any APIKeyStore
+    package var identity: IdentityResolver
     package var storeHealth: any StoreHealth
     package var model: any ModelProvider
     package var agent: AgentService
@@ -24,6 +27,7 @@ package struct Dependencies: Sendable {
     /// Opens the database (creating it and applying migrations on first start) and builds the
     /// adapters. Call ``shutdown()`` when done.
     package static func live(config: TernConfig, logger: Logger) async throws -> Dependencies {
+        let secret = try config.secretKey ?? SecretKeyFile.load(dataDir: config.dataDir)
         let database: any DatabaseHandle
         switch config.database {
         case .sqlite(let path):
@@ -43,6 +47,11 @@ package struct Dependencies: Sendable {
             model = MissingModelProvider()
         }
         let conversations = SQLConversationStore(database: database)
+        let tenants = SQLTenantStore(database: database)
+        let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret))
+        let identity = IdentityResolver(
+            tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
+            logger: logger.labelled("tern.identity"))
         let agent = AgentService(
             store: conversations, model: model,
             settings: AgentSettings(
@@ -50,8 +59,8 @@ package struct Dependencies: Sendable {
                 systemPrompt: config.systemPrompt),
             logger: logger.labelled("tern.agent"))
         return Dependencies(
-            config: config, database: database, conversations: conversations,
-            storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
+            config: config, database: database, conversations: conversations, tenants: tenants,
+            apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
             modelReachability: ModelReachability(
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
             httpClient: httpClient)
@@ -61,7 +70,8 @@ package struct Dependencies: Sendable {
     package var http: HTTPDependencies {
         HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
-            modelReachability: modelReachability, apiKeys: config.apiKeys, connections: connections)
+            modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
+            connections: connections)
     }
 
     /// Closes the HTTP client and the database.

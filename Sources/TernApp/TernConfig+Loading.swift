@@ -44,7 +44,9 @@ extension TernConfig {
         let dataDir = resolve(reader.string(.dataDir), in: workingDirectory)
         let database = reader.database(dataDir: dataDir, workingDirectory: workingDirectory)
         let llm = reader.llm()
-        let apiKeys = reader.apiKeys()
+        let apiKeys = reader.keys(.apiKeys)
+        let trustedProxyKeys = reader.keys(.trustedProxyKeys)
+        let secretKey = reader.secretKey()
         let logLevel = reader.logLevel()
         let systemPrompt = reader.string(.systemPrompt)
         let historyLimit = reader.integer(.historyLimit, in: 1...10_000)
@@ -52,7 +54,7 @@ extension TernConfig {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
-            logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
+            trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, configFile: usedFile)
     }
 
@@ -95,7 +97,7 @@ extension TernConfig {
                 problems.append("\(path)\(line): config_file cannot be set inside the config file")
             } else if let scalar = valueNode.scalar {
                 values[name] = scalar.string
-            } else if key == .apiKeys, let list = valueNode.sequence {
+            } else if key == .apiKeys || key == .trustedProxyKeys, let list = valueNode.sequence {
                 values[name] = list.compactMap(\.string).joined(separator: ",")
             } else {
                 problems.append("\(path)\(line): '\(name)' must be a single value")
@@ -180,18 +182,28 @@ private struct ValueReader {
             timeoutSeconds: timeout, maxRetries: retries)
     }
 
-    mutating func apiKeys() -> [String] {
-        let keys = string(.apiKeys).split(separator: ",").map {
+    mutating func keys(_ key: ConfigKey) -> [String] {
+        let keys = string(key).split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }
-        for (index, key) in keys.enumerated() where key.count < 16 {
+        for (index, value) in keys.enumerated() where value.count < 16 {
             problems.append(
-                "TERN_API_KEYS: key #\(index + 1) has \(key.count) characters; use at least 16 (e.g. openssl rand -hex 24)")
+                "\(key.rawValue): key #\(index + 1) has \(value.count) characters; use at least 16 (e.g. openssl rand -hex 24)")
         }
         if keys.contains(where: { $0.contains(where: \.isWhitespace) }) {
-            problems.append("TERN_API_KEYS: keys must not contain white space")
+            problems.append("\(key.rawValue): keys must not contain white space")
         }
         return keys
+    }
+
+    mutating func secretKey() -> [UInt8]? {
+        let raw = string(.secretKey)
+        guard !raw.isEmpty else { return nil }
+        guard let bytes = Data(base64Encoded: raw), bytes.count >= 32 else {
+            problems.append("TERN_SECRET_KEY must be base64 of at least 32 bytes (e.g. openssl rand -base64 32)")
+            return nil
+        }
+        return Array(bytes)
     }
 
     mutating func logLevel() -> Logger.Level {

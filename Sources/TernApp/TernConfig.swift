@@ -28,6 +28,10 @@ package struct TernConfig: Sendable, Equatable {
     /// `nil` when `TERN_LLM_BASE_URL` is empty: Tern starts, and chat answers 503.
     package var llm: LLM?
     package var apiKeys: [String]
+    /// Keys of authenticating proxies (Open WebUI) whose forwarded user headers are trusted.
+    package var trustedProxyKeys: [String]
+    /// The server's secret (API key hashes, later secrets at rest); `nil` = kept in the data dir.
+    package var secretKey: [UInt8]?
     package var logLevel: Logger.Level
     package var systemPrompt: String?
     package var historyLimit: Int
@@ -42,11 +46,11 @@ package struct TernConfig: Sendable, Equatable {
 
     /// Problems that only matter for a server that accepts connections.
     package func checkServable() throws(ConfigError) {
-        if apiKeys.isEmpty && !bindsLoopbackOnly {
+        if apiKeys.isEmpty && trustedProxyKeys.isEmpty && !bindsLoopbackOnly {
             throw ConfigError(problems: [
-                "TERN_HOST=\(host) accepts connections from other machines, but TERN_API_KEYS is empty, "
-                    + "so anyone who can reach the port could use the agent: set TERN_API_KEYS, "
-                    + "or bind to 127.0.0.1"
+                "TERN_HOST=\(host) accepts connections from other machines, but TERN_API_KEYS and "
+                    + "TERN_TRUSTED_PROXY_KEYS are empty, so anyone who can reach the port could use the agent "
+                    + "without a key: set TERN_API_KEYS, or bind to 127.0.0.1"
             ])
         }
     }

@@ -58,6 +58,8 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     /// A unique key is already taken.
     case conflict(String)
+    /// The value cannot be stored as given (bad name, bad email, …).
+    case invalid(String)
     /// The database refused or failed the operation.
     case database(String)
     /// A migration could not be applied or reverted.
@@ -67,6 +69,7 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notFound(let what): "not found: \(what)"
         case .conflict(let what): "conflict: \(what)"
+        case .invalid(let what): "invalid: \(what)"
         case .database(let what): "database error: \(what)"
         case .migration(let what): "migration error: \(what)"
         }

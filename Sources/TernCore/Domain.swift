@@ -3,12 +3,15 @@ import Foundation
 /// A tenant: every conversation, message and (later) memory, credential and tool belongs to one.
 package struct Context: Sendable, Equatable, Codable {
     package var id: ContextID
+    /// Unique; see ``ContextName``.
     package var name: String
+    package var kind: ContextKind
     package var createdAt: Date
 
-    package init(id: ContextID, name: String, createdAt: Date) {
+    package init(id: ContextID, name: String, kind: ContextKind = .shared, createdAt: Date) {
         self.id = id
         self.name = name
+        self.kind = kind
         self.createdAt = createdAt
     }
 }

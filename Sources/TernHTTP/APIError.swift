@@ -90,6 +90,8 @@ extension APIError {
                 return APIError(status: .notFound, message: "not found: \(what)", code: "not_found")
             case .conflict(let what):
                 return APIError(status: .conflict, message: what, code: "conflict")
+            case .invalid(let what):
+                return APIError(status: .badRequest, message: what, code: "invalid_value")
             case .database, .migration:
                 return nil
             }

@@ -7,20 +7,21 @@ import TernCore
 ///   user message: clients such as Open WebUI resend the whole thread on every turn, so every
 ///   turn of one thread maps to the same conversation, and a new thread to a new one.
 ///
-/// Keys are namespaced by context, so two tenants using the same id never collide.
+/// Keys are namespaced by context and caller, so two tenants (or two members of one shared
+/// context) using the same id never collide.
 package enum ConversationKey {
     /// The `platform` of conversations started through the OpenAI-compatible API.
     package static let platform = "openai"
 
     /// The `platform_id` for a request.
     package static func platformID(
-        context: ContextID, headerID: String?, user: String?, messages: [ChatMessage]
+        context: ContextID, caller: UserID, headerID: String?, user: String?, messages: [ChatMessage]
     ) -> String {
         if let headerID, !headerID.isEmpty {
-            return "\(context.rawValue)/id/\(headerID)"
+            return "\(context.rawValue)/\(caller.rawValue)/id/\(headerID)"
         }
         let first = messages.first(where: { $0.role == .user })?.content ?? ""
-        return "\(context.rawValue)/user/\(user ?? "-")/\(fingerprint(first))"
+        return "\(context.rawValue)/\(caller.rawValue)/user/\(user ?? "-")/\(fingerprint(first))"
     }
 
     /// FNV-1a 64-bit: a stable, fast fingerprint. Not a security boundary: a collision only

@@ -14,15 +14,17 @@ package struct OpenAIController: Sendable {
 
     let store: any ConversationStore
     let agent: AgentService
+    let identity: IdentityResolver
     let connections: ConnectionWatch
     let clock: any WallClock
 
     package init(
-        store: any ConversationStore, agent: AgentService, connections: ConnectionWatch,
+        store: any ConversationStore, agent: AgentService, identity: IdentityResolver, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock()
     ) {
         self.store = store
         self.agent = agent
+        self.identity = identity
         self.connections = connections
         self.clock = clock
     }
@@ -33,18 +35,28 @@ package struct OpenAIController: Sendable {
     }
 
     @Sendable func listModels(_ request: Request, context: TernRequestContext) async throws -> Response {
-        _ = try context.requireIdentity()
-        let list = OpenAIWire.ModelList(data: [
-            .init(id: Self.agentModel, created: Int(clock.now().timeIntervalSince1970))
-        ])
+        let caller = try context.requireIdentity()
+        let created = Int(clock.now().timeIntervalSince1970)
+        let contexts = try await identity.contexts(for: caller)
+        let list = OpenAIWire.ModelList(
+            data: [.init(id: Self.agentModel, created: created)]
+                + contexts.map { .init(id: "\(Self.agentModel)/\($0.contextName)", created: created) })
         return try jsonResponse(list)
     }
 
     @Sendable func chatCompletions(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        var identity = try context.requireIdentity()
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let chat = try ChatCompletionRequest.parse(Data(buffer: buffer))
-        guard chat.model == Self.agentModel else {
+        if chat.model.hasPrefix(Self.agentModel + "/") {
+            // `tern/<context>` picks the context, like `X-Tern-Context`.
+            let name = String(chat.model.dropFirst(Self.agentModel.count + 1))
+            do {
+                identity = try await self.identity.switchContext(identity, to: name)
+            } catch let error as IdentityError {
+                throw APIError(error)
+            }
+        } else if chat.model != Self.agentModel {
             throw APIError(
                 status: .notFound,
                 message: "the model '\(chat.model)' does not exist; GET /v1/models lists the models Tern serves",
@@ -54,10 +66,11 @@ package struct OpenAIController: Sendable {
         let conversation = try await store.conversation(
             in: identity.context, platform: ConversationKey.platform,
             platformID: ConversationKey.platformID(
-                context: identity.context, headerID: headerID, user: chat.user, messages: chat.messages))
+                context: identity.context, caller: identity.user.id, headerID: headerID, user: chat.user,
+                messages: chat.messages))
         let session = try await store.currentSession(of: conversation.id, in: identity.context)
         let turn = AgentTurn(
-            context: identity.context, user: identity.user, conversation: conversation.id,
+            context: identity.context, user: identity.user.id, conversation: conversation.id,
             session: session.id, input: chat.messages.last?.content ?? "",
             priorMessages: Array(chat.messages.dropLast()))
         // A client that hangs up cancels the turn (and with it the upstream call) at once.

@@ -8,20 +8,25 @@ package struct HTTPDependencies: Sendable {
     package var storeHealth: any StoreHealth
     package var agent: AgentService
     package var modelReachability: ModelReachability
-    package var apiKeys: [String]
+    package var identity: IdentityResolver
+    package var tenants: any TenantStore
+    package var apiKeys: any APIKeyStore
     /// Must be the one whose ``ConnectionWatch/serverBuilder`` serves the router.
     package var connections: ConnectionWatch
     package var clock: any WallClock
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
-        modelReachability: ModelReachability, apiKeys: [String], connections: ConnectionWatch,
+        modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
+        apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock()
     ) {
         self.conversations = conversations
         self.storeHealth = storeHealth
         self.agent = agent
         self.modelReachability = modelReachability
+        self.identity = identity
+        self.tenants = tenants
         self.apiKeys = apiKeys
         self.connections = connections
         self.clock = clock
@@ -35,10 +40,15 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     router.add(middleware: ErrorMiddleware())
     HealthController(store: dependencies.storeHealth, model: dependencies.modelReachability)
         .addRoutes(to: router)
-    let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(keys: dependencies.apiKeys))
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(resolver: dependencies.identity))
     OpenAIController(
-        store: dependencies.conversations, agent: dependencies.agent, connections: dependencies.connections,
-        clock: dependencies.clock)
+        store: dependencies.conversations, agent: dependencies.agent, identity: dependencies.identity,
+        connections: dependencies.connections, clock: dependencies.clock)
         .addRoutes(to: v1)
+    let admin = router.group("admin/api/v1")
+        .add(middleware: AuthMiddleware(resolver: dependencies.identity))
+        .add(middleware: AdminOnlyMiddleware())
+    AdminController(tenants: dependencies.tenants, keys: dependencies.apiKeys, clock: dependencies.clock)
+        .addRoutes(to: admin)
     return router
 }

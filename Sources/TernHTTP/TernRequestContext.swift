@@ -1,23 +1,13 @@
 import Hummingbird
 import NIOCore
+import TernAgent
 import TernCore
-
-/// Who is calling, once authentication has run.
-package struct Identity: Sendable, Equatable {
-    package var user: UserID
-    package var context: ContextID
-
-    package init(user: UserID, context: ContextID) {
-        self.user = user
-        self.context = context
-    }
-}
 
 /// The per-request context of Tern's router.
 package struct TernRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by the authentication middleware; `nil` on public routes.
-    package var identity: Identity?
+    package var identity: ResolvedIdentity?
     /// The client's connection, for ``ConnectionWatch``.
     package let connection: ObjectIdentifier
 
@@ -31,7 +21,7 @@ package struct TernRequestContext: RequestContext {
     package var maxUploadSize: Int { 4 * 1024 * 1024 }
 
     /// The caller's identity; throws 401 if a route forgot its authentication middleware.
-    package func requireIdentity() throws -> Identity {
+    package func requireIdentity() throws -> ResolvedIdentity {
         guard let identity else {
             throw APIError(status: .unauthorized, message: "authentication required", type: "authentication_error")
         }

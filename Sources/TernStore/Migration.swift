@@ -28,6 +28,7 @@ extension Migration {
     package static let all: [Migration] = [
         .coreTables,
         .defaultTenant,
+        .tenancy,
     ]
 }
 

@@ -112,21 +112,35 @@ package final class SQLiteDatabase: DatabaseHandle {
         let writer = self.writer
         let logger = self.logger
         return try await writeLock.withLock {
-            let database = writer.sql()
-            try await database.raw("BEGIN IMMEDIATE").run()
+            try await Self.runTransaction(on: writer, logger: logger, body)
+        }
+    }
+
+    /// Runs `body` on the writer connection, holding the write lock throughout.
+    package func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T)
+        async throws -> T
+    {
+        let session = WriterSession(writer: writer, logger: logger)
+        return try await writeLock.withLock { try await body(session) }
+    }
+
+    fileprivate static func runTransaction<T: Sendable>(
+        on writer: SQLiteConnection, logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        let database = writer.sql()
+        try await database.raw("BEGIN IMMEDIATE").run()
+        do {
+            let result = try await body(database)
+            try await database.raw("COMMIT").run()
+            return result
+        } catch {
             do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
-            } catch {
-                do {
-                    try await database.raw("ROLLBACK").run()
-                } catch let rollbackError {
-                    logger.error(
-                        "rollback failed", metadata: ["error": "\(rollbackError)", "cause": "\(error)"])
-                }
-                throw error
+                try await database.raw("ROLLBACK").run()
+            } catch let rollbackError {
+                logger.error(
+                    "rollback failed", metadata: ["error": "\(rollbackError)", "cause": "\(error)"])
             }
+            throw error
         }
     }
 
@@ -134,5 +148,27 @@ package final class SQLiteDatabase: DatabaseHandle {
         for connection in readers + [writer] {
             try await connection.close()
         }
+    }
+}
+
+/// The writer connection of an ``SQLiteDatabase`` while ``SQLiteDatabase/withSession(_:)`` holds
+/// its write lock: every statement, reads included, runs on it without taking the lock again.
+private struct WriterSession: DatabaseSession {
+    let dialect = SQLDialectKind.sqlite
+    let writer: SQLiteConnection
+    let logger: Logger
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await body(writer.sql())
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await body(writer.sql())
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws
+        -> T
+    {
+        try await SQLiteDatabase.runTransaction(on: writer, logger: logger, body)
     }
 }

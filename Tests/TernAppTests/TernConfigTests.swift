@@ -94,7 +94,7 @@ import Testing
         #expect {
             try open.checkServable()
         } throws: { error in
-            "\(error)".contains("TERN_API_KEYS is empty")
+            "\(error)".contains("TERN_API_KEYS and TERN_TRUSTED_PROXY_KEYS are empty")
         }
         let keyed = try load(["TERN_HOST": "0.0.0.0", "TERN_API_KEYS": "0123456789abcdef0123"])
         try keyed.checkServable()

@@ -16,7 +16,7 @@ import TernTesting
             let body = try json(response.body)
             #expect(body["object"] as? String == "list")
             let ids = (body["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-            #expect(ids == ["tern"])
+            #expect(ids == ["tern", "tern/default"])
         }
     }
 

@@ -16,12 +16,14 @@ struct Harness {
     let fake: FakeLLMServer?
     let store: RecordingConversationStore
     let database: SQLiteDatabase
+    let tenants: SQLTenantStore
+    let keys: SQLAPIKeyStore
 
     static let apiKey = "test-key-0123456789abcdef"
 
     /// Runs `body` against a live server. `llm: false` leaves the model unconfigured.
     static func run(
-        apiKeys: [String] = [apiKey], llm: Bool = true,
+        apiKeys: [String] = [apiKey], proxyKeys: [String] = [], llm: Bool = true,
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
@@ -46,14 +48,18 @@ struct Harness {
         let store = RecordingConversationStore(SQLConversationStore(database: database))
         let agent = AgentService(store: store, model: model, settings: .init(model: "fake-model"), logger: logger)
         let connections = ConnectionWatch()
+        let tenants = SQLTenantStore(database: database)
+        let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
+        let identity = IdentityResolver(
+            tenants: tenants, keys: keys, staticKeys: apiKeys, proxyKeys: proxyKeys, logger: logger)
         let router = buildRouter(
             HTTPDependencies(
                 conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
                 modelReachability: ModelReachability(model: fake == nil ? nil : model, logger: logger),
-                apiKeys: apiKeys, connections: connections))
+                identity: identity, tenants: tenants, apiKeys: keys, connections: connections))
         let app = Application(
             router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        let harness = Harness(fake: fake, store: store, database: database)
+        let harness = Harness(fake: fake, store: store, database: database, tenants: tenants, keys: keys)
         do {
             try await app.test(.live) { client in try await body(harness, client) }
         } catch {

@@ -6,9 +6,13 @@ import TernStore
 import TernTesting
 
 /// The contract every ``ConversationStore`` backend keeps. Runs against each backend.
-@Suite struct ConversationStoreContractTests {
+@Suite(.timeLimit(.minutes(1))) struct ConversationStoreContractTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqlite
+        case memory, sqlite, postgres
+        /// PostgreSQL only when `TERN_TEST_POSTGRES_URL` is set (scripts/test and CI set it).
+        static var allCases: [Backend] {
+            [.memory] + SQLBackend.allCases.map { $0 == .sqlite ? .sqlite : .postgres }
+        }
         var testDescription: String { rawValue }
     }
 
@@ -17,18 +21,21 @@ import TernTesting
 
     /// Runs `body` with a fresh store of `backend` in which contexts A and B exist.
     func withStore(_ backend: Backend, _ body: (any ConversationStore) async throws -> Void) async throws {
+        let sqlBackend: SQLBackend
         switch backend {
         case .memory:
             try await body(MemoryConversationStore())
-        case .sqlite:
-            try await withTemporarySQLite { database throws in
-                try await database.write { db in
-                    try await db.raw(
-                        "INSERT INTO contexts (id, name, created_at) VALUES (\(bind: Self.contextB.rawValue), 'b', 0)"
-                    ).run()
-                }
-                try await body(SQLConversationStore(database: database))
+            return
+        case .sqlite: sqlBackend = .sqlite
+        case .postgres: sqlBackend = .postgres
+        }
+        try await withTemporaryDatabase(sqlBackend) { database throws in
+            try await database.write { db in
+                try await db.raw(
+                    "INSERT INTO contexts (id, name, created_at) VALUES (\(bind: Self.contextB.rawValue), 'b', 0)"
+                ).run()
             }
+            try await body(SQLConversationStore(database: database))
         }
     }
 

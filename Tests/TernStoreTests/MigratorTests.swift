@@ -4,9 +4,10 @@ import Testing
 import TernCore
 @testable import TernStore
 
-@Suite struct MigratorTests {
-    @Test func migrate_appliesAllThenIsUpToDate() async throws {
-        try await withTemporarySQLite(migrate: false) { database throws in
+@Suite(.timeLimit(.minutes(1))) struct MigratorTests {
+    @Test(arguments: SQLBackend.allCases)
+    func migrate_appliesAllThenIsUpToDate(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend, migrate: false) { database throws in
             let migrator = Migrator(database: database)
             let applied = try await migrator.migrate()
             #expect(applied == Migration.all.map(\.version))
@@ -16,40 +17,45 @@ import TernCore
         }
     }
 
-    @Test func revert_undoesNewestFirst_andMigrateReappliesThem() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func revert_undoesNewestFirst_andMigrateReappliesThem(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let migrator = Migrator(database: database)
-            #expect(try await migrator.revert(count: 1) == [2])
-            #expect(try await migrator.status().map { $0.appliedAt != nil } == [true, false])
-            #expect(try await contextNames(database) == [])
-            #expect(try await migrator.revert(count: 1) == [1])
+            let versions = Migration.all.map(\.version)
+            let newest = try #require(versions.last)
+            #expect(try await migrator.revert(count: 1) == [newest])
+            #expect(try await migrator.status().map { $0.appliedAt != nil } == versions.map { $0 != newest })
+            #expect(try await migrator.revert(count: versions.count - 1) == Array(versions.dropLast().reversed()))
             #expect(try await tableNames(database) == ["schema_migrations"])
-            #expect(try await migrator.migrate() == [1, 2])
+            #expect(try await migrator.migrate() == versions)
             #expect(try await contextNames(database) == ["default"])
         }
     }
 
-    @Test func revert_moreThanApplied_failsAndChangesNothing() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func revert_moreThanApplied_failsAndChangesNothing(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let migrator = Migrator(database: database)
-            await #expect(throws: StoreError.migration("cannot revert 3 migrations: only 2 applied")) {
-                try await migrator.revert(count: 3)
+            let count = Migration.all.count
+            await #expect(throws: StoreError.migration("cannot revert \(count + 1) migrations: only \(count) applied")) {
+                try await migrator.revert(count: count + 1)
             }
             #expect(try await migrator.status().allSatisfy { $0.appliedAt != nil })
         }
     }
 
-    @Test func failingMigration_isRolledBackWhole() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func failingMigration_isRolledBackWhole(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let broken = Migration(
-                version: 3, name: "broken",
+                version: 999, name: "broken",
                 up: { _ in ["CREATE TABLE half_done (id TEXT)", "THIS IS NOT SQL"] },
                 down: { _ in ["DROP TABLE half_done"] })
             let migrator = Migrator(database: database, migrations: Migration.all + [broken])
             await #expect {
                 try await migrator.migrate()
             } throws: { error in
-                "\(error)".contains("migration 3 (broken) failed and was rolled back")
+                "\(error)".contains("migration 999 (broken) failed and was rolled back")
             }
             #expect(!(try await tableNames(database)).contains("half_done"))
             #expect(try await migrator.status().last?.appliedAt == nil)
@@ -93,14 +99,19 @@ import TernCore
         }
     }
 
-    private func tableNames(_ database: SQLiteDatabase) async throws -> [String] {
-        try await database.read { db in
-            try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                .all()
-        }.map { try $0.decode(column: "name", as: String.self) }
+    private func tableNames(_ database: any DatabaseHandle) async throws -> [String] {
+        let query: SQLQueryString =
+            switch database.dialect {
+            case .sqlite:
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            case .postgres:
+                "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+            }
+        return try await database.read { db in try await db.raw(query).all() }
+            .map { try $0.decode(column: "name", as: String.self) }
     }
 
-    private func contextNames(_ database: SQLiteDatabase) async throws -> [String] {
+    private func contextNames(_ database: any DatabaseHandle) async throws -> [String] {
         try await database.read { db in try await db.raw("SELECT name FROM contexts ORDER BY name").all() }
             .map { try $0.decode(column: "name", as: String.self) }
     }

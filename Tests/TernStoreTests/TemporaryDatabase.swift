@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TernCore
 import TernStore
 
@@ -18,5 +19,28 @@ func withTemporarySQLite(
     } catch {
         try await database.close()
         throw error
+    }
+}
+
+/// The SQL backends a database test runs on: SQLite always, PostgreSQL when
+/// `TERN_TEST_POSTGRES_URL` is set.
+enum SQLBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var allCases: [SQLBackend] { PostgresTestServer.isAvailable ? [.sqlite, .postgres] : [.sqlite] }
+
+    var testDescription: String { rawValue }
+}
+
+/// A fresh, migrated (unless `migrate` is false) database of `backend` for `body`, removed
+/// afterwards.
+func withTemporaryDatabase(
+    _ backend: SQLBackend, migrate: Bool = true, _ body: (any DatabaseHandle) async throws -> Void
+) async throws {
+    switch backend {
+    case .sqlite:
+        try await withTemporarySQLite(migrate: migrate) { database in try await body(database) }
+    case .postgres:
+        try await withTemporaryPostgres(migrate: migrate) { database, _ in try await body(database) }
     }
 }

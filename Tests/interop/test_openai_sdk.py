@@ -11,7 +11,7 @@ def client(tern):
 
 def test_models_list(client):
     models = client.models.list()
-    assert [m.id for m in models.data] == ["tern"]
+    assert [m.id for m in models.data] == ["tern", "tern/default"]
     assert models.data[0].owned_by == "tern"
 
 

@@ -1,0 +1,216 @@
+import Foundation
+import Hummingbird
+import TernAgent
+import TernCore
+
+/// The admin JSON API under `/admin/api/v1` (admins only): contexts, members, users, API keys.
+package struct AdminController: Sendable {
+    let tenants: any TenantStore
+    let keys: any APIKeyStore
+    let clock: any WallClock
+
+    package init(tenants: any TenantStore, keys: any APIKeyStore, clock: any WallClock) {
+        self.tenants = tenants
+        self.keys = keys
+        self.clock = clock
+    }
+
+    package func addRoutes(to group: RouterGroup<TernRequestContext>) {
+        group.get("contexts", use: listContexts)
+        group.post("contexts", use: createContext)
+        group.patch("contexts/:id", use: renameContext)
+        group.delete("contexts/:id", use: deleteContext)
+        group.get("contexts/:id/members", use: listMembers)
+        group.post("contexts/:id/members", use: addMember)
+        group.delete("contexts/:id/members/:user", use: removeMember)
+        group.get("users", use: listUsers)
+        group.post("users", use: createUser)
+        group.patch("users/:id", use: updateUser)
+        group.get("keys", use: listKeys)
+        group.post("keys", use: createKey)
+        group.delete("keys/:id", use: revokeKey)
+    }
+
+    // MARK: Contexts
+
+    @Sendable func listContexts(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let summaries = try await tenants.contextSummaries()
+        return try json(.ok, ["data": .array(summaries.map(AdminJSON.summary))])
+    }
+
+    @Sendable func createContext(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, context: context)
+        let name = try body.string("name")
+        try checkName(name)
+        let kind = try body.optionalEnum("kind", ContextKind.self) ?? .shared
+        let owner = try await existingUser(try body.optionalString("owner_id")) ?? context.requireIdentity().user.id
+        let created = try await tenants.createContext(name: name, kind: kind, owner: owner)
+        return try json(.created, AdminJSON.context(created))
+    }
+
+    @Sendable func renameContext(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let id = try await existingContext(context)
+        let name = try await JSONBody.read(request, context: context).string("name")
+        try checkName(name)
+        return try json(.ok, AdminJSON.context(try await tenants.renameContext(id, to: name)))
+    }
+
+    @Sendable func deleteContext(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let id = try await existingContext(context)
+        guard id != .defaultContext else {
+            throw APIError(status: .conflict, message: "the default context cannot be deleted", code: "conflict")
+        }
+        try await tenants.deleteContext(id)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func listMembers(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let id = try await existingContext(context)
+        return try json(.ok, ["data": .array(try await tenants.members(of: id).map(AdminJSON.membership))])
+    }
+
+    @Sendable func addMember(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let id = try await existingContext(context)
+        let body = try await JSONBody.read(request, context: context)
+        let user = try await existingUser(try body.string("user_id"))!
+        let role = try body.optionalEnum("role", MemberRole.self) ?? .member
+        return try json(.created, AdminJSON.membership(try await tenants.addMember(user, to: id, role: role)))
+    }
+
+    @Sendable func removeMember(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let id = try await existingContext(context)
+        let user = UserID(try context.parameters.require("user"))
+        try await tenants.removeMember(user, from: id)
+        return Response(status: .noContent)
+    }
+
+    // MARK: Users
+
+    @Sendable func listUsers(_ request: Request, context: TernRequestContext) async throws -> Response {
+        try json(.ok, ["data": .array(try await tenants.users().map(AdminJSON.user))])
+    }
+
+    @Sendable func createUser(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, context: context)
+        let email = try body.string("email")
+        let role = try body.optionalEnum("role", UserRole.self) ?? .user
+        let (user, personal) = try await tenants.provisionUser(
+            email: email, displayName: try body.optionalString("display_name") ?? email, role: role)
+        return try json(.created, .object(["user": AdminJSON.user(user), "context": AdminJSON.context(personal)]))
+    }
+
+    @Sendable func updateUser(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let id = try await existingUser(try context.parameters.require("id"))!
+        let role = try await JSONBody.read(request, context: context).optionalEnum("role", UserRole.self)
+        guard let role else { throw APIError.invalid("'role' is required", param: "role") }
+        return try json(.ok, AdminJSON.user(try await tenants.setRole(role, of: id)))
+    }
+
+    // MARK: Keys
+
+    @Sendable func listKeys(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let user = try await existingUser(request.uri.queryParameters["user_id"].map(String.init))
+        return try json(.ok, ["data": .array(try await keys.keys(of: user).map(AdminJSON.key))])
+    }
+
+    @Sendable func createKey(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, context: context)
+        let user = try await existingUser(try body.optionalString("user_id")) ?? context.requireIdentity().user.id
+        var restriction: ContextID?
+        if let contextID = try body.optionalString("context_id") {
+            guard try await tenants.context(ContextID(contextID)) != nil else {
+                throw APIError(status: .notFound, message: "no context with id '\(contextID)'", param: "context_id", code: "not_found")
+            }
+            restriction = ContextID(contextID)
+        }
+        let (record, secret) = try await keys.createKey(for: user, context: restriction, name: try body.string("name"))
+        var object = AdminJSON.key(record).objectValue ?? [:]
+        object["secret"] = .string(secret)
+        return try json(.created, .object(object))
+    }
+
+    @Sendable func revokeKey(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let record = try await keys.revoke(try context.parameters.require("id"), at: clock.now())
+        return try json(.ok, AdminJSON.key(record))
+    }
+
+    // MARK: Helpers
+
+    private func existingContext(_ context: TernRequestContext) async throws -> ContextID {
+        let id = ContextID(try context.parameters.require("id"))
+        guard try await tenants.context(id) != nil else {
+            throw APIError(status: .notFound, message: "no context with id '\(id)'", code: "not_found")
+        }
+        return id
+    }
+
+    private func existingUser(_ id: String?) async throws -> UserID? {
+        guard let id else { return nil }
+        guard try await tenants.user(UserID(id)) != nil else {
+            throw APIError(status: .notFound, message: "no user with id '\(id)'", code: "not_found")
+        }
+        return UserID(id)
+    }
+
+    private func checkName(_ name: String) throws {
+        if let problem = ContextName.problem(with: name) {
+            throw APIError.invalid("'name' \(problem)", param: "name")
+        }
+    }
+
+    private func json(_ status: HTTPResponse.Status, _ value: JSONValue) throws -> Response {
+        let data = try JSONEncoder.tern.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    private func json(_ status: HTTPResponse.Status, _ object: [String: JSONValue]) throws -> Response {
+        try json(status, .object(object))
+    }
+}
+
+/// How admin API answers look.
+enum AdminJSON {
+    static func time(_ date: Date?) -> JSONValue {
+        date.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null
+    }
+
+    static func context(_ context: Context) -> JSONValue {
+        .object([
+            "id": .string(context.id.rawValue), "name": .string(context.name), "kind": .string(context.kind.rawValue),
+            "created_at": time(context.createdAt),
+        ])
+    }
+
+    static func summary(_ summary: ContextSummary) -> JSONValue {
+        var object = context(summary.context).objectValue ?? [:]
+        object["member_count"] = .number(Double(summary.memberCount))
+        object["conversation_count"] = .number(Double(summary.conversationCount))
+        object["message_count"] = .number(Double(summary.messageCount))
+        return .object(object)
+    }
+
+    static func membership(_ membership: Membership) -> JSONValue {
+        .object([
+            "user_id": .string(membership.userID.rawValue), "context_id": .string(membership.contextID.rawValue),
+            "context_name": .string(membership.contextName), "role": .string(membership.role.rawValue),
+            "is_default": .bool(membership.isDefault),
+        ])
+    }
+
+    static func user(_ user: User) -> JSONValue {
+        .object([
+            "id": .string(user.id.rawValue), "email": user.email.map(JSONValue.string) ?? .null,
+            "display_name": .string(user.displayName), "role": .string(user.role.rawValue),
+            "created_at": time(user.createdAt), "last_seen_at": time(user.lastSeenAt),
+        ])
+    }
+
+    static func key(_ key: APIKeyRecord) -> JSONValue {
+        .object([
+            "id": .string(key.id), "user_id": .string(key.userID.rawValue),
+            "context_id": key.contextID.map { .string($0.rawValue) } ?? .null, "name": .string(key.name),
+            "prefix": .string(key.prefix), "created_at": time(key.createdAt), "last_used_at": time(key.lastUsedAt),
+            "revoked_at": time(key.revokedAt),
+        ])
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import TernCore
+
+/// One leased PostgreSQL connection, valid only inside the ``PostgresDatabase`` call that
+/// handed it out. Every statement runs on that connection; errors leave as ``StoreError``s.
+struct PostgresSession: DatabaseSession {
+    let dialect = SQLDialectKind.postgres
+    let connection: PostgresConnection
+    /// `host:port/database`, for error messages.
+    let location: String
+    let logger: Logger
+
+    /// SQLKit on this connection. Statements are logged at trace level only: their binds carry
+    /// message bodies.
+    private var sql: any SQLDatabase {
+        connection.sql(queryLogLevel: .trace, logger: logger)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await body(sql)
+        } catch {
+            throw PostgresErrors.map(error, location: location)
+        }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws
+        -> T
+    {
+        let database = sql
+        do {
+            try await database.raw("BEGIN").run()
+        } catch {
+            throw PostgresErrors.map(error, location: location)
+        }
+        let result: T
+        do {
+            result = try await body(database)
+        } catch {
+            do {
+                try await database.raw("ROLLBACK").run()
+            } catch let rollbackError {
+                logger.error(
+                    "rollback failed; closing the connection so the pool drops it",
+                    metadata: [
+                        "error": "\(PostgresErrors.describe(rollbackError))",
+                        "cause": "\(PostgresErrors.describe(error))",
+                    ])
+                // A connection still inside a transaction must not go back to the pool.
+                do {
+                    try await connection.close()
+                } catch let closeError {
+                    logger.warning(
+                        "closing the connection failed",
+                        metadata: ["error": "\(PostgresErrors.describe(closeError))"])
+                }
+            }
+            throw PostgresErrors.map(error, location: location)
+        }
+        do {
+            try await database.raw("COMMIT").run()
+        } catch {
+            throw PostgresErrors.map(error, location: location)
+        }
+        return result
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import SQLKit
+import TernCore
+
+/// ``TenantStore`` on SQLKit; the same queries serve SQLite and PostgreSQL.
+package struct SQLTenantStore: TenantStore {
+    let database: any DatabaseHandle
+    let clock: MonotonicMicroseconds
+    let makeID: @Sendable () -> String
+
+    package init(
+        database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
+        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+    ) {
+        self.database = database
+        self.clock = MonotonicMicroseconds(clock: clock)
+        self.makeID = makeID
+    }
+
+    // MARK: Users
+
+    package func user(_ id: UserID) async throws -> User? {
+        try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("*").from("users").where("id", .equal, SQLBind(id.rawValue)).first()
+            }
+        }.map(Self.decodeUser)
+    }
+
+    package func user(email: String) async throws -> User? {
+        let normalised = User.normalise(email: email)
+        return try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("*").from("users").where("email", .equal, SQLBind(normalised)).first()
+            }
+        }.map(Self.decodeUser)
+    }
+
+    package func users() async throws -> [User] {
+        try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("*").from("users").orderBy("created_at").orderBy("id").all()
+            }
+        }.map(Self.decodeUser)
+    }
+
+    package func provisionUser(email: String, displayName: String, role: UserRole) async throws -> (User, Context) {
+        let normalised = User.normalise(email: email)
+        guard normalised.contains("@"), normalised.count <= 254 else {
+            throw StoreError.invalid("email '\(email)' is not an email address")
+        }
+        let userID = makeID()
+        let contextID = makeID()
+        let now = clock.next()
+        let base = Self.personalContextBase(for: normalised)
+        return try await mapErrors {
+            try await database.transaction { db in
+                let taken = try await db.select().column("id").from("users")
+                    .where("email", .equal, SQLBind(normalised)).first()
+                if taken != nil { throw StoreError.conflict("a user with email \(normalised) already exists") }
+                try await db.insert(into: "users")
+                    .columns("id", "email", "display_name", "role", "created_at")
+                    .values(SQLBind(userID), SQLBind(normalised), SQLBind(displayName), SQLBind(role.rawValue), SQLBind(now))
+                    .run()
+                let name = try await Self.freeContextName(db, base: base)
+                try await Self.insertContext(db, id: contextID, name: name, kind: .personal, at: now)
+                try await Self.insertMember(db, user: userID, context: contextID, role: .owner, isDefault: true, at: now)
+                let user = User(
+                    id: UserID(userID), email: normalised, displayName: displayName, role: role,
+                    createdAt: Date(microsecondsSince1970: now))
+                let context = Context(
+                    id: ContextID(contextID), name: name, kind: .personal, createdAt: Date(microsecondsSince1970: now))
+                return (user, context)
+            }
+        }
+    }
+
+    package func setRole(_ role: UserRole, of user: UserID) async throws -> User {
+        try await mapErrors {
+            try await database.write { db in
+                try await db.update("users").set("role", to: SQLBind(role.rawValue))
+                    .where("id", .equal, SQLBind(user.rawValue)).run()
+            }
+        }
+        guard let updated = try await self.user(user) else { throw StoreError.notFound("user \(user)") }
+        return updated
+    }
+
+    package func touch(_ user: UserID, at time: Date) async throws {
+        try await mapErrors {
+            try await database.write { db in
+                try await db.update("users").set("last_seen_at", to: SQLBind(time.microsecondsSince1970))
+                    .where("id", .equal, SQLBind(user.rawValue)).run()
+            }
+        }
+    }
+
+    // MARK: Contexts
+
+    package func context(_ id: ContextID) async throws -> Context? {
+        try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("id", "name", "kind", "created_at").from("contexts")
+                    .where("id", .equal, SQLBind(id.rawValue)).first()
+            }
+        }.map(Self.decodeContext)
+    }
+
+    package func context(named name: String) async throws -> Context? {
+        try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("id", "name", "kind", "created_at").from("contexts")
+                    .where("name", .equal, SQLBind(name)).first()
+            }
+        }.map(Self.decodeContext)
+    }
+
+    package func createContext(name: String, kind: ContextKind, owner: UserID?) async throws -> Context {
+        if let problem = ContextName.problem(with: name) {
+            throw StoreError.invalid("context name '\(name)' \(problem)")
+        }
+        let id = makeID()
+        let now = clock.next()
+        return try await mapErrors {
+            try await database.transaction { db in
+                let taken = try await db.select().column("id").from("contexts").where("name", .equal, SQLBind(name)).first()
+                if taken != nil { throw StoreError.conflict("a context named '\(name)' already exists") }
+                try await Self.insertContext(db, id: id, name: name, kind: kind, at: now)
+                if let owner {
+                    try await Self.requireUser(db, owner)
+                    let hasDefault = try await Self.hasDefault(db, owner)
+                    try await Self.insertMember(db, user: owner.rawValue, context: id, role: .owner, isDefault: !hasDefault, at: now)
+                }
+                return Context(id: ContextID(id), name: name, kind: kind, createdAt: Date(microsecondsSince1970: now))
+            }
+        }
+    }
+
+    package func renameContext(_ id: ContextID, to name: String) async throws -> Context {
+        if let problem = ContextName.problem(with: name) {
+            throw StoreError.invalid("context name '\(name)' \(problem)")
+        }
+        try await mapErrors {
+            try await database.transaction { db in
+                let taken = try await db.select().column("id").from("contexts").where("name", .equal, SQLBind(name))
+                    .where("id", .notEqual, SQLBind(id.rawValue)).first()
+                if taken != nil { throw StoreError.conflict("a context named '\(name)' already exists") }
+                try await Self.requireContext(db, id)
+                try await db.update("contexts").set("name", to: SQLBind(name)).where("id", .equal, SQLBind(id.rawValue)).run()
+            }
+        }
+        guard let renamed = try await context(id) else { throw StoreError.notFound("context \(id)") }
+        return renamed
+    }
+
+    package func deleteContext(_ id: ContextID) async throws {
+        try await mapErrors {
+            try await database.transaction { db in
+                try await Self.requireContext(db, id)
+                try await db.delete(from: "contexts").where("id", .equal, SQLBind(id.rawValue)).run()
+            }
+        }
+    }
+
+    package func contextSummaries() async throws -> [ContextSummary] {
+        // One statement: each count is an indexed correlated subquery (no N+1).
+        let rows = try await mapErrors {
+            try await database.read { db in
+                try await db.raw(
+                    """
+                    SELECT c.id, c.name, c.kind, c.created_at,
+                        (SELECT COUNT(*) FROM context_members m WHERE m.context_id = c.id) AS member_count,
+                        (SELECT COUNT(*) FROM conversations v WHERE v.context_id = c.id) AS conversation_count,
+                        (SELECT COUNT(*) FROM messages g WHERE g.context_id = c.id) AS message_count
+                    FROM contexts c
+                    ORDER BY c.name
+                    """
+                ).all()
+            }
+        }
+        return try rows.map { row in
+            ContextSummary(
+                context: try Self.decodeContext(row),
+                memberCount: try row.decode(column: "member_count", as: Int.self),
+                conversationCount: try row.decode(column: "conversation_count", as: Int.self),
+                messageCount: try row.decode(column: "message_count", as: Int.self))
+        }
+    }
+}
