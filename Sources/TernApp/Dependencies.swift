@@ -28,11 +28,7 @@ package struct Dependencies: Sendable {
     /// adapters. Call ``shutdown()`` when done.
     package static func live(config: TernConfig, logger: Logger) async throws -> Dependencies {
         let secret = try config.secretKey ?? SecretKeyFile.load(dataDir: config.dataDir)
-        let database: any DatabaseHandle
-        switch config.database {
-        case .sqlite(let path):
-            database = try await SQLiteDatabase.open(path: path, logger: logger.labelled("tern.store"))
-        }
+        let database = try await openDatabase(config, logger: logger)
         do {
             try await Migrator(database: database, logger: logger.labelled("tern.store.migrate")).migrate()
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TernStore
 import Yams
 
 extension TernConfig {
@@ -147,14 +148,30 @@ private struct ValueReader {
             }
             return .sqlite(path: TernConfig.resolve(path, in: workingDirectory))
         }
-        if raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") {
-            problems.append(
-                "TERN_DATABASE_URL: PostgreSQL is not supported by this version yet; leave it empty for the embedded SQLite file")
+        let lowered = raw.lowercased()
+        if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+            do {
+                _ = try PostgresURL(parsing: raw)
+                return .postgres(url: raw)
+            } catch {
+                // The error never repeats the password, and neither does this message.
+                problems.append("TERN_DATABASE_URL: \(error.description)")
+            }
         } else {
             problems.append(
-                "TERN_DATABASE_URL must be empty (SQLite in the data dir) or sqlite:PATH, got '\(raw)'")
+                "TERN_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or "
+                    + "postgres://user:password@host:5432/database, got '\(Self.withoutCredentials(raw))'")
         }
         return .sqlite(path: TernConfig.resolve("tern.sqlite", in: dataDir))
+    }
+
+    /// `raw` with anything between `://` and the last `@` hidden: a mistyped URL may still
+    /// carry a password.
+    static func withoutCredentials(_ raw: String) -> String {
+        guard let scheme = raw.range(of: "://"), let at = raw.range(of: "@", options: .backwards),
+            scheme.upperBound <= at.lowerBound
+        else { return raw }
+        return String(raw[..<scheme.upperBound]) + "***" + String(raw[at.lowerBound...])
     }
 
     mutating func llm() -> TernConfig.LLM? {

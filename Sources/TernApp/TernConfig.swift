@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TernStore
 
 /// Tern's whole configuration: one typed value, loaded once at start.
 ///
@@ -7,9 +8,27 @@ import Logging
 /// defaults. Every invalid value is reported at once, with its key.
 package struct TernConfig: Sendable, Equatable {
     /// Where the data lives.
-    package enum Database: Sendable, Equatable {
+    package enum Database: Sendable, Equatable, CustomStringConvertible {
         /// An SQLite file.
         case sqlite(path: String)
+        /// A PostgreSQL server: a `postgres://` or `postgresql://` URL, validated at load time.
+        /// It may hold a password: show it only through ``description``.
+        case postgres(url: String)
+
+        /// The file path, or the PostgreSQL URL with its password replaced by `***`: safe to
+        /// print and log.
+        package var description: String {
+            switch self {
+            case .sqlite(let path):
+                return path
+            case .postgres(let url):
+                guard let parsed = try? PostgresURL(parsing: url) else {
+                    // Only validated URLs get here; should one not parse, show none of it.
+                    return "postgres://(invalid URL)"
+                }
+                return parsed.description
+            }
+        }
     }
 
     /// The OpenAI-compatible model server the agent uses.

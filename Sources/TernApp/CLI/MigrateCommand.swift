@@ -25,12 +25,8 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = bootstrapLogging(level: config.logLevel < .notice ? config.logLevel : .warning)
-        let database: any DatabaseHandle
-        switch config.database {
-        case .sqlite(let path):
-            database = try await SQLiteDatabase.open(path: path, logger: logger)
-            print("database: \(path)")
-        }
+        let database = try await Dependencies.openDatabase(config, logger: logger)
+        print("database: \(config.database)")
         let migrator = Migrator(database: database, logger: logger)
         do {
             if status {

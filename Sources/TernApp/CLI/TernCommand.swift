@@ -11,7 +11,10 @@ package struct TernCommand: AsyncParsableCommand {
         commandName: "tern",
         abstract: "Tern: a self-hosted, multi-tenant AI agent platform.",
         version: version,
-        subcommands: [ServeCommand.self, ChatCommand.self, MigrateCommand.self]
+        subcommands: [
+            ServeCommand.self, ChatCommand.self, MigrateCommand.self, UsersCommand.self, ContextsCommand.self,
+            KeysCommand.self,
+        ]
     )
 
     package init() {}

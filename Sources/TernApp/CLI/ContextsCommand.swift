@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import TernCore
+
+/// `tern contexts add|list|delete|members add|remove`.
+struct ContextsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contexts", abstract: "Manage contexts (tenants) and their members.",
+        subcommands: [Add.self, List.self, Delete.self, Members.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a context.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Name: lower-case letters, digits, '-', '_', '.'.") var name: String
+        @Option(help: "shared or personal.") var kind: ContextKind = .shared
+        @Option(help: "Email or id of the owner.") var owner: String?
+
+        func validate() throws {
+            if let problem = ContextName.problem(with: name) { throw ValidationError("context name '\(name)' \(problem)") }
+        }
+
+        func run() async throws {
+            try await AdminStores.with(options) { stores in
+                var ownerID: UserID?
+                if let owner { ownerID = try await stores.user(owner).id }
+                let context = try await stores.tenants.createContext(name: name, kind: kind, owner: ownerID)
+                print("added context '\(context.name)' (\(context.id))")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List contexts with what they hold.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await AdminStores.with(options) { stores in
+                let summaries = try await stores.tenants.contextSummaries()
+                printTable(
+                    ["ID", "NAME", "KIND", "MEMBERS", "CONVERSATIONS", "MESSAGES"],
+                    summaries.map {
+                        [
+                            $0.context.id.rawValue, $0.context.name, $0.context.kind.rawValue, String($0.memberCount),
+                            String($0.conversationCount), String($0.messageCount),
+                        ]
+                    })
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a context and everything it holds (conversations, messages, keys scoped to it).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Name or id.") var context: String
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func run() async throws {
+            try await AdminStores.with(options) { stores in
+                let found = try await stores.context(context)
+                guard found.id != .defaultContext else { throw CLIError("the default context cannot be deleted") }
+                let summary = try await stores.tenants.contextSummaries().first { $0.context.id == found.id }
+                try confirm(
+                    "Delete context '\(found.name)' with \(summary?.conversationCount ?? 0) conversations and "
+                        + "\(summary?.messageCount ?? 0) messages?", yes: yes)
+                try await stores.tenants.deleteContext(found.id)
+                print("deleted context '\(found.name)'")
+            }
+        }
+    }
+
+    struct Members: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or remove members.", subcommands: [AddMember.self, RemoveMember.self])
+    }
+
+    struct AddMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a member (or change a role).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Context name or id.") var context: String
+        @Argument(help: "User email or id.") var user: String
+        @Option(help: "owner, member or viewer.") var role: MemberRole = .member
+
+        func run() async throws {
+            try await AdminStores.with(options) { stores in
+                let membership = try await stores.tenants.addMember(
+                    try await stores.user(user).id, to: try await stores.context(context).id, role: role)
+                print("\(user) is \(membership.role.rawValue) of '\(membership.contextName)'")
+            }
+        }
+    }
+
+    struct RemoveMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a member.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Context name or id.") var context: String
+        @Argument(help: "User email or id.") var user: String
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func run() async throws {
+            try await AdminStores.with(options) { stores in
+                let found = try await stores.context(context)
+                let member = try await stores.user(user)
+                try confirm("Remove \(user) from '\(found.name)'?", yes: yes)
+                try await stores.tenants.removeMember(member.id, from: found.id)
+                print("removed \(user) from '\(found.name)'")
+            }
+        }
+    }
+}

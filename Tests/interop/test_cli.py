@@ -1,0 +1,71 @@
+"""The `tern` command line, run as a user would: admin commands and terminal chat."""
+
+import os
+import subprocess
+
+import openai
+
+from conftest import BIN
+
+
+def test_admin_commands_create_a_user_whose_key_works(tern):
+    data_dir = tern["data_dir"]
+    added = tern_cli("users", "add", "Cli@Example.com", "--name", "Cli", data_dir=data_dir)
+    assert added.returncode == 0, added.stderr
+    assert "personal context 'cli'" in added.stdout
+
+    duplicate = tern_cli("users", "add", "cli@example.com", data_dir=data_dir)
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+
+    created = tern_cli("keys", "create", "cli@example.com", "--name", "interop", data_dir=data_dir)
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("tern_")
+    assert "only time it is shown" in created.stderr
+
+    client = openai.OpenAI(base_url=tern["base_url"], api_key=secret, max_retries=0)
+    assert [m.id for m in client.models.list().data] == ["tern", "tern/cli"]
+
+    listed = tern_cli("keys", "list", "--user", "cli@example.com", data_dir=data_dir)
+    assert secret not in listed.stdout
+    key_id = listed.stdout.splitlines()[1].split()[0]
+
+    refused = tern_cli("keys", "revoke", key_id, data_dir=data_dir)
+    assert refused.returncode == 1 and "pass --yes" in refused.stderr
+    revoked = tern_cli("keys", "revoke", key_id, "--yes", data_dir=data_dir)
+    assert revoked.returncode == 0, revoked.stderr
+    try:
+        client.models.list()
+        raise AssertionError("a revoked key still works")
+    except openai.AuthenticationError:
+        pass
+
+
+def test_bad_context_name_is_a_usage_error(tern):
+    result = tern_cli("contexts", "add", "Not Valid", data_dir=tern["data_dir"])
+    assert result.returncode == 64
+    assert "may contain only lower-case letters" in result.stderr
+
+
+def test_terminal_chat_streams_answers_and_starts_new_sessions(fake_llm, tmp_path):
+    env = {"TERN_LLM_BASE_URL": fake_llm, "TERN_LLM_MODEL": "fake-model"}
+    result = tern_cli(
+        "chat", "--conversation", "interop", data_dir=str(tmp_path), stdin="hello chat\n/new\nsecond\n/exit\n", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Echo: hello chat" in result.stdout
+    assert "(new session)" in result.stdout
+    assert "Echo: second" in result.stdout
+
+
+def tern_cli(*args, data_dir, stdin=None, env=None):
+    return subprocess.run(
+        [os.path.join(BIN, "tern"), *args, "--data-dir", data_dir],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", ""), "TERN_LOG_LEVEL": "warning", **(env or {})},
+        cwd=data_dir,
+    )
