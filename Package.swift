@@ -75,9 +75,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TernJobs",
+            dependencies: [
+                "TernCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TernApp",
             dependencies: [
-                "TernCore", "TernStore", "TernLLM", "TernAgent", "TernHTTP",
+                "TernCore", "TernStore", "TernLLM", "TernAgent", "TernHTTP", "TernJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,6 +150,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TernJobsTests",
+            dependencies: ["TernJobs", "TernCore", "TernStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

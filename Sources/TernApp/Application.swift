@@ -14,7 +14,7 @@ package func buildApplication(
         router: router,
         server: dependencies.connections.serverBuilder,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "tern"),
-        services: [dependencies.modelReachability],
+        services: [dependencies.modelReachability] + dependencies.services,
         onServerRunning: onServerRunning,
         logger: logger.labelled("tern.http"))
 }

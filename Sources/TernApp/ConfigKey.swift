@@ -18,6 +18,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case logLevel = "TERN_LOG_LEVEL"
     case systemPrompt = "TERN_SYSTEM_PROMPT"
     case historyLimit = "TERN_HISTORY_LIMIT"
+    case retentionDays = "TERN_RETENTION_DAYS"
 
     /// The key's name in `tern.yaml`.
     package var yamlName: String {
@@ -36,6 +37,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .llmMaxRetries: "2"
         case .logLevel: "info"
         case .historyLimit: "50"
+        case .retentionDays: "0"
         }
     }
 

@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import TernAgent
 import TernCore
+import ServiceLifecycle
 import TernHTTP
+import TernJobs
 import TernLLM
 import TernStore
 
@@ -21,6 +23,8 @@ package struct Dependencies: Sendable {
     package var modelReachability: ModelReachability
     /// Owned here; ``shutdown()`` closes it.
     package var httpClient: HTTPClient
+    /// Background services besides the HTTP server (retention, when enabled).
+    package var services: [any Service] = []
     /// Lets long turns notice a client that hung up.
     package var connections = ConnectionWatch()
 
@@ -54,12 +58,19 @@ package struct Dependencies: Sendable {
                 model: config.llm?.model ?? "", historyLimit: config.historyLimit,
                 systemPrompt: config.systemPrompt),
             logger: logger.labelled("tern.agent"))
+        var services: [any Service] = []
+        if config.retentionDays > 0 {
+            services.append(
+                RetentionService(
+                    store: SQLRetentionStore(database: database), days: config.retentionDays,
+                    logger: logger.labelled("tern.jobs.retention")))
+        }
         return Dependencies(
             config: config, database: database, conversations: conversations, tenants: tenants,
             apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
             modelReachability: ModelReachability(
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
-            httpClient: httpClient)
+            httpClient: httpClient, services: services)
     }
 
     /// What the HTTP layer needs.

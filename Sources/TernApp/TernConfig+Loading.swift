@@ -51,12 +51,13 @@ extension TernConfig {
         let logLevel = reader.logLevel()
         let systemPrompt = reader.string(.systemPrompt)
         let historyLimit = reader.integer(.historyLimit, in: 1...10_000)
+        let retentionDays = reader.integer(.retentionDays, in: 0...36_500)
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
-            historyLimit: historyLimit, configFile: usedFile)
+            historyLimit: historyLimit, retentionDays: retentionDays, configFile: usedFile)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

@@ -54,6 +54,8 @@ package struct TernConfig: Sendable, Equatable {
     package var logLevel: Logger.Level
     package var systemPrompt: String?
     package var historyLimit: Int
+    /// Conversation history older than this many days is deleted; 0 keeps everything.
+    package var retentionDays: Int
     /// The `tern.yaml` that was read, if any.
     package var configFile: String?
 

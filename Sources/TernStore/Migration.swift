@@ -29,6 +29,7 @@ extension Migration {
         .coreTables,
         .defaultTenant,
         .tenancy,
+        .retentionIndexes,
     ]
 }
 

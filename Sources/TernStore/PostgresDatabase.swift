@@ -14,6 +14,7 @@ import TernCore
 /// such as the migration lock. Driver errors leave as ``StoreError``s that name the server
 /// (`host:port/database`) but never the password.
 package final class PostgresDatabase: DatabaseHandle {
+    /// Always ``SQLDialectKind/postgres``.
     package let dialect = SQLDialectKind.postgres
     /// Where the server is; ``PostgresURL/description`` is the password-free form for logs.
     package let url: PostgresURL
@@ -134,6 +135,9 @@ package final class PostgresDatabase: DatabaseHandle {
         let location = url.location
         let timeout = acquireTimeout
         let leased = LeaseFlag()
+        guard runTask.withLock({ $0 != nil }) else {
+            throw StoreError.database("the connection pool to PostgreSQL at \(location) is closed")
+        }
         do {
             // The task group finishes before this function returns, so `body` does not escape.
             return try await withoutActuallyEscaping(body) { body in
@@ -167,8 +171,12 @@ package final class PostgresDatabase: DatabaseHandle {
                     throw StoreError.database("lost the connection lease to PostgreSQL at \(location)")
                 }
             }
-        } catch {
+        } catch let error as PSQLError {
             throw PostgresErrors.map(error, location: location)
+        } catch let error where !leased.isSet && !(error is StoreError) && !(error is CancellationError) {
+            // The pool's own errors (e.g. shut down while waiting) are not PSQLErrors.
+            throw StoreError.database(
+                "no connection to PostgreSQL at \(location): \(PostgresErrors.describe(error))")
         }
     }
 
@@ -238,7 +246,7 @@ package final class PostgresDatabase: DatabaseHandle {
 /// The probe connection did not complete in time.
 private struct ConnectTimeout: Error, CustomStringConvertible {
     var after: Duration
-    var description: String { "no answer within \(after)" }
+    var description: String { "timeout: no answer within \(after)" }
 }
 
 /// Whether a lease has been granted; set once, from the leasing task.

@@ -11,7 +11,8 @@ enum PostgresErrors {
     /// SQLSTATE `unique_violation`.
     static let uniqueViolation = "23505"
 
-    /// `error` as a ``StoreError`` (or `CancellationError`), naming the server at `location`.
+    /// A driver error as a ``StoreError`` naming the server at `location` (a cancelled query as
+    /// `CancellationError`); any other error unchanged.
     static func map(_ error: any Error, location: String) -> any Error {
         switch error {
         case let error as StoreError:
@@ -30,8 +31,11 @@ enum PostgresErrors {
                 return StoreError.database("connection to PostgreSQL at \(location) failed: \(describe(error))")
             }
             return StoreError.database("PostgreSQL at \(location): \(describe(error))")
+        case let error as PostgresDecodingError:
+            return StoreError.database("PostgreSQL at \(location): \(describe(error))")
         default:
-            return StoreError.database(describe(error))
+            // Not the driver's: the caller's own error (or SQLKit's), passed on as SQLite passes it.
+            return error
         }
     }
 

@@ -7,10 +7,13 @@ import TernCore
 /// One leased PostgreSQL connection, valid only inside the ``PostgresDatabase`` call that
 /// handed it out. Every statement runs on that connection; errors leave as ``StoreError``s.
 struct PostgresSession: DatabaseSession {
+    /// Always ``SQLDialectKind/postgres``.
     let dialect = SQLDialectKind.postgres
+    /// The leased connection; it goes back to the pool when the lease ends.
     let connection: PostgresConnection
     /// `host:port/database`, for error messages.
     let location: String
+    /// Receives rollback failures and, at trace level, the statements.
     let logger: Logger
 
     /// SQLKit on this connection. Statements are logged at trace level only: their binds carry

@@ -125,6 +125,7 @@ package struct PostgresURLError: Error, Equatable, CustomStringConvertible {
     /// What is wrong, phrased to follow "the PostgreSQL URL …".
     package var problem: String
 
+    /// An error saying the URL `problem`.
     package init(_ problem: String) {
         self.problem = problem
     }

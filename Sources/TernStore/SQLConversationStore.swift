@@ -57,11 +57,13 @@ package struct SQLConversationStore: ConversationStore {
         let id = makeID()
         let now = clock.next()
         return try await mapErrors {
-            try await database.transaction { db in
+            try await database.transaction { [dialect = database.dialect] db in
+                // Two first turns at once must not both create a session: lock the conversation
+                // row (PostgreSQL; SQLite already runs one write transaction at a time).
+                try await Self.requireConversation(db, conversation, context, lock: dialect == .postgres)
                 if let session = try await Self.newestSession(db, conversation, context) {
                     return session
                 }
-                try await Self.requireConversation(db, conversation, context)
                 try await Self.insertSession(db, id: id, conversation: conversation, context: context, at: now)
                 return Session(
                     id: SessionID(id), conversationID: conversation, contextID: context,
@@ -183,12 +185,13 @@ package struct SQLConversationStore: ConversationStore {
     }
 
     private static func requireConversation(
-        _ db: any SQLDatabase, _ conversation: ConversationID, _ context: ContextID
+        _ db: any SQLDatabase, _ conversation: ConversationID, _ context: ContextID, lock: Bool = false
     ) async throws {
-        let row = try await db.select().column("id").from("conversations")
+        var query = db.select().column("id").from("conversations")
             .where("id", .equal, SQLBind(conversation.rawValue))
             .where("context_id", .equal, SQLBind(context.rawValue))
-            .first()
+        if lock { query = query.for(.update) }
+        let row = try await query.first()
         if row == nil { throw StoreError.notFound("conversation \(conversation)") }
     }
 
@@ -248,15 +251,4 @@ extension Optional {
     }
 }
 
-/// Runs a store operation, turning driver errors into ``StoreError``s (typed ones pass through).
-func mapErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as StoreError {
-        throw error
-    } catch is CancellationError {
-        throw CancellationError()
-    } catch {
-        throw StoreError.database(String(describing: error))
-    }
-}
+

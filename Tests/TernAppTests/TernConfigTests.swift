@@ -85,8 +85,26 @@ import Testing
         #expect(config.llm?.apiKey == "sk-1")
     }
 
-    @Test func postgresURL_isRefusedUntilSupported() {
-        #expect(throws: ConfigError.self) { try load(["TERN_DATABASE_URL": "postgres://u@127.0.0.1/tern"]) }
+    @Test func postgresURL_isAccepted_andShownWithoutItsPassword() throws {
+        let url = "postgresql://tern:hunter2-secret@db.internal:5433/tern?sslmode=require"
+        let config = try load(["TERN_DATABASE_URL": url])
+        #expect(config.database == .postgres(url: url))
+        #expect(config.database.description == "postgres://tern:***@db.internal:5433/tern?sslmode=require")
+        #expect(!"\(config)".contains("hunter2-secret"))
+    }
+
+    @Test(arguments: [
+        ("postgres://tern:hunter2-secret@/tern", "TERN_DATABASE_URL: the PostgreSQL URL has no host"),
+        ("postgres://tern:hunter2-secret@db.internal:5432", "TERN_DATABASE_URL: the PostgreSQL URL needs exactly one database name"),
+        ("postgres://tern:hunter2-secret@db.internal/tern?sslmode=maybe", "TERN_DATABASE_URL: the PostgreSQL URL sslmode must be"),
+        ("mysql://tern:hunter2-secret@db.internal/tern", "TERN_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or postgres://"),
+    ])
+    func postgresURL_invalid_isRefusedNamingTheKeyButNotThePassword(_ url: String, _ message: String) {
+        #expect {
+            try load(["TERN_DATABASE_URL": url])
+        } throws: { error in
+            "\(error)".contains(message) && !"\(error)".contains("hunter2-secret")
+        }
     }
 
     @Test func publicBindWithoutKeys_isRefusedWithTheReason() throws {

@@ -79,7 +79,7 @@ import TernTesting
             #expect(try history.first?.decode(column: "content", as: String.self) == "remember me")
             caller.cancel()
             _ = await caller.result
-            try await http.shutdown()
+            try await http.shutdown().get()
             await fake.waitForClientDisconnects(count: 1)
         }
     }
@@ -143,7 +143,7 @@ import TernTesting
                 }
             }
             try await reader.value
-            try await http.shutdown()
+            try await http.shutdown().get()
             await fake.waitForClientDisconnects(count: 1)
             let stored = await harness.store.next { $0.role == .assistant }
             #expect(stored?.content == "first ")
@@ -160,7 +160,7 @@ import TernTesting
             await fake.waitForRequests(count: 1)
             caller.cancel()  // the client gives up and closes its connection
             _ = await caller.result
-            try await http.shutdown()
+            try await http.shutdown().get()
             // Tern notices at once and drops the upstream call, instead of waiting for the model.
             await fake.waitForClientDisconnects(count: 1)
         }

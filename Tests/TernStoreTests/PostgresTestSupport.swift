@@ -61,7 +61,7 @@ func withTemporaryPostgres(
                 url: url.secretURLString, logger: PostgresTestServer.logger,
                 maximumConnections: PostgresTestServer.maximumConnections)
             do {
-                if migrate { try await Migrator(database: database).migrate() }
+                if migrate { try await Migrator(database: database, logger: PostgresTestServer.logger).migrate() }
                 try await body(database, url.secretURLString)
                 try await database.close()
             } catch {

@@ -4,7 +4,7 @@ import Testing
 import TernCore
 @testable import TernStore
 
-@Suite struct TenantStoreTests {
+@Suite(.timeLimit(.minutes(1))) struct TenantStoreTests {
     static let hasher = APIKeyHasher(secretKey: Array(repeating: 42, count: 32))
 
     func count(_ database: any DatabaseHandle, _ table: String) async throws -> Int {
@@ -14,8 +14,9 @@ import TernCore
         return try row?.decode(column: "n", as: Int.self) ?? -1
     }
 
-    @Test func provisionUser_createsUserPersonalContextAndDefaultMembership() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func provisionUser_createsUserPersonalContextAndDefaultMembership(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             let (user, context) = try await store.provisionUser(email: "  Ada@Example.COM ", displayName: "Ada", role: .user)
             #expect(user.email == "ada@example.com")
@@ -28,8 +29,9 @@ import TernCore
         }
     }
 
-    @Test func provisionUser_duplicateEmail_isAConflictAndWritesNothing() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func provisionUser_duplicateEmail_isAConflictAndWritesNothing(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             _ = try await store.provisionUser(email: "bob@example.com", displayName: "Bob", role: .user)
             let before = (try await count(database, "users"), try await count(database, "contexts"))
@@ -40,8 +42,9 @@ import TernCore
         }
     }
 
-    @Test func personalContextNames_areMadeUnique() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func personalContextNames_areMadeUnique(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             let (_, first) = try await store.provisionUser(email: "sam@a.example", displayName: "Sam", role: .user)
             let (_, second) = try await store.provisionUser(email: "sam@b.example", displayName: "Sam", role: .user)
@@ -52,8 +55,9 @@ import TernCore
         }
     }
 
-    @Test func contexts_badNamesAndDuplicatesAreRejected() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func contexts_badNamesAndDuplicatesAreRejected(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             let team = try await store.createContext(name: "team", kind: .shared, owner: .localUser)
             await #expect(throws: StoreError.conflict("a context named 'team' already exists")) {
@@ -69,8 +73,9 @@ import TernCore
         }
     }
 
-    @Test func members_firstIsDefault_removingTheDefaultPromotesTheNext() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func members_firstIsDefault_removingTheDefaultPromotesTheNext(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             let (user, personal) = try await store.provisionUser(email: "m@example.com", displayName: "M", role: .user)
             let team = try await store.createContext(name: "team", kind: .shared, owner: nil)
@@ -85,8 +90,9 @@ import TernCore
         }
     }
 
-    @Test func contextSummaries_countEverythingInOneStatement() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func contextSummaries_countEverythingInOneStatement(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let counting = CountingDatabase(database)
             let store = SQLTenantStore(database: counting)
             let conversations = SQLConversationStore(database: database)
@@ -109,8 +115,9 @@ import TernCore
         }
     }
 
-    @Test func deletingAContext_removesMembershipsAndKeysScopedToIt() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func deletingAContext_removesMembershipsAndKeysScopedToIt(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             let keys = SQLAPIKeyStore(database: database, hasher: Self.hasher)
             let team = try await store.createContext(name: "gone", kind: .shared, owner: .localUser)
@@ -123,9 +130,10 @@ import TernCore
     }
 }
 
-@Suite struct APIKeyStoreTests {
-    @Test func key_authenticatesUntilRevoked_andOnlyItsHashIsStored() async throws {
-        try await withTemporarySQLite { database throws in
+@Suite(.timeLimit(.minutes(1))) struct APIKeyStoreTests {
+    @Test(arguments: SQLBackend.allCases)
+    func key_authenticatesUntilRevoked_andOnlyItsHashIsStored(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let keys = SQLAPIKeyStore(database: database, hasher: TenantStoreTests.hasher)
             let (record, secret) = try await keys.createKey(for: .localUser, context: nil, name: "laptop")
             #expect(secret.hasPrefix("tern_"))
@@ -144,8 +152,9 @@ import TernCore
         }
     }
 
-    @Test func wrongSecretWithTheRightPrefix_isRejected() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func wrongSecretWithTheRightPrefix_isRejected(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let keys = SQLAPIKeyStore(database: database, hasher: TenantStoreTests.hasher)
             let (_, secret) = try await keys.createKey(for: .localUser, context: nil, name: "k")
             let forged = String(secret.dropLast()) + (secret.last == "a" ? "b" : "a")
@@ -155,8 +164,9 @@ import TernCore
         }
     }
 
-    @Test func contextRestriction_requiresMembership() async throws {
-        try await withTemporarySQLite { database throws in
+    @Test(arguments: SQLBackend.allCases)
+    func contextRestriction_requiresMembership(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
             let tenants = SQLTenantStore(database: database)
             let keys = SQLAPIKeyStore(database: database, hasher: TenantStoreTests.hasher)
             let (user, _) = try await tenants.provisionUser(email: "k@example.com", displayName: "K", role: .user)
