@@ -114,6 +114,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "tern-bench",
+            dependencies: [
+                "TernStore", "TernCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "tern-fake-llm",
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings

@@ -1,0 +1,1 @@
+print("tern-bench: store benchmark (see docs/benchmarks.md)")
