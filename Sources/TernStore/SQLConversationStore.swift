@@ -51,7 +51,7 @@ package struct SQLConversationStore: ConversationStore {
     package func currentSession(of conversation: ConversationID, in context: ContextID) async throws
         -> Session
     {
-        if let session = try await newestSession(of: conversation, in: context, onWriter: false) {
+        if let session = try await newestSession(of: conversation, in: context) {
             return session
         }
         let id = makeID()
@@ -164,8 +164,7 @@ package struct SQLConversationStore: ConversationStore {
         return conversation
     }
 
-    private func newestSession(of conversation: ConversationID, in context: ContextID, onWriter: Bool)
-        async throws -> Session?
+    private func newestSession(of conversation: ConversationID, in context: ContextID) async throws -> Session?
     {
         try await mapErrors {
             try await database.read { db in try await Self.newestSession(db, conversation, context) }

@@ -69,3 +69,9 @@ def tern_cli(*args, data_dir, stdin=None, env=None):
         env={"PATH": os.environ.get("PATH", ""), "TERN_LOG_LEVEL": "warning", **(env or {})},
         cwd=data_dir,
     )
+
+
+def test_terminal_chat_names_an_unknown_context(tmp_path):
+    result = tern_cli("chat", "--context", "nowhere", data_dir=str(tmp_path), stdin="hi\n")
+    assert result.returncode == 1
+    assert "no context named 'nowhere'" in result.stderr

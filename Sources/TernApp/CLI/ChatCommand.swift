@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
+import TernAgent
 import TernCore
 
 /// `tern chat`: talk to the agent in the terminal, through the same ``AgentService`` as the API.
@@ -19,13 +20,16 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: "Name of the conversation to continue or start.")
     var conversation = "default"
 
+    @Option(help: "The context (tenant) to chat in; the local user must be a member.")
+    var context = "default"
+
     func run() async throws {
         let config = try options.load()
         let logger = bootstrapLogging(level: config.logLevel < .warning ? .warning : config.logLevel)
         let dependencies = try await Dependencies.live(config: config, logger: logger)
         do {
             try await TerminalChat(
-                dependencies: dependencies, conversationName: conversation
+                dependencies: dependencies, conversationName: conversation, contextName: context
             ).run()
         } catch {
             try await dependencies.shutdown()
@@ -39,16 +43,25 @@ struct ChatCommand: AsyncParsableCommand {
 struct TerminalChat {
     let dependencies: Dependencies
     let conversationName: String
+    let contextName: String
 
     func run() async throws {
         let store = dependencies.conversations
-        let context = ContextID.defaultContext
+        let identity: ResolvedIdentity
+        do {
+            // The terminal is the local admin's shell: it acts as the local user.
+            identity = try await dependencies.identity.switchContext(
+                ResolvedIdentity(user: try await localUser(), context: .defaultContext), to: contextName)
+        } catch let error as IdentityError {
+            throw CLIError(error.description)
+        }
+        let context = identity.context
         let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
         let conversation = try await store.conversation(
             in: context, platform: "cli", platformID: "\(user)/\(conversationName)")
         var session = try await store.currentSession(of: conversation.id, in: context)
         let interrupts = InterruptRelay()
-        write("tern \(TernCommand.version) · conversation '\(conversationName)' · /new, /exit, Ctrl-C cancels an answer\n")
+        write("tern \(TernCommand.version) · context '\(contextName)' · conversation '\(conversationName)' · /new, /exit, Ctrl-C cancels an answer\n")
         if dependencies.config.llm == nil {
             write("note: no model server configured (TERN_LLM_BASE_URL); answers will fail.\n")
         }
@@ -86,6 +99,15 @@ struct TerminalChat {
             }
             interrupts.idle()
         }
+    }
+}
+
+extension TerminalChat {
+    func localUser() async throws -> User {
+        guard let user = try await dependencies.tenants.user(.localUser) else {
+            throw CLIError("the built-in local user is missing; run `tern migrate`")
+        }
+        return user
     }
 }
 
