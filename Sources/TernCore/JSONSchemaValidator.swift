@@ -187,15 +187,7 @@ package enum JSONSchemaValidator {
 
     /// `$.city`, or `$["two words"]` for names that are not plain identifiers.
     private static func memberPath(_ path: String, _ name: String) -> String {
-        let plain = !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                true
-            default:
-                false
-            }
-        }
+        let plain = !name.isEmpty && name.utf8.allSatisfy(ToolSpec.isNameByte)
         return plain ? "\(path).\(name)" : "\(path)[\(render(.string(name)))]"
     }
 

@@ -80,17 +80,18 @@ package struct ToolSpec: Sendable, Equatable {
 
     /// Whether `name` matches `^[a-zA-Z0-9_-]{1,64}$` (ASCII only), as OpenAI requires.
     package static func isValidName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        return (1...64).contains(bytes.count)
-            && bytes.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                    true
-                default:
-                    false
-                }
-            }
+        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy(isNameByte)
+    }
+
+    /// Whether `byte` is an ASCII letter, digit, `_` or `-`.
+    package static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            true
+        default:
+            false
+        }
     }
 
     /// The spec as offered to a chat model.

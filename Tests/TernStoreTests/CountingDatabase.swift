@@ -15,19 +15,18 @@ final class CountingDatabase: DatabaseHandle {
     var statements: Int { counter.count }
     func reset() { counter.reset() }
 
+    private var session: CountingSession { CountingSession(base: base, counter: counter) }
+
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let counter = self.counter
-        return try await base.read { try await body(CountedSQL(base: $0, counter: counter)) }
+        try await session.read(body)
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let counter = self.counter
-        return try await base.write { try await body(CountedSQL(base: $0, counter: counter)) }
+        try await session.write(body)
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let counter = self.counter
-        return try await base.transaction { try await body(CountedSQL(base: $0, counter: counter)) }
+        try await session.transaction(body)
     }
 
     func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
