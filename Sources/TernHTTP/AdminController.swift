@@ -72,7 +72,7 @@ package struct AdminController: Sendable {
     @Sendable func addMember(_ request: Request, context: TernRequestContext) async throws -> Response {
         let id = try await existingContext(context)
         let body = try await JSONBody.read(request, context: context)
-        let user = try await existingUser(try body.string("user_id"))!
+        let user = try await requireUser(try body.string("user_id"))
         let role = try body.optionalEnum("role", MemberRole.self) ?? .member
         return try json(.created, AdminJSON.membership(try await tenants.addMember(user, to: id, role: role)))
     }
@@ -100,7 +100,7 @@ package struct AdminController: Sendable {
     }
 
     @Sendable func updateUser(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingUser(try context.parameters.require("id"))!
+        let id = try await requireUser(try context.parameters.require("id"))
         let role = try await JSONBody.read(request, context: context).optionalEnum("role", UserRole.self)
         guard let role else { throw APIError.invalid("'role' is required", param: "role") }
         return try json(.ok, AdminJSON.user(try await tenants.setRole(role, of: id)))
@@ -146,6 +146,10 @@ package struct AdminController: Sendable {
 
     private func existingUser(_ id: String?) async throws -> UserID? {
         guard let id else { return nil }
+        return try await requireUser(id)
+    }
+
+    private func requireUser(_ id: String) async throws -> UserID {
         guard try await tenants.user(UserID(id)) != nil else {
             throw APIError(status: .notFound, message: "no user with id '\(id)'", code: "not_found")
         }

@@ -170,14 +170,29 @@ def wait_ready(proc, port, started, limit=15.0):
 
 
 def memory(pid):
-    """VmRSS, VmHWM, RssAnon, RssFile of a process, in KiB."""
+    """VmRSS, VmHWM, RssAnon, RssFile (and Pss when the kernel has smaps_rollup) in KiB."""
     values = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, rest = line.partition(":")
             if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
                 values[key] = int(rest.split()[0])
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if key == "Pss":
+                    values["Pss"] = int(rest.split()[0])
+    except OSError:
+        pass
     return values
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (clock-tick resolution)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post(url, body, timeout=10):
@@ -227,11 +242,13 @@ def measure_starts(tern_bin, llm_url, workdir, count):
     return results
 
 
-def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, label, on_reached=None):
+def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, label, on_reached=None, pids=None):
     """One bounded wrk run: stops after `limit` answers or `cap_seconds`, whichever is first.
 
     `on_reached` runs once the limit is reached, before wrk exits (its connections still open).
+    `pids` ({name: pid}): processes whose CPU time per answer is reported.
     """
+    cpu_before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     done_file = os.path.join(workdir, f"wrk-done-{time.monotonic_ns()}")
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{cap_seconds}s", "--timeout", "10s",
            "-s", LUA, url, "--", body_file, str(limit), done_file, expect]
@@ -248,7 +265,9 @@ def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, la
         if time.monotonic() > deadline:
             break
         time.sleep(0.002)
+    cpu_ms = None
     if reached:
+        cpu_ms = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 for name, pid in (pids or {}).items()}
         if on_reached:
             on_reached()
         proc.send_signal(signal.SIGINT)  # wakes wrk's main thread, which prints the summary
@@ -266,7 +285,8 @@ def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, la
     # 2 ms), not wrk's own duration, which runs until the SIGINT.
     seconds = elapsed if reached else result["duration_us"] / 1e6
     result.update(label=label, connections=connections, limit=limit, reached_limit=reached,
-                  cap_seconds=cap_seconds, seconds=seconds, turns_per_s=result["requests"] / seconds)
+                  cap_seconds=cap_seconds, seconds=seconds, turns_per_s=result["requests"] / seconds,
+                  cpu_ms_per_turn={k: v / result["requests"] for k, v in (cpu_ms or {}).items()})
     errors = sum(result["errors"].values())
     if result["bad"] or errors:
         raise RuntimeError(
@@ -296,6 +316,10 @@ def main():
     parser.add_argument("--keep-temp", action="store_true", help="keep the scratch dir (logs, databases)")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
+    if load_before[0] > 1.0:
+        log(f"warning: load average is {load_before[0]:.1f} before the run; other work on this machine "
+            "skews the numbers")
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     began = time.perf_counter()
@@ -349,12 +373,12 @@ def main():
                 sample["open"] = memory(tern.pid)  # the 64 keep-alive connections are still open
 
             run = run_wrk(through, body_file, 64, args.turns, "json", workdir, args.cap * 2,
-                          f"memory step {step}", on_reached=while_open)
+                          f"memory step {step}", on_reached=while_open, pids={"tern": tern.pid})
             time.sleep(1)
             steps.append({
                 "answers": run["requests"], "turns_stored": stored_turns(data_dir),
                 "connections_open": sample.get("open"), "after_close": memory(tern.pid),
-                "turns_per_s": run["turns_per_s"],
+                "turns_per_s": run["turns_per_s"], "tern_cpu_ms_per_turn": run["cpu_ms_per_turn"].get("tern"),
             })
         results["memory"]["steps"] = steps
         results["memory"]["fake_after"] = memory(fake.pid)
@@ -370,7 +394,8 @@ def main():
                 for path, url in (("direct", direct), ("tern", through)):
                     label = f"{'streamed' if stream else 'plain'} c={conns} {path}"
                     log(label)
-                    run = run_wrk(url, body, conns, limit, kind, workdir, args.cap, label)
+                    run = run_wrk(url, body, conns, limit, kind, workdir, args.cap, label,
+                                  pids={"tern": tern.pid, "fake": fake.pid})
                     run.update(path=path, stream=stream)
                     runs.append(run)
         results["runs"] = runs
@@ -384,6 +409,7 @@ def main():
     finally:
         cleanup()
         results["seconds"] = round(time.perf_counter() - began, 1)
+        results["loadavg_1m"] = {"before": load_before[0], "after": os.getloadavg()[0]}
         import shutil
 
         if args.keep_temp:
@@ -422,11 +448,19 @@ def ms(us):
     return f"{us / 1000:.2f}"
 
 
+def cpu(run):
+    c = run.get("cpu_ms_per_turn") or {}
+    return f"{c.get('tern', float('nan')):>8.2f}  {c.get('fake', float('nan')):>8.2f}"
+
+
 def print_table(r):
     m = r["machine"]
     print(f"\nTern benchmark, {r['date_utc']}, {r['label']}")
     print(f"{m['nproc']} CPUs shared by wrk, tern and the fake LLM; {m['memory_mib']} MiB RAM; "
           f"wall time {r['seconds']:.0f} s")
+    load = r["loadavg_1m"]
+    print(f"1-minute load average before {load['before']:.2f}, after {load['after']:.2f} "
+          f"(the run itself adds about 2; more before means other work was running)")
 
     s = r["starts"]
     print("\nStart to first /readyz 200 (ms)        median    max    n")
@@ -438,12 +472,13 @@ def print_table(r):
     print(f"  (SIGTERM to exit: median {statistics.median(s['stop_ms']):.1f} ms)")
 
     mem = r["memory"]
-    print("\nMemory of tern serve (MB)      VmRSS  RssAnon  RssFile  VmHWM")
+    print("\nMemory of tern serve (MB)         VmRSS  RssAnon  RssFile    Pss  VmHWM")
 
     def row(name, v):
         if v:
-            print(f"  {name:<28} {mb(v['VmRSS']):>6} {mb(v['RssAnon']):>8} {mb(v['RssFile']):>8} "
-                  f"{mb(v['VmHWM']):>6}")
+            pss = mb(v["Pss"]) if "Pss" in v else "-"
+            print(f"  {name:<31} {mb(v['VmRSS']):>6} {mb(v['RssAnon']):>8} {mb(v['RssFile']):>8} "
+                  f"{pss:>6} {mb(v['VmHWM']):>6}")
 
     row("idle after start", mem["idle"])
     total = 0
@@ -452,10 +487,13 @@ def print_table(r):
         row(f"after {total} turns, conns open", step["connections_open"])
         row(f"after {total} turns, closed", step["after_close"])
     row(f"after all ({mem['turns_stored_total']} turns)", mem["after_all"])
+    for i, step in enumerate(mem["steps"], 1):
+        print(f"  (step {i}: {step['answers']} answers at {step['turns_per_s']:.0f} turns/s, 64 connections, "
+              f"tern CPU {step['tern_cpu_ms_per_turn']:.2f} ms/turn)")
     print(f"  (fake LLM: idle {mb(mem['fake_idle']['VmRSS'])} MB, after the memory steps "
           f"{mb(mem['fake_after']['VmRSS'])} MB; it keeps every request)")
 
-    print("\nNon-streamed turn latency (ms)   n      p50     p90     p99    max   turns/s")
+    print("\nNon-streamed turn latency (ms)   n      p50     p90     p99    max   turns/s  tern-cpu  fake-cpu")
     for conns in (1, 64):
         pair = {x["path"]: x for x in r["runs"] if not x["stream"] and x["connections"] == conns}
         for path in ("direct", "tern"):
@@ -463,19 +501,28 @@ def print_table(r):
             lat = x["latency_us"]
             rate = x["turns_per_s"]
             print(f"  c={conns:<3} {path:<10} {x['requests']:>7} {ms(lat['50']):>7} {ms(lat['90']):>7} "
-                  f"{ms(lat['99']):>7} {ms(lat['max']):>6} {rate:>8.0f}")
+                  f"{ms(lat['99']):>7} {ms(lat['max']):>6} {rate:>8.0f}  {cpu(x)}")
         d, t = pair["direct"]["latency_us"], pair["tern"]["latency_us"]
         print(f"  c={conns:<3} {'added':<10} {'':>7} {ms(t['50'] - d['50']):>7} {'':>7} "
               f"{ms(t['99'] - d['99']):>7}")
+        # Tern always calls the model with stream: true, so the fake does more work per turn than
+        # in the direct plain call; this row compares with the fake streaming the same answer.
+        ds = next(x for x in r["runs"] if x["stream"] and x["connections"] == conns and x["path"] == "direct")
+        s_ = ds["latency_us"]
+        print(f"  c={conns:<3} {'added¹':<10} {'':>7} {ms(t['50'] - s_['50']):>7} {'':>7} "
+              f"{ms(t['99'] - s_['99']):>7}")
+    print("  added = tern - direct plain; added¹ = tern - direct stream:true (what Tern sends upstream);"
+          "\n  both are differences of percentiles, not percentiles of differences")
 
-    print("\nStreamed turns (stream: true)    n    turns/s    p50     p99")
+    print("  tern-cpu, fake-cpu: milliseconds of CPU (user + system) each process spent per turn")
+    print("\nStreamed turns (stream: true)    n    turns/s    p50     p99  tern-cpu  fake-cpu")
     for conns in (1, 64):
         for path in ("direct", "tern"):
             x = next(x for x in r["runs"] if x["stream"] and x["connections"] == conns and x["path"] == path)
             lat = x["latency_us"]
             rate = x["turns_per_s"]
             print(f"  c={conns:<3} {path:<10} {x['requests']:>7} {rate:>8.0f} {ms(lat['50']):>7} "
-                  f"{ms(lat['99']):>7}")
+                  f"{ms(lat['99']):>7}  {cpu(x)}")
 
 
 if __name__ == "__main__":
