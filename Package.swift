@@ -117,6 +117,7 @@ let package = Package(
             name: "tern-bench",
             dependencies: [
                 "TernStore", "TernCore",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

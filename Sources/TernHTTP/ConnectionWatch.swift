@@ -11,10 +11,11 @@ import Synchronization
 package final class ConnectionWatch: Sendable {
     private struct Entry {
         var gone = false
-        var actions: [@Sendable () -> Void] = []
+        var actions: [Int: @Sendable () -> Void] = [:]
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let nextID = Mutex(0)
 
     package init() {}
 
@@ -24,14 +25,32 @@ package final class ConnectionWatch: Sendable {
     }
 
     /// Runs `action` once when the client of `connection` hangs up (at once if it already has).
-    package func onClientGone(_ connection: ObjectIdentifier, _ action: @escaping @Sendable () -> Void) {
+    /// Call ``forget(_:_:)`` with the returned ID when the work is done, so a long-lived
+    /// keep-alive connection does not collect one action per request.
+    @discardableResult
+    package func onClientGone(_ connection: ObjectIdentifier, _ action: @escaping @Sendable () -> Void) -> Int {
+        let id = nextID.withLock { value in
+            value += 1
+            return value
+        }
         let runNow = entries.withLock { entries -> Bool in
             guard var entry = entries[connection], !entry.gone else { return entries[connection] != nil }
-            entry.actions.append(action)
+            entry.actions[id] = action
             entries[connection] = entry
             return false
         }
         if runNow { action() }
+        return id
+    }
+
+    /// Drops a registration made by ``onClientGone(_:_:)``.
+    package func forget(_ connection: ObjectIdentifier, _ id: Int) {
+        entries.withLock { entries in _ = entries[connection]?.actions.removeValue(forKey: id) }
+    }
+
+    /// How many registrations are pending, for tests.
+    package var pendingActions: Int {
+        entries.withLock { $0.values.reduce(0) { $0 + $1.actions.count } }
     }
 
     fileprivate func opened(_ connection: ObjectIdentifier) {
@@ -40,7 +59,7 @@ package final class ConnectionWatch: Sendable {
 
     fileprivate func gone(_ connection: ObjectIdentifier, forget: Bool) {
         let actions = entries.withLock { entries -> [@Sendable () -> Void] in
-            let actions = entries[connection]?.actions ?? []
+            let actions = entries[connection].map { Array($0.actions.values) } ?? []
             if forget {
                 entries[connection] = nil
             } else {

@@ -11,11 +11,19 @@ extension OpenAIController {
     /// (no model configured, upstream down) gets a real HTTP status instead of a 200 stream.
     /// When the client hangs up, the events are cancelled at once (not at the next write),
     /// which cancels the turn; the agent stores the partial answer marked incomplete.
-    func streamed(_ events: CancellableEvents, meta: ResponseMeta, includeUsage: Bool, logger: Logger)
-        async throws -> Response
-    {
-        let first = try await events.next()
+    func streamed(
+        _ events: CancellableEvents, meta: ResponseMeta, includeUsage: Bool, logger: Logger,
+        release: @escaping @Sendable () -> Void
+    ) async throws -> Response {
+        let first: AgentEvent?
+        do {
+            first = try await events.next()
+        } catch {
+            release()
+            throw error
+        }
         let body = ResponseBody { writer in
+            defer { release() }
             try await Self.write(
                 first: first, rest: events, to: &writer, meta: meta, includeUsage: includeUsage, logger: logger)
         }

@@ -75,13 +75,18 @@ package struct OpenAIController: Sendable {
             priorMessages: Array(chat.messages.dropLast()))
         // A client that hangs up cancels the turn (and with it the upstream call) at once.
         let events = CancellableEvents(agent.run(turn))
-        connections.onClientGone(context.connection) { events.cancel() }
+        let watch = connections.onClientGone(context.connection) { events.cancel() }
+        let release: @Sendable () -> Void = { [connections, connection = context.connection] in
+            connections.forget(connection, watch)
+        }
         let meta = ResponseMeta(
             id: "chatcmpl-\(UUID().uuidString.lowercased())",
             created: Int(clock.now().timeIntervalSince1970), model: chat.model)
         if chat.stream {
-            return try await streamed(events, meta: meta, includeUsage: chat.includeUsage, logger: context.logger)
+            return try await streamed(
+                events, meta: meta, includeUsage: chat.includeUsage, logger: context.logger, release: release)
         }
+        defer { release() }
         return try await collected(events, meta: meta)
     }
 

@@ -48,7 +48,8 @@ struct PostgresSession: DatabaseSession {
             result = try await body(database)
         } catch {
             do {
-                try await database.raw("ROLLBACK").run()
+                // In its own task, so a cancelled caller still rolls back.
+                try await Task { try await database.raw("ROLLBACK").run() }.value
             } catch let rollbackError {
                 logger.error(
                     "rollback failed; closing the connection so the pool drops it",

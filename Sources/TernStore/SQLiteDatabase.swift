@@ -135,7 +135,10 @@ package final class SQLiteDatabase: DatabaseHandle {
             return result
         } catch {
             do {
-                try await database.raw("ROLLBACK").run()
+                // In its own task: when the caller was cancelled (client hung up) the rollback
+                // must still run, or the writer would stay inside the open transaction and every
+                // later write would fail.
+                try await Task { try await database.raw("ROLLBACK").run() }.value
             } catch let rollbackError {
                 logger.error(
                     "rollback failed", metadata: ["error": "\(rollbackError)", "cause": "\(error)"])

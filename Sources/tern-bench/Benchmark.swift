@@ -1,10 +1,13 @@
 import Foundation
+import SQLKit
 import TernCore
 import TernStore
 
 /// Times the store's read paths through ``SQLConversationStore``, one call at a time and then
-/// with several concurrent readers, on conversations picked at random (fixed seed).
+/// with several concurrent readers, on conversations picked at random (fixed seed). A bare
+/// `SELECT 1` through the same ``DatabaseHandle`` gives the floor: one round trip, no table.
 struct Benchmark {
+    let database: any DatabaseHandle
     let store: SQLConversationStore
     let entries: [SeededConversation]
     let samples: Int
@@ -20,17 +23,16 @@ struct Benchmark {
         var random = SplitMix64(seed: 42)
         let picks = (0..<(Self.warmUp + samples)).map { _ in entries.randomElement(using: &random)! }
         let operations: [(String, Operation)] = [
-            ("conversation(in:platform:platformID:)", lookup), ("history(of:in:limit: 50)", history),
-            ("currentSession(of:in:)", currentSession),
+            ("SELECT 1 (handle floor)", roundTrip), ("conversation(in:platform:platformID:)", lookup),
+            ("history(of:in:limit: 50)", history), ("currentSession(of:in:)", currentSession),
         ]
-        out("\nlatency per call in microseconds (warm-up \(Self.warmUp) calls each, not counted)")
+        out("\nlatency per call in microseconds (each row after \(Self.warmUp) uncounted warm-up calls)")
         out(pad("operation", 38) + pad("readers", 8, right: true) + pad("calls", 7, right: true)
             + ["p50", "p99", "max", "mean"].map { pad($0, 10, right: true) }.joined() + pad("calls/s", 10, right: true))
-        for (_, operation) in operations {
-            for entry in picks.prefix(Self.warmUp) { _ = try await operation(entry) }
-        }
         for readers in concurrency > 1 ? [1, concurrency] : [1] {
             for (name, operation) in operations {
+                // Warm up with as many readers, so pools have their connections before timing.
+                _ = try await Self.measure(operation, Array(picks.prefix(Self.warmUp)), readers: readers)
                 let clock = ContinuousClock()
                 let start = clock.now
                 let times = try await Self.measure(operation, Array(picks.dropFirst(Self.warmUp)), readers: readers)
@@ -56,6 +58,16 @@ struct Benchmark {
                 }
             }
             return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    private var roundTrip: Operation {
+        { [database] _ in
+            let start = ContinuousClock.now
+            let row = try await database.read { db in try await db.raw("SELECT 1 AS n").first() }
+            let elapsed = ContinuousClock.now - start
+            try expect(try row?.decode(column: "n", as: Int.self) == 1, "SELECT 1 answered \(String(describing: row))")
+            return elapsed
         }
     }
 

@@ -46,7 +46,7 @@ struct Seeder {
         let start = Date().microsecondsSince1970 - Int64(messages) * 1_000 - Int64(conversations)
         let clock = ContinuousClock()
 
-        let headStart = clock.now
+        let conversationStart = clock.now
         for batch in stride(from: 0, to: entries.count, by: Self.rowsPerTransaction / 2) {
             let slice = Array(entries[batch..<min(batch + Self.rowsPerTransaction / 2, entries.count)])
             try await database.transaction { db in
@@ -70,8 +70,8 @@ struct Seeder {
                 }
             }
         }
-        let headTime = clock.now - headStart
-        out("seeded \(conversations) conversations + \(conversations) sessions in \(seconds(headTime))")
+        let conversationTime = clock.now - conversationStart
+        out("seeded \(conversations) conversations + \(conversations) sessions in \(seconds(conversationTime))")
 
         var text = TextSource(seed: 0x7465_726E)
         let messageStart = clock.now

@@ -5,13 +5,13 @@ import Logging
 import TernCore
 import TernStore
 
-let options: Options
-do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-} catch {
+func fail(_ error: any Error, status: Int32) -> Never {
     FileHandle.standardError.write(Data("tern-bench: \(error)\n".utf8))
-    exit(64)
+    exit(status)
 }
+
+let options: Options
+do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch { fail(error, status: 64) }
 var logger = Logger(label: "tern.bench")
 logger.logLevel = .warning
 
@@ -27,7 +27,8 @@ do {
     do {
         let inspector = Inspector(database: database)
         out("tern-bench \(Date().formatted(.iso8601)): \(try await inspector.describe())")
-        out("\(ProcessInfo.processInfo.activeProcessorCount) CPUs, \(megabytes(Int64(ProcessInfo.processInfo.physicalMemory))) RAM")
+        let memory = Int64(ProcessInfo.processInfo.physicalMemory)
+        out("\(ProcessInfo.processInfo.activeProcessorCount) CPUs, \(megabytes(memory)) RAM")
         try await Migrator(database: database, logger: logger).migrate()
         let entries = try await Seeder(
             database: database, conversations: options.conversations, messages: options.messages
@@ -35,15 +36,12 @@ do {
         try await inspector.settle()
         try await inspector.report(sample: entries[entries.count / 2])
         try await Benchmark(
-            store: SQLConversationStore(database: database), entries: entries, samples: options.samples,
-            concurrency: options.concurrency
+            database: database, store: SQLConversationStore(database: database), entries: entries,
+            samples: options.samples, concurrency: options.concurrency
         ).run()
         try await database.close()
     } catch {
         try? await database.close()
         throw error
     }
-} catch {
-    FileHandle.standardError.write(Data("tern-bench: \(error)\n".utf8))
-    exit(1)
-}
+} catch { fail(error, status: 1) }

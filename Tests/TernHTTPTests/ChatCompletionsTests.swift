@@ -166,6 +166,17 @@ import TernTesting
         }
     }
 
+    @Test func finishedTurns_leaveNoHangUpWatchBehind_onAKeepAliveConnection() async throws {
+        try await Harness.run { harness, client throws in
+            for stream in [false, true, false, true] {
+                let response = try await client.execute(
+                    uri: "/v1/chat/completions", method: .post, headers: .authorized, body: chatBody(stream: stream))
+                #expect(response.status == .ok)
+            }
+            #expect(harness.connections.pendingActions == 0)
+        }
+    }
+
     @Test func conversations_followTheHeaderOrTheFirstMessage() async throws {
         try await Harness.run { harness, client throws in
             var headers = HTTPFields.authorized

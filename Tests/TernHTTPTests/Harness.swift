@@ -18,6 +18,7 @@ struct Harness {
     let database: SQLiteDatabase
     let tenants: SQLTenantStore
     let keys: SQLAPIKeyStore
+    let connections: ConnectionWatch
 
     static let apiKey = "test-key-0123456789abcdef"
 
@@ -59,7 +60,7 @@ struct Harness {
                 identity: identity, tenants: tenants, apiKeys: keys, connections: connections))
         let app = Application(
             router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        let harness = Harness(fake: fake, store: store, database: database, tenants: tenants, keys: keys)
+        let harness = Harness(fake: fake, store: store, database: database, tenants: tenants, keys: keys, connections: connections)
         do {
             try await app.test(.live) { client in try await body(harness, client) }
         } catch {

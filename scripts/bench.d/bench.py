@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import sqlite3
@@ -132,11 +133,11 @@ def tern_env(port, data_dir, llm_url):
     return env
 
 
-def spawn_tern(tern_bin, port, data_dir, llm_url, workdir, log_name):
+def spawn_tern(tern_bin, port, data_dir, llm_url, workdir, log_name, extra_env=None):
     err = open(os.path.join(workdir, log_name), "ab")
     # cwd = the scratch dir, so no tern.yaml of the checkout is picked up.
     proc = popen(
-        [tern_bin, "serve"], env=tern_env(port, data_dir, llm_url), cwd=workdir,
+        [tern_bin, "serve"], env=dict(tern_env(port, data_dir, llm_url), **(extra_env or {})), cwd=workdir,
         stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     return proc
 
@@ -302,6 +303,45 @@ def stored_turns(data_dir):
         return db.execute("SELECT count(*) FROM messages WHERE role = 'assistant'").fetchone()[0]
 
 
+def memory_probe(args, workdir):
+    """Where does RSS growth come from? Same turns, different connection reuse and LLM timeout.
+
+    TERN_LLM_TIMEOUT_SECONDS bounds how long a finished turn's cancelled watchdog sleep keeps
+    its timer alive; a single keep-alive connection shows what Tern keeps per connection.
+    """
+    body_file = os.path.join(workdir, "body.json")
+    with open(body_file, "w") as f:
+        json.dump(BODY, f)
+    fake, llm_url = start_fake(args.fake, workdir)
+    cases = [
+        ("LLM timeout 120 s (default), 64 connections, new connections every 10000 turns", "120", 64, [10_000] * 5),
+        ("LLM timeout 5 s, 64 connections, new connections every 10000 turns", "5", 64, [10_000] * 5),
+        ("LLM timeout 5 s, 1 connection, a new one every 5000 turns", "5", 1, [5_000] * 4),
+        ("LLM timeout 5 s, 1 connection kept for all 20000 turns", "5", 1, [20_000]),
+    ]
+    print("\nMemory probe: RssAnon of tern serve (MB) after each batch of non-streamed turns")
+    for number, (title, timeout, conns, batches) in enumerate(cases):
+        data_dir = os.path.join(workdir, f"probe-{number}", "data")
+        port = free_port()
+        started = time.perf_counter()
+        tern = spawn_tern(args.tern, port, data_dir, llm_url, workdir, "tern-probe.stderr",
+                          extra_env={"TERN_LLM_TIMEOUT_SECONDS": timeout})
+        wait_ready(tern, port, started)
+        time.sleep(1)
+        line = [f"{mb(memory(tern.pid)['RssAnon'])} idle"]
+        log(title)
+        total = 0
+        for batch in batches:
+            run = run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", body_file, conns, batch, "json",
+                          workdir, args.cap * 4, title)
+            total += run["requests"]
+            time.sleep(0.5)
+            line.append(f"{mb(memory(tern.pid)['RssAnon'])} @{total}")
+        stop(tern)
+        print(f"  {title}:\n    " + ", ".join(line))
+    stop(fake)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tern", required=True)
@@ -314,7 +354,22 @@ def main():
     parser.add_argument("--c64-requests", type=int, default=20_000)
     parser.add_argument("--cap", type=int, default=60, help="seconds any one wrk run may take")
     parser.add_argument("--keep-temp", action="store_true", help="keep the scratch dir (logs, databases)")
+    parser.add_argument("--memory-probe", action="store_true",
+                        help="instead of the benchmark: RSS growth by connection reuse and LLM timeout (~8 min)")
     args = parser.parse_args()
+
+    if args.memory_probe:
+        workdir = tempfile.mkdtemp(prefix="tern-bench-")
+        try:
+            memory_probe(args, workdir)
+        except BaseException:
+            cleanup()
+            show_logs(workdir)
+            raise
+        finally:
+            cleanup()
+            shutil.rmtree(workdir, ignore_errors=True)
+        return
 
     load_before = os.getloadavg()
     if load_before[0] > 1.0:
@@ -410,8 +465,6 @@ def main():
         cleanup()
         results["seconds"] = round(time.perf_counter() - began, 1)
         results["loadavg_1m"] = {"before": load_before[0], "after": os.getloadavg()[0]}
-        import shutil
-
         if args.keep_temp:
             print(f"scratch dir kept: {workdir}", file=sys.stderr)
         else:
@@ -481,11 +534,8 @@ def print_table(r):
                   f"{pss:>6} {mb(v['VmHWM']):>6}")
 
     row("idle after start", mem["idle"])
-    total = 0
     for step in mem["steps"]:
-        total = step["turns_stored"]
-        row(f"after {total} turns, conns open", step["connections_open"])
-        row(f"after {total} turns, closed", step["after_close"])
+        row(f"after {step['turns_stored']} turns", step["after_close"])
     row(f"after all ({mem['turns_stored_total']} turns)", mem["after_all"])
     for i, step in enumerate(mem["steps"], 1):
         print(f"  (step {i}: {step['answers']} answers at {step['turns_per_s']:.0f} turns/s, 64 connections, "
