@@ -53,6 +53,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TernTools",
+            dependencies: [
+                "TernCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TernAgent",
             dependencies: [
                 "TernCore",
@@ -86,7 +95,7 @@ let package = Package(
         .target(
             name: "TernApp",
             dependencies: [
-                "TernCore", "TernStore", "TernLLM", "TernAgent", "TernHTTP", "TernJobs",
+                "TernCore", "TernStore", "TernLLM", "TernTools", "TernAgent", "TernHTTP", "TernJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,6 +154,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TernToolsTests", dependencies: ["TernTools", "TernCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TernAgentTests",
             dependencies: ["TernAgent", "TernCore", "TernTesting"],

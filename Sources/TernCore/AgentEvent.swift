@@ -7,8 +7,98 @@ package enum AgentEvent: Sendable, Equatable {
     case content(String)
     /// Token usage of the turn, when the model reported it.
     case usage(TokenUsage)
+    /// The router's decision for the turn.
+    case routed(AgentRoute)
+    /// Something the user should know that is not part of the answer (a fallback, a replan).
+    case notice(String)
+    /// The plan about to run (again after a replan).
+    case plan(Plan)
+    /// A plan step started (`attempt` counts from 1).
+    case stepStarted(StepEvent)
+    /// A plan step ended, with its output or error.
+    case stepFinished(StepEvent)
+    /// The agent calls a tool.
+    case toolCall(ToolCallEvent)
+    /// A tool call returned (or was refused).
+    case toolResult(ToolResultEvent)
+    /// A tool call waits for a human; decide with `/approve <id>` or `/deny <id>`.
+    case approvalRequired(Approval)
+    /// A human (or the clock) decided.
+    case approvalDecided(Approval)
     /// The turn ended; the assistant message is stored under `messageID`.
     case finished(messageID: MessageID, finishReason: String)
+}
+
+/// How the router chose to handle a turn.
+package enum AgentRoute: Sendable, Equatable {
+    /// Answer directly (with the context's tools on offer).
+    case direct
+    /// Run a plan.
+    case plan
+    /// Run the named skill.
+    case skill(String)
+    /// The router's reply was unusable; answering directly.
+    case fallback(reason: String)
+}
+
+/// A plan step starting or ending.
+package struct StepEvent: Sendable, Equatable {
+    package var stepID: PlanStep.ID
+    /// `tool`, `skill` or `answer`, with the name: `tool clock`.
+    package var title: String
+    package var attempt: Int
+    /// The step's output once it succeeded.
+    package var output: String?
+    /// Why it failed, when it did.
+    package var error: String?
+
+    package init(stepID: PlanStep.ID, title: String, attempt: Int, output: String? = nil, error: String? = nil) {
+        self.stepID = stepID
+        self.title = title
+        self.attempt = attempt
+        self.output = output
+        self.error = error
+    }
+}
+
+/// A tool call the agent makes.
+package struct ToolCallEvent: Sendable, Equatable, Codable {
+    package var callID: String
+    package var tool: String
+    /// Arguments as JSON text.
+    package var arguments: String
+    /// The plan step making the call, if any.
+    package var stepID: PlanStep.ID?
+
+    package init(callID: String, tool: String, arguments: String, stepID: PlanStep.ID? = nil) {
+        self.callID = callID
+        self.tool = tool
+        self.arguments = arguments
+        self.stepID = stepID
+    }
+}
+
+/// What a tool call returned, as the model sees it.
+package struct ToolResultEvent: Sendable, Equatable, Codable {
+    package var callID: String
+    package var tool: String
+    package var output: String
+    package var isError: Bool
+    /// The output was cut to the configured budget (the note is in `output`).
+    package var truncated: Bool
+    package var stepID: PlanStep.ID?
+
+    package init(
+        callID: String, tool: String, output: String, isError: Bool, truncated: Bool = false,
+        stepID: PlanStep.ID? = nil
+    ) {
+        self.callID = callID
+        self.tool = tool
+        self.output = output
+        self.isError = isError
+        self.truncated = truncated
+        self.stepID = stepID
+    }
 }
 
 /// One user turn handed to the agent.

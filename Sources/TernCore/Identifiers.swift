@@ -36,6 +36,7 @@ package enum IDTag {
     package enum Conversation {}
     package enum Session {}
     package enum Message {}
+    package enum Approval {}
 }
 
 /// Identifies a user.
@@ -48,6 +49,8 @@ package typealias ConversationID = TypedID<IDTag.Conversation>
 package typealias SessionID = TypedID<IDTag.Session>
 /// Identifies a stored message.
 package typealias MessageID = TypedID<IDTag.Message>
+/// Identifies a request for human approval of a tool call.
+package typealias ApprovalID = TypedID<IDTag.Approval>
 
 extension ContextID {
     /// The context that exists from the first migration on, so Tern works before tenancy is set up.

@@ -12,8 +12,8 @@ extension OpenAIController {
     /// When the client hangs up, the events are cancelled at once (not at the next write),
     /// which cancels the turn; the agent stores the partial answer marked incomplete.
     func streamed(
-        _ events: CancellableEvents, meta: ResponseMeta, includeUsage: Bool, logger: Logger,
-        release: @escaping @Sendable () -> Void
+        _ events: CancellableEvents, meta: ResponseMeta, includeUsage: Bool, renderer: ProgressRenderer,
+        logger: Logger, release: @escaping @Sendable () -> Void
     ) async throws -> Response {
         let first: AgentEvent?
         do {
@@ -25,7 +25,8 @@ extension OpenAIController {
         let body = ResponseBody { writer in
             defer { release() }
             try await Self.write(
-                first: first, rest: events, to: &writer, meta: meta, includeUsage: includeUsage, logger: logger)
+                first: first, rest: events, to: &writer, meta: meta, includeUsage: includeUsage, renderer: renderer,
+                logger: logger)
         }
         return Response(
             status: .ok,
@@ -38,7 +39,7 @@ extension OpenAIController {
 
     private static func write(
         first: AgentEvent?, rest events: CancellableEvents, to writer: inout any ResponseBodyWriter, meta: ResponseMeta,
-        includeUsage: Bool, logger: Logger
+        includeUsage: Bool, renderer: ProgressRenderer, logger: Logger
     ) async throws {
         let frames = ChunkFramer(meta: meta)
         try await writer.write(frames.roleFrame())
@@ -53,6 +54,8 @@ extension OpenAIController {
                     usage = reported
                 case .finished(_, let reason):
                     try await writer.write(frames.finishFrame(reason))
+                default:
+                    if let line = renderer.line(for: event) { try await writer.write(frames.contentFrame(line)) }
                 }
                 pending = try await events.next()
             }

@@ -63,6 +63,7 @@ package struct OpenAIController: Sendable {
                 param: "model", code: "model_not_found")
         }
         let headerID = try conversationID(from: request)
+        let renderer = ProgressRenderer(verbosity: try Self.verbosity(from: request))
         let conversation = try await store.conversation(
             in: identity.context, platform: ConversationKey.platform,
             platformID: ConversationKey.platformID(
@@ -84,10 +85,26 @@ package struct OpenAIController: Sendable {
             created: Int(clock.now().timeIntervalSince1970), model: chat.model)
         if chat.stream {
             return try await streamed(
-                events, meta: meta, includeUsage: chat.includeUsage, logger: context.logger, release: release)
+                events, meta: meta, includeUsage: chat.includeUsage, renderer: renderer, logger: context.logger,
+                release: release)
         }
         defer { release() }
-        return try await collected(events, meta: meta)
+        return try await collected(events, meta: meta, renderer: renderer)
+    }
+
+    /// The header that picks how much progress an OpenAI client sees.
+    package static let verbosityHeader = HTTPField.Name("X-Tern-Verbosity")!
+
+    static func verbosity(from request: Request) throws -> Verbosity {
+        guard let value = request.headers[verbosityHeader] else { return .default }
+        guard let verbosity = Verbosity(rawValue: value.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            throw APIError(
+                status: .badRequest,
+                message: "X-Tern-Verbosity must be one of "
+                    + Verbosity.allCases.map(\.rawValue).joined(separator: ", ") + "; got '\(value)'",
+                param: "X-Tern-Verbosity")
+        }
+        return verbosity
     }
 
     private func conversationID(from request: Request) throws -> String? {
@@ -103,7 +120,9 @@ package struct OpenAIController: Sendable {
         return trimmed
     }
 
-    private func collected(_ events: CancellableEvents, meta: ResponseMeta) async throws -> Response {
+    private func collected(
+        _ events: CancellableEvents, meta: ResponseMeta, renderer: ProgressRenderer
+    ) async throws -> Response {
         var content = ""
         var usage: TokenUsage?
         var finishReason = "stop"
@@ -112,6 +131,7 @@ package struct OpenAIController: Sendable {
             case .content(let text): content += text
             case .usage(let reported): usage = reported
             case .finished(_, let reason): finishReason = reason
+            default: if let line = renderer.line(for: event) { content += line }
             }
         }
         let completion = OpenAIWire.Completion(
