@@ -2,40 +2,36 @@ import Foundation
 import Logging
 import TernCore
 
-/// Settings of the agent that do not change per turn.
-package struct AgentSettings: Sendable {
-    /// The upstream model the agent talks to.
-    package var model: String
-    /// How many stored messages are loaded as history when the channel sends none.
-    package var historyLimit: Int
-    /// Prepended to every model call, when set.
-    package var systemPrompt: String?
-
-    package init(model: String, historyLimit: Int = 50, systemPrompt: String? = nil) {
-        self.model = model
-        self.historyLimit = historyLimit
-        self.systemPrompt = systemPrompt
-    }
-}
-
 /// The orchestrator every channel talks to: one turn in, one stream of ``AgentEvent``s out.
 ///
-/// For now it answers directly; plans, tools and skills arrive behind the same stream.
+/// A turn: store the user message, handle chat commands (`/approve`, `/deny`, `/<skill>`), load
+/// the context's toolbox and skills, let the ``Router`` decide, then answer directly (native
+/// tool loop), run a skill (tool loop under the skill's ceiling) or run a plan (DAG under the
+/// ``StepSupervisor``, then the answer step). The assistant message is stored with a trace of
+/// everything the agent did and the summed usage.
 package struct AgentService: Sendable {
     private let store: any ConversationStore
-    private let model: any ModelProvider
-    private let settings: AgentSettings
-    private let logger: Logger
+    let model: any ModelProvider
+    let settings: AgentSettings
+    private let tooling: AgentTooling?
+    let logger: Logger
+    let sleep: @Sendable (Duration) async throws -> Void
 
     package init(
-        store: any ConversationStore, model: any ModelProvider, settings: AgentSettings,
-        logger: Logger = Logger(label: "tern.agent")
+        store: any ConversationStore, model: any ModelProvider, settings: AgentSettings, tooling: AgentTooling? = nil,
+        logger: Logger = Logger(label: "tern.agent"),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.store = store
         self.model = model
         self.settings = settings
+        self.tooling = tooling
         self.logger = logger
+        self.sleep = sleep
     }
+
+    /// The approvals of this agent, for channels that decide outside a chat turn.
+    package var approvals: ApprovalCenter? { tooling?.approvals }
 
     /// Runs one turn. The user message is stored before the model is called; the assistant
     /// message is stored when the turn ends, marked incomplete if it was cut short (the consumer
@@ -43,10 +39,14 @@ package struct AgentService: Sendable {
     package func run(_ turn: AgentTurn) -> AsyncThrowingStream<AgentEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AgentEvent.self)
         let task = Task {
+            let recorder = TurnRecorder(continuation)
             do {
-                try await execute(turn, into: continuation)
+                try await execute(turn, recorder: recorder)
                 continuation.finish()
             } catch {
+                if !recorder.answer.isEmpty || recorder.toolData() != nil {
+                    await storeIncomplete(turn: turn, recorder: recorder, cause: error)
+                }
                 continuation.finish(throwing: error)
             }
         }
@@ -54,51 +54,125 @@ package struct AgentService: Sendable {
         return stream
     }
 
-    private func execute(
-        _ turn: AgentTurn, into continuation: AsyncThrowingStream<AgentEvent, any Error>.Continuation
-    ) async throws {
+    private func execute(_ turn: AgentTurn, recorder: TurnRecorder) async throws {
         // History is read before the new message is stored so it is not sent twice.
         let history = try await promptHistory(for: turn)
         _ = try await store.append(
             NewMessage(sessionID: turn.session, role: .user, content: turn.input), in: turn.context)
         try Task.checkCancellation()
 
+        let command = try ChatCommand.parse(turn.input)
+        if let tooling, let command, let reply = try await decide(command, turn: turn, approvals: tooling.approvals) {
+            recorder.emit(.content(reply))
+            return try await finish(turn, recorder: recorder, reason: "stop")
+        }
+        let scope = TurnScope(
+            tool: ToolContext(contextID: turn.context, userID: turn.user, conversationID: turn.conversation),
+            access: ContextAccess(
+                user: turn.user, context: turn.context, epoch: tooling?.epoch ?? MembershipEpoch(),
+                isMember: tooling?.isMember ?? Self.noMembership),
+            recorder: recorder)
+        let toolbox = try await loadToolbox(for: turn.context)
+        let skills = await tooling?.skills.skills(for: turn.context) ?? [:]
+        let runner = ToolRunner(settings: settings, approvals: tooling?.approvals, logger: logger)
+        let loop = ToolLoop(model: model, runner: runner)
+
+        let decision: Router.Decision
+        if case .skill(let name, let input)? = command, let skill = skills[name] {
+            decision = .skill(skill, input: input.isEmpty ? turn.input : input)
+        } else if settings.routerEnabled, !(toolbox.isEmpty && skills.isEmpty) {
+            decision = try await Router(model: model, modelName: settings.model).decide(
+                history: history, input: turn.input, toolbox: toolbox, skills: skills, recorder: recorder)
+        } else {
+            decision = .direct
+        }
+
+        let outcome: ToolLoop.Outcome
+        switch decision {
+        case .direct, .fallback:
+            if case .fallback(let reason) = decision {
+                logger.warning("router reply unusable; answering directly", metadata: ["reason": "\(reason)"])
+                recorder.emit(.routed(.fallback(reason: reason)))
+            } else if settings.routerEnabled, !(toolbox.isEmpty && skills.isEmpty) {
+                recorder.emit(.routed(.direct))
+            }
+            outcome = try await loop.run(
+                baseMessages(history: history, input: turn.input), model: settings.model, toolbox: toolbox,
+                maxTurns: settings.maxToolTurns, stepID: nil, streamContent: true, scope: scope)
+        case .skill(let skill, let input):
+            recorder.emit(.routed(.skill(skill.name)))
+            outcome = try await runSkill(
+                skill, input: input, history: history, toolbox: toolbox, stepID: nil, streamContent: true,
+                loop: loop, scope: scope)
+        case .plan(let plan):
+            recorder.emit(.routed(.plan))
+            outcome = try await runPlan(
+                plan, turn: turn, history: history, toolbox: toolbox, skills: skills, loop: loop, runner: runner,
+                scope: scope)
+        }
+        try await finish(turn, recorder: recorder, reason: outcome.finishReason)
+    }
+
+    /// Without tooling no tool is ever offered, so the membership check is never reached.
+    private static let noMembership: @Sendable (UserID, ContextID) async throws -> Bool = { _, _ in false }
+
+    private func finish(_ turn: AgentTurn, recorder: TurnRecorder, reason: String) async throws {
+        try Task.checkCancellation()
+        let stored = try await store.append(
+            NewMessage(
+                sessionID: turn.session, role: .assistant, content: recorder.answer, toolData: recorder.toolData(),
+                usage: recorder.usage),
+            in: turn.context)
+        recorder.finish(messageID: stored.id, finishReason: reason)
+    }
+
+    private func loadToolbox(for context: ContextID) async throws -> Toolbox {
+        guard let tooling, !tooling.sources.isEmpty else { return Toolbox(context: [:]) }
+        return try await Toolbox.load(
+            for: context, sources: tooling.sources, permissions: tooling.permissions,
+            defaultPermission: settings.defaultToolPermission)
+    }
+
+    /// System prompt (unless the client sent its own), history, the user's message.
+    func baseMessages(history: [ChatMessage], input: String) -> [ChatMessage] {
         var messages = history
         if let systemPrompt = settings.systemPrompt, !messages.contains(where: { $0.role == .system }) {
             messages.insert(ChatMessage(role: .system, content: systemPrompt), at: 0)
         }
-        messages.append(ChatMessage(role: .user, content: turn.input))
-        let request = ChatRequest(model: settings.model, messages: messages)
+        messages.append(ChatMessage(role: .user, content: input))
+        return messages
+    }
 
-        var answer = ""
+    func runSkill(
+        _ skill: Skill, input: String, history: [ChatMessage], toolbox: Toolbox, stepID: PlanStep.ID?,
+        streamContent: Bool, loop: ToolLoop, scope: TurnScope
+    ) async throws -> ToolLoop.Outcome {
+        var messages = [ChatMessage(role: .system, content: skill.instructions)]
+        messages += history.filter { $0.role != .system }
+        messages.append(ChatMessage(role: .user, content: input))
+        return try await loop.run(
+            messages, model: skill.model ?? settings.model, toolbox: toolbox.restricted(to: skill),
+            maxTurns: skill.maxTurns ?? settings.maxToolTurns, stepID: stepID, streamContent: streamContent,
+            scope: scope)
+    }
+
+    /// Handles `/approve` and `/deny`; returns the reply, or `nil` for a skill command.
+    private func decide(_ command: ChatCommand, turn: AgentTurn, approvals: ApprovalCenter) async throws -> String? {
+        let id: ApprovalID
+        let approve: Bool
+        let reason: String?
+        switch command {
+        case .approve(let which, let why): (id, approve, reason) = (which, true, why)
+        case .deny(let which, let why): (id, approve, reason) = (which, false, why)
+        case .skill: return nil
+        }
         do {
-            for try await event in model.stream(request) {
-                switch event {
-                case .content(let text):
-                    answer += text
-                    continuation.yield(.content(text))
-                case .finished(let completion):
-                    if answer.isEmpty, !completion.content.isEmpty {
-                        answer = completion.content
-                        continuation.yield(.content(completion.content))
-                    }
-                    try Task.checkCancellation()
-                    let stored = try await store.append(
-                        NewMessage(
-                            sessionID: turn.session, role: .assistant, content: answer,
-                            usage: completion.usage),
-                        in: turn.context)
-                    if let usage = completion.usage { continuation.yield(.usage(usage)) }
-                    continuation.yield(
-                        .finished(messageID: stored.id, finishReason: completion.finishReason ?? "stop"))
-                    return
-                }
-            }
-            throw ModelError.invalidResponse(
-                endpoint: "chat/completions", reason: "the stream ended without a final chunk")
-        } catch {
-            if !answer.isEmpty { await storeIncomplete(answer, turn: turn, cause: error) }
-            throw error
+            let decided = try await approvals.decide(id, approve: approve, by: turn.user, in: turn.context, reason: reason)
+            return "\(approve ? "Approved" : "Denied") `\(decided.id)` (`\(decided.tool)`)."
+        } catch StoreError.notFound {
+            return "There is no approval `\(id)` in this context."
+        } catch StoreError.conflict(let what) {
+            return "Nothing to decide: \(what)."
         }
     }
 
@@ -108,13 +182,14 @@ package struct AgentService: Sendable {
             .map { ChatMessage(role: $0.role, content: $0.content) }
     }
 
-    /// Keeps what the user already saw. Runs in its own task because the turn's task may be
+    /// Keeps what the user already saw and what the agent did. Runs in its own task because the turn's task may be
     /// cancelled (client gone) and the write must still happen. A failure here is logged; the
     /// caller goes on to throw the error that ended the turn.
-    private func storeIncomplete(_ answer: String, turn: AgentTurn, cause: any Error) async {
+    private func storeIncomplete(turn: AgentTurn, recorder: TurnRecorder, cause: any Error) async {
         let store = self.store
         let message = NewMessage(
-            sessionID: turn.session, role: .assistant, content: answer, status: .incomplete)
+            sessionID: turn.session, role: .assistant, content: recorder.answer, toolData: recorder.toolData(),
+            usage: recorder.usage, status: .incomplete)
         let write = Task { try await store.append(message, in: turn.context) }
         do {
             let stored = try await write.value
@@ -122,7 +197,7 @@ package struct AgentService: Sendable {
                 "turn ended early; partial answer stored",
                 metadata: [
                     "message_id": "\(stored.id)", "context": "\(turn.context)",
-                    "characters": "\(answer.count)", "cause": "\(cause)",
+                    "characters": "\(message.content.count)", "cause": "\(cause)",
                 ])
         } catch {
             logger.error(

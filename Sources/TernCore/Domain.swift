@@ -76,6 +76,14 @@ package struct TokenUsage: Sendable, Equatable, Codable {
         self.completionTokens = completionTokens
         self.totalTokens = totalTokens ?? promptTokens + completionTokens
     }
+
+    /// The usage of two calls together.
+    package static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
+        TokenUsage(
+            promptTokens: lhs.promptTokens + rhs.promptTokens,
+            completionTokens: lhs.completionTokens + rhs.completionTokens,
+            totalTokens: lhs.totalTokens + rhs.totalTokens)
+    }
 }
 
 /// A message as stored.

@@ -81,3 +81,39 @@ package enum JSONValue: Sendable, Hashable, Codable {
         objectValue?[key]
     }
 }
+
+extension JSONValue {
+    /// Compact JSON text with sorted keys (stable, for storing and for tool arguments).
+    package var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding fails only for NaN or infinite numbers, which JSON cannot express.
+        guard let data = try? encoder.encode(self) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Parses JSON text into a value.
+    /// - Throws: the decoder's error for text that is not JSON.
+    package init(jsonText: String) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8))
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    /// A string literal is a JSON string (schemas and tests read like JSON).
+    package init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal is a JSON number.
+    package init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A float literal is a JSON number.
+    package init(floatLiteral value: Double) { self = .number(value) }
+    /// A boolean literal is a JSON boolean.
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array literal is a JSON array.
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A dictionary literal is a JSON object (a repeated key keeps the last value).
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}

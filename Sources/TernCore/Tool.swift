@@ -167,14 +167,29 @@ package enum ToolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .failed(let tool, let message):
             "tool \"\(tool)\": failed: \(message)"
         case .timedOut(let tool, let after):
-            "tool \"\(tool)\": timed out after \(Self.format(after))"
+            "tool \"\(tool)\": timed out after \(after.shortDescription)"
         }
     }
 
-    /// `30s`, or `1500ms` when not a whole number of seconds.
-    private static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
+}
+
+/// Where the agent gets the tools a context may see: built-ins, MCP servers' tools.
+/// Permissions and skill ceilings are applied by the agent on top.
+package protocol ToolSource: Sendable {
+    /// The tools this source offers to `context`.
+    func tools(for context: ContextID) async throws -> [any Tool]
+}
+
+extension Duration {
+    /// `30s`, or `1500ms` when not a whole number of seconds; for messages.
+    package var shortDescription: String {
+        let (seconds, attoseconds) = components
         let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         return milliseconds % 1000 == 0 ? "\(seconds)s" : "\(milliseconds)ms"
+    }
+
+    /// The duration in seconds, as a `TimeInterval`.
+    package var timeInterval: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

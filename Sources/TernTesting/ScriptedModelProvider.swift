@@ -10,25 +10,51 @@ package final class ScriptedModelProvider: ModelProvider {
     /// One scripted answer.
     package struct Step: Sendable {
         package var pieces: [String]
+        /// Tool calls the model makes after its content (finish reason `tool_calls`).
+        package var toolCalls: [ToolCall]
         package var usage: TokenUsage?
         package var failure: ModelError?
         /// Waits after the first piece until the gate opens (or the caller cancels).
         package var pauseAfterFirstPiece: FakeLLMGate?
 
         package init(
-            pieces: [String], usage: TokenUsage? = nil, failure: ModelError? = nil,
+            pieces: [String], toolCalls: [ToolCall] = [], usage: TokenUsage? = nil, failure: ModelError? = nil,
             pauseAfterFirstPiece: FakeLLMGate? = nil
         ) {
             self.pieces = pieces
+            self.toolCalls = toolCalls
             self.usage = usage
             self.failure = failure
             self.pauseAfterFirstPiece = pauseAfterFirstPiece
+        }
+
+        /// A reply of plain text, in one piece.
+        package static func text(_ text: String, usage: TokenUsage? = nil) -> Step {
+            Step(pieces: [text], usage: usage)
+        }
+
+        /// A reply that calls tools: `(name, arguments JSON)` pairs, ids `call_1`, `call_2`, ….
+        package static func calls(_ calls: (String, String)...) -> Step {
+            Step(
+                pieces: [],
+                toolCalls: calls.enumerated().map {
+                    ToolCall(id: "call_\($0.offset + 1)", name: $0.element.0, arguments: $0.element.1)
+                })
         }
     }
 
     private let state = ScriptState()
 
     package init(_ steps: Step...) {
+        state.push(steps)
+    }
+
+    package init(steps: [Step]) {
+        state.push(steps)
+    }
+
+    /// Adds steps to the end of the script.
+    package func enqueue(_ steps: Step...) {
         state.push(steps)
     }
 
@@ -64,7 +90,10 @@ package final class ScriptedModelProvider: ModelProvider {
                     continuation.finish(throwing: failure)
                 } else {
                     continuation.yield(
-                        .finished(ChatCompletion(content: step.pieces.joined(), finishReason: "stop", usage: step.usage)))
+                        .finished(
+                            ChatCompletion(
+                                content: step.pieces.joined(), toolCalls: step.toolCalls,
+                                finishReason: step.toolCalls.isEmpty ? "stop" : "tool_calls", usage: step.usage)))
                     continuation.finish()
                 }
             }

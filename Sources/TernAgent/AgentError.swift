@@ -1,0 +1,18 @@
+import Foundation
+
+/// Why the agent ended a turn with an error of its own (not the model's or the store's).
+package enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A plan step kept failing: retried once, then re-planned `replans` times.
+    case planFailed(step: String, message: String, replans: Int)
+    /// A chat command (`/approve`, `/deny`, `/<skill>`) is malformed.
+    case badCommand(String)
+
+    package var description: String {
+        switch self {
+        case .planFailed(let step, let message, let replans):
+            "the plan failed at step \"\(step)\" after a retry and \(replans) re-plan\(replans == 1 ? "" : "s"): \(message)"
+        case .badCommand(let message):
+            message
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import TernCore
+
+/// The native tool-calling loop: offer the toolbox, run the calls the model asks for (several
+/// in one round run concurrently), feed the results back, until the model answers without
+/// calls or the round limit is hit.
+struct ToolLoop: Sendable {
+    let model: any ModelProvider
+    let runner: ToolRunner
+
+    struct Outcome: Sendable, Equatable {
+        var content: String
+        var finishReason: String
+    }
+
+    /// - Parameters:
+    ///   - streamContent: emit the model's text as `.content` (the user's answer) rather than
+    ///     only returning it (a plan step's output).
+    func run(
+        _ messages: [ChatMessage], model modelName: String, toolbox: Toolbox, maxTurns: Int, stepID: PlanStep.ID?,
+        streamContent: Bool, scope: TurnScope
+    ) async throws -> Outcome {
+        var messages = messages
+        var content = ""
+        var round = 0
+        while true {
+            let request = ChatRequest(model: modelName, messages: messages, tools: toolbox.definitions)
+            var text = ""
+            var finished: ChatCompletion?
+            let separator = content.isEmpty ? "" : "\n\n"
+            for try await event in model.stream(request) {
+                switch event {
+                case .content(let piece):
+                    if streamContent { scope.recorder.emit(.content(text.isEmpty ? separator + piece : piece)) }
+                    text += piece
+                case .finished(let completion):
+                    finished = completion
+                }
+            }
+            guard let completion = finished else {
+                throw ModelError.invalidResponse(endpoint: "chat/completions", reason: "the stream ended without a final chunk")
+            }
+            if text.isEmpty, !completion.content.isEmpty {
+                text = completion.content
+                if streamContent { scope.recorder.emit(.content(separator + text)) }
+            }
+            scope.recorder.add(completion.usage)
+            if !text.isEmpty { content += separator + text }
+            guard !completion.toolCalls.isEmpty else {
+                return Outcome(content: content, finishReason: completion.finishReason ?? "stop")
+            }
+            guard round < maxTurns else {
+                let note = (content.isEmpty ? "" : "\n\n")
+                    + "(Stopped: the model still wanted tools after \(maxTurns) rounds of tool calls, "
+                    + "the limit for one answer.)"
+                if streamContent { scope.recorder.emit(.content(note)) }
+                return Outcome(content: content + note, finishReason: "length")
+            }
+            round += 1
+            let calls = completion.toolCalls.enumerated().map { index, call in
+                var call = call
+                if call.id.isEmpty { call.id = "call_\(round)_\(index)" }
+                return call
+            }
+            messages.append(ChatMessage(role: .assistant, content: text.isEmpty ? nil : text, toolCalls: calls))
+            let results = try await runConcurrently(calls, stepID: stepID, toolbox: toolbox, scope: scope)
+            for result in results {
+                messages.append(ChatMessage(role: .tool, content: result.output, toolCallID: result.callID))
+            }
+        }
+    }
+
+    private func runConcurrently(_ calls: [ToolCall], stepID: PlanStep.ID?, toolbox: Toolbox, scope: TurnScope)
+        async throws -> [ToolResultEvent]
+    {
+        if calls.count == 1 {
+            return [try await runner.run(calls[0], stepID: stepID, toolbox: toolbox, scope: scope)]
+        }
+        return try await withThrowingTaskGroup(of: (Int, ToolResultEvent).self) { group in
+            for (index, call) in calls.enumerated() {
+                group.addTask { (index, try await runner.run(call, stepID: stepID, toolbox: toolbox, scope: scope)) }
+            }
+            var results = [ToolResultEvent?](repeating: nil, count: calls.count)
+            for try await (index, result) in group { results[index] = result }
+            return results.compactMap { $0 }
+        }
+    }
+}
