@@ -97,6 +97,8 @@ package struct ApprovalDecision: Sendable, Equatable {
 /// Requests for human approval, one tenant at a time.
 package protocol ApprovalStore: Sendable {
     /// Stores a new pending request.
+    /// - Throws: ``StoreError/invalid(_:)`` for a tool name that is not valid; SQL stores also
+    ///   ``StoreError/notFound(_:)`` for an unknown context or user, or a conversation of another context.
     func create(_ approval: NewApproval) async throws -> Approval
     /// A request of this context, or `nil` (also when it belongs to another context).
     func approval(_ id: ApprovalID, in context: ContextID) async throws -> Approval?

@@ -30,6 +30,7 @@ extension Migration {
         .defaultTenant,
         .tenancy,
         .retentionIndexes,
+        .agentTables,
     ]
 }
 

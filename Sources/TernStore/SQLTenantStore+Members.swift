@@ -31,6 +31,7 @@ extension SQLTenantStore {
                 }
             }
         }
+        epoch.advance()
         let all = try await memberships(of: user)
         guard let membership = all.first(where: { $0.contextID == context }) else {
             throw StoreError.database("membership of \(user) in \(context) vanished after insert")
@@ -62,6 +63,7 @@ extension SQLTenantStore {
                 }
             }
         }
+        epoch.advance()
     }
 
     private func members(where column: String, equals value: String) async throws -> [Membership] {

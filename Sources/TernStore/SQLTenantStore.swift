@@ -7,14 +7,23 @@ package struct SQLTenantStore: TenantStore {
     let database: any DatabaseHandle
     let clock: MonotonicMicroseconds
     let makeID: @Sendable () -> String
+    /// Advanced after every membership change this store makes (add, remove, context deleted).
+    package let epoch: MembershipEpoch
 
+    /// - Parameters:
+    ///   - clock: the time source for `created_at`; stored times never go backwards.
+    ///   - makeID: new row IDs (random UUIDs unless a test injects its own).
+    ///   - epoch: the counter to advance on membership changes; share it with whoever caches
+    ///     memberships.
     package init(
         database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
-        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        epoch: MembershipEpoch = MembershipEpoch()
     ) {
         self.database = database
         self.clock = MonotonicMicroseconds(clock: clock)
         self.makeID = makeID
+        self.epoch = epoch
     }
 
     // MARK: Users
@@ -160,6 +169,7 @@ package struct SQLTenantStore: TenantStore {
                 try await db.delete(from: "contexts").where("id", .equal, SQLBind(id.rawValue)).run()
             }
         }
+        epoch.advance()
     }
 
     package func contextSummaries() async throws -> [ContextSummary] {
