@@ -72,6 +72,11 @@ package final class ApprovalCenter: Sendable {
         return decided
     }
 
+    /// Requests of `context` still waiting for a decision, oldest first.
+    package func pending(in context: ContextID) async throws -> [Approval] {
+        try await store.pending(in: context)
+    }
+
     /// Denies every request left pending by an earlier run of the server (its turns are gone).
     /// Call once at start, before serving.
     package func expireAfterRestart(startedAt: Date) async throws -> Int {

@@ -19,6 +19,16 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case systemPrompt = "TERN_SYSTEM_PROMPT"
     case historyLimit = "TERN_HISTORY_LIMIT"
     case retentionDays = "TERN_RETENTION_DAYS"
+    case agentRouter = "TERN_AGENT_ROUTER"
+    case agentMaxToolTurns = "TERN_AGENT_MAX_TOOL_TURNS"
+    case agentMaxParallelSteps = "TERN_AGENT_MAX_PARALLEL_STEPS"
+    case agentMaxReplans = "TERN_AGENT_MAX_REPLANS"
+    case toolsFile = "TERN_TOOLS_FILE"
+    case toolOutputBudget = "TERN_TOOL_OUTPUT_BUDGET"
+    case toolTimeoutSeconds = "TERN_TOOL_TIMEOUT_SECONDS"
+    case approvalTimeoutSeconds = "TERN_APPROVAL_TIMEOUT_SECONDS"
+    case skillsDir = "TERN_SKILLS_DIR"
+    case contextSkillsDir = "TERN_CONTEXT_SKILLS_DIR"
 
     /// The key's name in `tern.yaml`.
     package var yamlName: String {
@@ -38,6 +48,16 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .logLevel: "info"
         case .historyLimit: "50"
         case .retentionDays: "0"
+        case .agentRouter: "true"
+        case .agentMaxToolTurns: "8"
+        case .agentMaxParallelSteps: "4"
+        case .agentMaxReplans: "2"
+        case .toolsFile: "tools.yaml"
+        case .toolOutputBudget: "16000"
+        case .toolTimeoutSeconds: "60"
+        case .approvalTimeoutSeconds: "300"
+        case .skillsDir: "skills"
+        case .contextSkillsDir: ""
         }
     }
 

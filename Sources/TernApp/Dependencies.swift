@@ -25,6 +25,8 @@ package struct Dependencies: Sendable {
     package var httpClient: HTTPClient
     /// Background services besides the HTTP server (retention, when enabled).
     package var services: [any Service] = []
+    /// Human approvals of risky tool calls (also reachable through ``agent``).
+    package var approvals: ApprovalCenter
     /// Lets long turns notice a client that hung up.
     package var connections = ConnectionWatch()
 
@@ -47,16 +49,26 @@ package struct Dependencies: Sendable {
             model = MissingModelProvider()
         }
         let conversations = SQLConversationStore(database: database)
-        let tenants = SQLTenantStore(database: database)
+        let epoch = MembershipEpoch()
+        let tenants = SQLTenantStore(database: database, epoch: epoch)
         let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret))
         let identity = IdentityResolver(
             tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
             logger: logger.labelled("tern.identity"))
+        let approvals = ApprovalCenter(
+            store: SQLApprovalStore(database: database), logger: logger.labelled("tern.agent.approvals"))
+        let tooling: AgentTooling
+        do {
+            tooling = try await makeTooling(
+                config: config, tenants: tenants, database: database, approvals: approvals, epoch: epoch,
+                logger: logger)
+        } catch {
+            try await httpClient.shutdown()
+            try await database.close()
+            throw error
+        }
         let agent = AgentService(
-            store: conversations, model: model,
-            settings: AgentSettings(
-                model: config.llm?.model ?? "", historyLimit: config.historyLimit,
-                systemPrompt: config.systemPrompt),
+            store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             logger: logger.labelled("tern.agent"))
         var services: [any Service] = []
         if config.retentionDays > 0 {
@@ -70,7 +82,7 @@ package struct Dependencies: Sendable {
             apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
             modelReachability: ModelReachability(
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
-            httpClient: httpClient, services: services)
+            httpClient: httpClient, services: services, approvals: approvals)
     }
 
     /// What the HTTP layer needs.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TernStore
+import TernTools
 import Yams
 
 extension TernConfig {
@@ -52,12 +53,13 @@ extension TernConfig {
         let systemPrompt = reader.string(.systemPrompt)
         let historyLimit = reader.integer(.historyLimit, in: 1...10_000)
         let retentionDays = reader.integer(.retentionDays, in: 0...36_500)
+        let agent = reader.agent(dataDir: dataDir, workingDirectory: workingDirectory)
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
-            historyLimit: historyLimit, retentionDays: retentionDays, configFile: usedFile)
+            historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, configFile: usedFile)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
@@ -127,6 +129,44 @@ private struct ValueReader {
             return Int(key.defaultValue) ?? range.lowerBound
         }
         return number
+    }
+
+    mutating func bool(_ key: ConfigKey) -> Bool {
+        switch string(key).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        case let raw:
+            problems.append("\(key.rawValue) must be true or false, got '\(raw)'")
+            return key.defaultValue == "true"
+        }
+    }
+
+    mutating func agent(dataDir: String, workingDirectory: String) -> TernConfig.Agent {
+        let toolsFileValue = string(.toolsFile)
+        let toolsPath = TernConfig.resolve(toolsFileValue, in: workingDirectory)
+        var tools = ToolsFile()
+        var toolsFilePath: String?
+        if FileManager.default.fileExists(atPath: toolsPath) {
+            do {
+                tools = try ToolsFile.load(path: toolsPath)
+                toolsFilePath = toolsPath
+            } catch {
+                problems.append(error.description)
+            }
+        } else if toolsFileValue != ConfigKey.toolsFile.defaultValue {
+            problems.append("TERN_TOOLS_FILE: no file at \(toolsPath)")
+        }
+        let contextSkills = string(.contextSkillsDir)
+        return TernConfig.Agent(
+            router: bool(.agentRouter), maxToolTurns: integer(.agentMaxToolTurns, in: 1...100),
+            maxParallelSteps: integer(.agentMaxParallelSteps, in: 1...64),
+            maxReplans: integer(.agentMaxReplans, in: 0...10),
+            toolOutputBudget: integer(.toolOutputBudget, in: 256...1_000_000),
+            toolTimeoutSeconds: seconds(.toolTimeoutSeconds), approvalTimeoutSeconds: seconds(.approvalTimeoutSeconds),
+            tools: tools, toolsFilePath: toolsFilePath,
+            skillsDir: TernConfig.resolve(string(.skillsDir), in: workingDirectory),
+            contextSkillsDir: contextSkills.isEmpty
+                ? TernConfig.resolve("skills", in: dataDir) : TernConfig.resolve(contextSkills, in: workingDirectory))
     }
 
     mutating func seconds(_ key: ConfigKey) -> Double {

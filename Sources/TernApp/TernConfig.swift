@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TernTools
 import TernStore
 
 /// Tern's whole configuration: one typed value, loaded once at start.
@@ -40,6 +41,25 @@ package struct TernConfig: Sendable, Equatable {
         package var maxRetries: Int
     }
 
+    /// How the agent works: routing, tools, skills, approvals.
+    package struct Agent: Sendable, Equatable {
+        package var router: Bool
+        package var maxToolTurns: Int
+        package var maxParallelSteps: Int
+        package var maxReplans: Int
+        package var toolOutputBudget: Int
+        package var toolTimeoutSeconds: Double
+        package var approvalTimeoutSeconds: Double
+        /// The parsed `tools.yaml` (defaults when there is none).
+        package var tools: ToolsFile
+        /// The `tools.yaml` that was read, if any.
+        package var toolsFilePath: String?
+        /// Global skills: `<dir>/<name>/SKILL.md` or `<dir>/<name>.md`.
+        package var skillsDir: String
+        /// Per-context skills: `<dir>/<context name>/<skill>/SKILL.md`.
+        package var contextSkillsDir: String
+    }
+
     package var host: String
     package var port: Int
     package var dataDir: String
@@ -56,6 +76,7 @@ package struct TernConfig: Sendable, Equatable {
     package var historyLimit: Int
     /// Conversation history older than this many days is deleted; 0 keeps everything.
     package var retentionDays: Int
+    package var agent: Agent
     /// The `tern.yaml` that was read, if any.
     package var configFile: String?
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TernAgent
 import TernCore
 
 /// An error answered in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
@@ -84,6 +85,13 @@ extension APIError {
             return error
         case let error as ModelError:
             return from(error)
+        case let error as AgentError:
+            switch error {
+            case .planFailed:
+                return APIError(status: .badGateway, message: error.description, type: "server_error", code: "plan_failed")
+            case .badCommand(let message):
+                return APIError(status: .badRequest, message: message, code: "invalid_command")
+            }
         case let error as StoreError:
             switch error {
             case .notFound(let what):

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import TernAgent
 import TernCore
 
 extension OpenAIController {
@@ -151,6 +152,6 @@ final class CancellableEvents: @unchecked Sendable {
 
     /// Whether an error came from writing to a client that disconnected (nothing to tell it).
     func isClientGone(_ error: any Error) -> Bool {
-        !(error is ModelError || error is StoreError || error is APIError)
+        !(error is ModelError || error is StoreError || error is APIError || error is AgentError)
     }
 }

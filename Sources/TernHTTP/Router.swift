@@ -45,6 +45,8 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
         store: dependencies.conversations, agent: dependencies.agent, identity: dependencies.identity,
         connections: dependencies.connections, clock: dependencies.clock)
         .addRoutes(to: v1)
+    AgentController(store: dependencies.conversations, agent: dependencies.agent, connections: dependencies.connections)
+        .addRoutes(to: v1)
     let admin = router.group("admin/api/v1")
         .add(middleware: AuthMiddleware(resolver: dependencies.identity))
         .add(middleware: AdminOnlyMiddleware())

@@ -29,7 +29,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let logger = bootstrapLogging(level: config.logLevel)
+        let startedAt = Date()
         let dependencies = try await Dependencies.live(config: config, logger: logger)
+        // Turns that waited for a human died with the previous process: deny what they asked (fail closed).
+        do {
+            _ = try await dependencies.approvals.expireAfterRestart(startedAt: startedAt)
+        } catch {
+            try await dependencies.shutdown()
+            throw error
+        }
         let app = buildApplication(
             config: config, dependencies: dependencies, logger: logger,
             onServerRunning: { channel in

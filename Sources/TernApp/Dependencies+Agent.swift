@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import TernAgent
+import TernCore
+import TernStore
+import TernTools
+
+extension Dependencies {
+    /// The agent's settings from the configuration.
+    static func agentSettings(_ config: TernConfig) -> AgentSettings {
+        let agent = config.agent
+        return AgentSettings(
+            model: config.llm?.model ?? "", historyLimit: config.historyLimit, systemPrompt: config.systemPrompt,
+            maxToolTurns: agent.maxToolTurns, maxParallelSteps: agent.maxParallelSteps,
+            toolOutputBudget: agent.toolOutputBudget, toolTimeout: .milliseconds(Int64(agent.toolTimeoutSeconds * 1000)),
+            approvalTimeout: .milliseconds(Int64(agent.approvalTimeoutSeconds * 1000)),
+            approvalRequired: agent.tools.requireApproval, defaultToolPermission: agent.tools.defaultPermission,
+            maxReplans: agent.maxReplans, routerEnabled: agent.router)
+    }
+
+    /// The built-in tools (minus those `tools.yaml` disables), skills, permissions and approvals.
+    static func makeTooling(
+        config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
+        epoch: MembershipEpoch, logger: Logger
+    ) async throws -> AgentTooling {
+        let toolsFile = config.agent.tools
+        let builtins: [any Tool] = [
+            CalculatorTool(),
+            try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: "clock")),
+        ]
+        let registry = try ToolRegistry(builtins, disabled: toolsFile.disabledTools)
+        let known = Set(builtins.map(\.spec.name))
+        for name in toolsFile.tools.keys.sorted() where !known.contains(name) {
+            logger.warning(
+                "tools.yaml names a tool that is not built in; its entry is ignored",
+                metadata: ["tool": "\(name)", "file": "\(config.agent.toolsFilePath ?? "")"])
+        }
+        let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names), logger: logger)
+        return AgentTooling(
+            sources: [registry], permissions: SQLToolPermissionStore(database: database), skills: skills,
+            approvals: approvals, epoch: epoch,
+            isMember: { user, context in
+                try await tenants.memberships(of: user).contains { $0.contextID == context }
+            })
+    }
+
+    /// Loads global skills and each context's overlay (`<context skills dir>/<context name>/`).
+    /// Every malformed file is logged with file and line and skipped; the rest load.
+    static func loadSkills(
+        config: TernConfig, tenants: any TenantStore, knownTools: Set<String>, logger: Logger
+    ) async throws -> StaticSkillCatalog {
+        var overlays: [ContextID: URL] = [:]
+        var problems: [SkillIssue] = []
+        let root = URL(fileURLWithPath: config.agent.contextSkillsDir, isDirectory: true)
+        // A missing directory means no context has skills of its own yet.
+        let folders =
+            FileManager.default.fileExists(atPath: root.path)
+            ? try FileManager.default.contentsOfDirectory(atPath: root.path) : []
+        for folder in folders.sorted() where !folder.hasPrefix(".") {
+            if let context = try await tenants.context(named: folder) {
+                overlays[context.id] = root.appendingPathComponent(folder, isDirectory: true)
+            } else {
+                problems.append(
+                    SkillIssue(file: root.appendingPathComponent(folder).path, message: "no context is named '\(folder)'"))
+            }
+        }
+        var result = SkillLoader().load(
+            globalDirectory: URL(fileURLWithPath: config.agent.skillsDir, isDirectory: true),
+            contextDirectories: overlays, knownTools: knownTools)
+        result.issues = problems + result.issues
+        for issue in result.issues {
+            logger.warning(
+                "skill skipped",
+                metadata: [
+                    "file": "\(issue.file)", "line": "\(issue.line.map(String.init) ?? "-")",
+                    "problem": "\(issue.message)",
+                ])
+        }
+        if !result.skills.isEmpty {
+            logger.info("skills loaded", metadata: ["count": "\(result.skills.count)"])
+        }
+        return StaticSkillCatalog(result)
+    }
+}
