@@ -77,38 +77,41 @@ package struct AgentService: Sendable {
         let runner = ToolRunner(settings: settings, approvals: tooling?.approvals, logger: logger)
         let loop = ToolLoop(model: model, runner: runner)
 
-        let decision: Router.Decision
         if case .skill(let name, let input)? = command, let skill = skills[name] {
-            decision = .skill(skill, input: input.isEmpty ? turn.input : input)
-        } else if settings.routerEnabled, !(toolbox.isEmpty && skills.isEmpty) {
-            decision = try await Router(model: model, modelName: settings.model).decide(
-                history: history, input: turn.input, toolbox: toolbox, skills: skills, recorder: recorder)
-        } else {
-            decision = .direct
+            recorder.emit(.routed(.skill(skill.name)))
+            let outcome = try await runSkill(
+                skill, input: input.isEmpty ? turn.input : input, history: history, toolbox: toolbox, stepID: nil,
+                streamContent: true, loop: loop, scope: scope)
+            return try await finish(turn, recorder: recorder, reason: outcome.finishReason)
         }
 
-        let outcome: ToolLoop.Outcome
-        switch decision {
-        case .direct, .fallback:
-            if case .fallback(let reason) = decision {
-                logger.warning("router reply unusable; answering directly", metadata: ["reason": "\(reason)"])
+        // The first call answers directly, or routes the turn through a planning tool.
+        let messages = baseMessages(history: history, input: turn.input)
+        let routing = settings.routerEnabled ? Router.definitions(toolbox: toolbox, skills: skills) : []
+        var outcome = try await loop.run(
+            messages, model: settings.model, toolbox: toolbox, maxTurns: settings.maxToolTurns, stepID: nil,
+            streamContent: true, routing: routing, scope: scope)
+        if let call = outcome.routingCall {
+            switch Router.decide(call, toolbox: toolbox, skills: skills, input: turn.input) {
+            case .plan(let plan):
+                recorder.emit(.routed(.plan))
+                outcome = try await runPlan(
+                    plan, turn: turn, history: history, toolbox: toolbox, skills: skills, loop: loop, runner: runner,
+                    scope: scope)
+            case .skill(let skill, let input):
+                recorder.emit(.routed(.skill(skill.name)))
+                outcome = try await runSkill(
+                    skill, input: input, history: history, toolbox: toolbox, stepID: nil, streamContent: true,
+                    loop: loop, scope: scope)
+            case .fallback(let reason):
+                logger.warning("planning call unusable; answering directly", metadata: ["reason": "\(reason)"])
                 recorder.emit(.routed(.fallback(reason: reason)))
-            } else if settings.routerEnabled, !(toolbox.isEmpty && skills.isEmpty) {
-                recorder.emit(.routed(.direct))
+                outcome = try await loop.run(
+                    messages, model: settings.model, toolbox: toolbox, maxTurns: settings.maxToolTurns, stepID: nil,
+                    streamContent: true, scope: scope)
             }
-            outcome = try await loop.run(
-                baseMessages(history: history, input: turn.input), model: settings.model, toolbox: toolbox,
-                maxTurns: settings.maxToolTurns, stepID: nil, streamContent: true, scope: scope)
-        case .skill(let skill, let input):
-            recorder.emit(.routed(.skill(skill.name)))
-            outcome = try await runSkill(
-                skill, input: input, history: history, toolbox: toolbox, stepID: nil, streamContent: true,
-                loop: loop, scope: scope)
-        case .plan(let plan):
-            recorder.emit(.routed(.plan))
-            outcome = try await runPlan(
-                plan, turn: turn, history: history, toolbox: toolbox, skills: skills, loop: loop, runner: runner,
-                scope: scope)
+        } else if !routing.isEmpty {
+            recorder.emit(.routed(.direct))
         }
         try await finish(turn, recorder: recorder, reason: outcome.finishReason)
     }

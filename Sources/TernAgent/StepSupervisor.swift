@@ -70,7 +70,7 @@ struct StepSupervisor: Sendable {
         }
         context += "\n\nReply with a new plan as one JSON object {\"goal\": ..., \"steps\": [...]} that works around the failure."
         let messages = [
-            ChatMessage(role: .system, content: Router.prompt(toolbox: toolbox, skills: skills)),
+            ChatMessage(role: .system, content: Router.replanPrompt(toolbox: toolbox, skills: skills)),
             ChatMessage(role: .user, content: context),
         ]
         let completion = try await model.complete(ChatRequest(model: settings.model, messages: messages, temperature: 0))

@@ -11,20 +11,25 @@ struct ToolLoop: Sendable {
     struct Outcome: Sendable, Equatable {
         var content: String
         var finishReason: String
+        /// The planning-tool call that ended the loop, when the model routed the turn.
+        var routingCall: ToolCall?
     }
 
     /// - Parameters:
     ///   - streamContent: emit the model's text as `.content` (the user's answer) rather than
     ///     only returning it (a plan step's output).
+    ///   - routing: planning tools (``Router``) offered in the first round only; a call to one
+    ///     ends the loop with ``Outcome/routingCall``.
     func run(
         _ messages: [ChatMessage], model modelName: String, toolbox: Toolbox, maxTurns: Int, stepID: PlanStep.ID?,
-        streamContent: Bool, scope: TurnScope
+        streamContent: Bool, routing: [ToolDefinition] = [], scope: TurnScope
     ) async throws -> Outcome {
         var messages = messages
         var content = ""
         var round = 0
         while true {
-            let request = ChatRequest(model: modelName, messages: messages, tools: toolbox.definitions)
+            let offered = round == 0 ? toolbox.definitions + routing : toolbox.definitions
+            let request = ChatRequest(model: modelName, messages: messages, tools: offered)
             var text = ""
             var finished: ChatCompletion?
             let separator = content.isEmpty ? "" : "\n\n"
@@ -48,6 +53,9 @@ struct ToolLoop: Sendable {
             if !text.isEmpty { content += separator + text }
             guard !completion.toolCalls.isEmpty else {
                 return Outcome(content: content, finishReason: completion.finishReason ?? "stop")
+            }
+            if round == 0, let call = completion.toolCalls.first(where: { call in routing.contains { $0.name == call.name } }) {
+                return Outcome(content: content, finishReason: "tool_calls", routingCall: call)
             }
             guard round < maxTurns else {
                 let note = (content.isEmpty ? "" : "\n\n")

@@ -39,7 +39,7 @@ struct Toolbox: Sendable {
     var definitions: [ToolDefinition] { names.compactMap { offered[$0]?.spec.definition } }
 
     /// Builds the context's toolbox: every tool of every source, minus denied ones (explicit
-    /// `deny`, or no row and a `deny` default).
+    /// `deny`, or no row and a `deny` default) and any that would shadow the planning tools.
     static func load(
         for context: ContextID, sources: [any ToolSource], permissions: any ToolPermissionStore,
         defaultPermission: ToolPermission
@@ -49,7 +49,8 @@ struct Toolbox: Sendable {
         for source in sources {
             for tool in try await source.tools(for: context) {
                 let name = tool.spec.name
-                guard (explicit[name] ?? defaultPermission) == .allow, tools[name] == nil else { continue }
+                guard (explicit[name] ?? defaultPermission) == .allow, tools[name] == nil, !Router.isReserved(name)
+                else { continue }
                 tools[name] = tool
             }
         }

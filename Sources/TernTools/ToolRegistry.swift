@@ -7,11 +7,15 @@ package struct ToolRegistry: ToolSource {
     private let byName: [String: any Tool]
 
     /// Registers `tools`, leaving out the names in `disabled`.
-    /// - Throws: ``ToolError/invalidSpec(name:reason:)`` when two tools share a name.
+    /// - Throws: ``ToolError/invalidSpec(name:reason:)`` when two tools share a name, or a name
+    ///   starts with `tern_` (reserved for the agent's planning tools).
     package init(_ tools: [any Tool], disabled: Set<String> = []) throws(ToolError) {
         var byName: [String: any Tool] = [:]
         for tool in tools {
             let name = tool.spec.name
+            guard !name.hasPrefix("tern_") else {
+                throw .invalidSpec(name: name, reason: "names starting with tern_ are reserved for the agent's planning tools")
+            }
             guard byName[name] == nil else {
                 throw .invalidSpec(name: name, reason: "two tools are registered under this name")
             }

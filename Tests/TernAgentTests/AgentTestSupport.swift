@@ -149,7 +149,7 @@ extension Array where Element == AgentEvent {
     }
 }
 
-/// `{"route":"plan","plan":…}` with the given steps JSON.
+/// A first reply that routes the turn to a plan with the given steps JSON.
 func planReply(_ steps: String, goal: String = "test") -> ScriptedModelProvider.Step {
-    .text(#"{"route": "plan", "plan": {"goal": "\#(goal)", "steps": \#(steps)}}"#)
+    .calls(("tern_plan", #"{"goal": "\#(goal)", "steps": \#(steps)}"#))
 }

@@ -112,7 +112,7 @@ import TernTesting
         let broken = try TestTool("broken") { _, _ in .error("service down") }
         let plan = #"{"goal":"g","steps":[{"id":"x","kind":"tool","tool":"broken"},{"id":"a","kind":"answer"}]}"#
         let rig = AgentRig(
-            [.text(#"{"route":"plan","plan":\#(plan)}"#), .text(plan), .text("no plan here, sorry")],
+            [.calls(("tern_plan", plan)), .text(plan), .text("no plan here, sorry")],
             tools: [broken], settings: AgentSettings(model: "m", maxReplans: 2))
         let turn = try await rig.turn("do it")
         await #expect(throws: AgentError.self) { _ = try await rig.run(turn) }

@@ -17,7 +17,7 @@ import TernTesting
             .text("\((input["a"]?.numberValue ?? 0) + (input["b"]?.numberValue ?? 0))")
         }
         let rig = AgentRig(
-            [.text(#"{"route": "direct"}"#), .calls(("add", #"{"a": 2, "b": 3}"#)), .text("It is 5.")], tools: [add])
+            [.calls(("add", #"{"a": 2, "b": 3}"#)), .text("It is 5.")], tools: [add])
         let turn = try await rig.turn("what is 2+3?")
         let events = try await rig.run(turn)
 
@@ -25,11 +25,13 @@ import TernTesting
         #expect(events.contains(.toolCall(ToolCallEvent(callID: "call_1", tool: "add", arguments: #"{"a": 2, "b": 3}"#))))
         #expect(events.toolResults == [ToolResultEvent(callID: "call_1", tool: "add", output: "5.0", isError: false)])
         #expect(events.content == "It is 5.")
-        let third = try #require(rig.model.requests.last)
-        #expect(third.tools.map(\.name) == ["add"])
-        #expect(third.messages.suffix(2).map(\.role) == [.assistant, .tool])
-        #expect(third.messages.last?.toolCallID == "call_1")
-        #expect(third.messages.last?.content == "5.0")
+        // The planning tool is offered in the first round only.
+        #expect(rig.model.requests.first?.tools.map(\.name) == ["add", "tern_plan"])
+        let second = try #require(rig.model.requests.last)
+        #expect(second.tools.map(\.name) == ["add"])
+        #expect(second.messages.suffix(2).map(\.role) == [.assistant, .tool])
+        #expect(second.messages.last?.toolCallID == "call_1")
+        #expect(second.messages.last?.content == "5.0")
 
         let stored = try await rig.stored(turn)
         #expect(stored.map(\.role) == [.user, .assistant])
@@ -43,7 +45,7 @@ import TernTesting
             "city",
             schema: .object(["type": "object", "required": ["name"], "properties": ["name": ["type": "string"]]]))
         let rig = AgentRig(
-            [.text(#"{"route":"direct"}"#), .calls(("city", #"{"name": 7}"#)), .calls(("city", "not json")), .text("ok")],
+            [.calls(("city", #"{"name": 7}"#)), .calls(("city", "not json")), .text("ok")],
             tools: [tool])
         let events = try await rig.run("weather?")
         #expect(tool.calls.count == 0)
@@ -57,7 +59,7 @@ import TernTesting
 
     @Test func severalCallsInOneRound_runConcurrently() async throws {
         let (a, b) = try rendezvousTools("a", "b", outputs: ("a done", "b done"))
-        let rig = AgentRig([.text(#"{"route":"direct"}"#), .calls(("a", "{}"), ("b", "{}")), .text("both")], tools: [a, b])
+        let rig = AgentRig([.calls(("a", "{}"), ("b", "{}")), .text("both")], tools: [a, b])
         let events = try await rig.run("go")
         #expect(Set(events.toolResults.map(\.output)) == ["a done", "b done"])
         // Results go back to the model in the order of the calls, whatever order they finished in.
@@ -68,7 +70,7 @@ import TernTesting
     @Test func maxToolTurns_stopsWithAClearMessage() async throws {
         let tool = try TestTool("loop")
         let rig = AgentRig(
-            [.text(#"{"route":"direct"}"#), .calls(("loop", "{}")), .calls(("loop", "{}")), .calls(("loop", "{}"))],
+            [.calls(("loop", "{}")), .calls(("loop", "{}")), .calls(("loop", "{}"))],
             tools: [tool], settings: AgentSettings(model: "m", maxToolTurns: 2))
         let events = try await rig.run("spin")
         #expect(tool.calls.count == 2)
@@ -82,7 +84,7 @@ import TernTesting
     @Test func longOutput_isTruncatedToTheBudget_withANote() async throws {
         let tool = try TestTool("big") { _, _ in .text(String(repeating: "x", count: 500)) }
         let rig = AgentRig(
-            [.text(#"{"route":"direct"}"#), .calls(("big", "{}")), .text("done")], tools: [tool],
+            [.calls(("big", "{}")), .text("done")], tools: [tool],
             settings: AgentSettings(model: "m", toolOutputBudget: 100))
         let result = try #require(try await rig.run("go").toolResults.first)
         #expect(result.truncated)
@@ -93,11 +95,11 @@ import TernTesting
         let secret = try TestTool("secret")
         let open = try TestTool("open")
         let rig = AgentRig(
-            [.text(#"{"route":"direct"}"#), .calls(("secret", "{}")), .text("fine")], tools: [secret, open])
+            [.calls(("secret", "{}")), .text("fine")], tools: [secret, open])
         try await rig.permissions.setPermission(.deny, for: "secret", in: .defaultContext)
         let events = try await rig.run("go")
         #expect(secret.calls.count == 0)
-        #expect(rig.model.requests[1].tools.map(\.name) == ["open"])
+        #expect(rig.model.requests[0].tools.map(\.name) == ["open", "tern_plan"])
         #expect(events.toolResults.first?.output.contains("no such tool here") == true)
     }
 
@@ -109,7 +111,7 @@ import TernTesting
         }
         let second = try TestTool("second")
         let rig = AgentRig(
-            [.text(#"{"route":"direct"}"#), .calls(("first", "{}")), .calls(("second", "{}")), .text("end")],
+            [.calls(("first", "{}")), .calls(("second", "{}")), .text("end")],
             tools: [first, second])
         rigBox.withLock { $0 = rig }
         let events = try await rig.run("go")
@@ -119,10 +121,11 @@ import TernTesting
         #expect(rig.members.checks.count == 2)  // cached per epoch: once before, once after the change
     }
 
-    @Test func noToolsAndNoSkills_skipsTheRouter() async throws {
+    @Test func noToolsAndNoSkills_offersNoPlanningTools() async throws {
         let rig = AgentRig([.text("hello")])
         let events = try await rig.run("hi")
         #expect(rig.model.requests.count == 1)
+        #expect(rig.model.requests.first?.tools.isEmpty == true)
         #expect(events.content == "hello")
         #expect(!events.contains { if case .routed = $0 { true } else { false } })
     }

@@ -22,4 +22,8 @@ private struct NamedTool: Tool {
             try ToolRegistry([NamedTool("a"), NamedTool("a")])
         }
     }
+
+    @Test func registry_rejectsReservedNames() throws {
+        #expect(throws: ToolError.self) { try ToolRegistry([NamedTool("tern_plan")]) }
+    }
 }
