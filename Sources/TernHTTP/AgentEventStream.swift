@@ -86,7 +86,7 @@ enum AgentEventStream {
     static func frame(for event: AgentEvent) -> (String, JSONValue)? {
         switch event {
         case .content(let text): ("content", ["text": .string(text)])
-        case .usage, .finished: nil
+        case .usage, .finished, .routed(.direct): nil
         case .routed(let route): ("notice", ["route": .string(ProgressRenderer.describe(route))])
         case .notice(let message): ("notice", ["message": .string(message)])
         case .plan(let plan): ("plan", plan.json)

@@ -26,7 +26,8 @@ package struct ProgressRenderer: Sendable {
     package func line(for event: AgentEvent) -> String? {
         let text: String?
         switch event {
-        case .content, .usage, .finished:
+        case .content, .usage, .finished, .routed(.direct):
+            // A direct answer is the ordinary case: the answer itself says enough.
             return nil
         case .routed(let route):
             text = verbosity == .default ? nil : "route: \(Self.describe(route))"

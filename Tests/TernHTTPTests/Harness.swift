@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import TernAgent
 import TernCore
 import TernHTTP
@@ -19,12 +20,17 @@ struct Harness {
     let tenants: SQLTenantStore
     let keys: SQLAPIKeyStore
     let connections: ConnectionWatch
+    /// Approvals of the agent (with tools only).
+    let approvals: ApprovalCenter?
+    /// Fires each time the agent stores a new approval request.
+    let approvalRequested: ApprovalSignal
 
     static let apiKey = "test-key-0123456789abcdef"
 
     /// Runs `body` against a live server. `llm: false` leaves the model unconfigured.
     static func run(
-        apiKeys: [String] = [apiKey], proxyKeys: [String] = [], llm: Bool = true,
+        apiKeys: [String] = [apiKey], proxyKeys: [String] = [], llm: Bool = true, tools: [any Tool] = [],
+        settings: AgentSettings = .init(model: "fake-model"),
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
@@ -47,9 +53,21 @@ struct Harness {
                 UnconfiguredModel()
             }
         let store = RecordingConversationStore(SQLConversationStore(database: database))
-        let agent = AgentService(store: store, model: model, settings: .init(model: "fake-model"), logger: logger)
         let connections = ConnectionWatch()
-        let tenants = SQLTenantStore(database: database)
+        let epoch = MembershipEpoch()
+        let tenants = SQLTenantStore(database: database, epoch: epoch)
+        let signal = ApprovalSignal()
+        let approvals = ApprovalCenter(
+            store: SignallingApprovalStore(base: SQLApprovalStore(database: database), signal: signal),
+            pollInterval: .milliseconds(50), logger: logger)
+        let tooling =
+            tools.isEmpty
+            ? nil
+            : AgentTooling(
+                sources: [ListToolSource(list: tools)], permissions: SQLToolPermissionStore(database: database),
+                skills: NoSkills(), approvals: approvals, epoch: epoch,
+                isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
+        let agent = AgentService(store: store, model: model, settings: settings, tooling: tooling, logger: logger)
         let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
         let identity = IdentityResolver(
             tenants: tenants, keys: keys, staticKeys: apiKeys, proxyKeys: proxyKeys, logger: logger)
@@ -60,7 +78,9 @@ struct Harness {
                 identity: identity, tenants: tenants, apiKeys: keys, connections: connections))
         let app = Application(
             router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        let harness = Harness(fake: fake, store: store, database: database, tenants: tenants, keys: keys, connections: connections)
+        let harness = Harness(
+            fake: fake, store: store, database: database, tenants: tenants, keys: keys, connections: connections,
+            approvals: tooling?.approvals, approvalRequested: signal)
         do {
             try await app.test(.live) { client in try await body(harness, client) }
         } catch {
@@ -80,6 +100,53 @@ struct Harness {
             try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()
         }
         return try row?.decode(column: "n", as: Int.self) ?? -1
+    }
+}
+
+struct ListToolSource: ToolSource {
+    let list: [any Tool]
+    func tools(for context: ContextID) async throws -> [any Tool] { list }
+}
+
+struct NoSkills: SkillCatalog {
+    func skills(for context: ContextID) async -> [String: Skill] { [:] }
+}
+
+/// Signals the approval requests the agent stores, so a test can act on one without polling.
+final class ApprovalSignal: Sendable {
+    private let created = Mutex<[Approval]>([])
+    private let signal = Mutex(OneShotSignal())
+
+    func record(_ approval: Approval) {
+        created.withLock { $0.append(approval) }
+        signal.withLock { $0 }.fire()
+    }
+
+    /// The first request stored.
+    func first() async -> Approval? {
+        await signal.withLock { $0 }.wait()
+        return created.withLock { $0.first }
+    }
+}
+
+struct SignallingApprovalStore: ApprovalStore {
+    let base: any ApprovalStore
+    let signal: ApprovalSignal
+
+    func create(_ approval: NewApproval) async throws -> Approval {
+        let created = try await base.create(approval)
+        signal.record(created)
+        return created
+    }
+    func approval(_ id: ApprovalID, in context: ContextID) async throws -> Approval? {
+        try await base.approval(id, in: context)
+    }
+    func decide(_ id: ApprovalID, in context: ContextID, _ decision: ApprovalDecision) async throws -> Approval {
+        try await base.decide(id, in: context, decision)
+    }
+    func pending(in context: ContextID) async throws -> [Approval] { try await base.pending(in: context) }
+    func expirePending(createdBefore cutoff: Date, reason: String, at time: Date) async throws -> Int {
+        try await base.expirePending(createdBefore: cutoff, reason: reason, at: time)
     }
 }
 
