@@ -41,6 +41,18 @@ struct FakeLLMRoutes: Sendable {
             let (_, json) = try await recordRequest(request)
             return embeddingsResponse(to: json)
         }
+        // Scripting from other processes (the Python interop tests): not part of the OpenAI API.
+        router.post("_script") { request, _ in
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1024 * 1024)
+            let replies = try FakeLLMScript.replies(from: Data(buffer.readableBytesView))
+            state.enqueue(replies)
+            return Self.json(.object(["queued": .number(Double(state.pendingReplies))]))
+        }
+        router.get("_requests") { _, _ in
+            let chats = state.records.filter { $0.path == "/v1/chat/completions" }.compactMap(\.json)
+            return Self.json(.object(["data": .array(chats)]))
+        }
     }
 
     /// Reads and records the request; returns it and its JSON body, if it has one.

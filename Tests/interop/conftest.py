@@ -44,10 +44,9 @@ def fake_llm():
         _stop(process)
 
 
-@pytest.fixture(scope="session")
-def tern(fake_llm):
-    port = _free_port()
-    data_dir = tempfile.mkdtemp(prefix="tern-interop-")
+def start_tern(fake_llm: str, data_dir: str, extra_env: dict | None = None, port: int | None = None) -> dict:
+    """Starts `tern serve` on `data_dir` and waits until it is ready. Stop it with `stop_tern`."""
+    port = port or _free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "TERN_PORT": str(port),
@@ -56,25 +55,40 @@ def tern(fake_llm):
         "TERN_LLM_MODEL": "fake-model",
         "TERN_API_KEYS": API_KEY,
         "TERN_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
-    log = open(os.path.join(data_dir, "tern.log"), "w")
+    log = open(os.path.join(data_dir, "tern.log"), "a")
     process = subprocess.Popen(
         [os.path.join(BIN, "tern"), "serve"], env=env, cwd=data_dir, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
+    server = {"base_url": base + "/v1", "api_key": API_KEY, "data_dir": data_dir, "process": process,
+              "log": log, "port": port}
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            log.close()
+            raise AssertionError(open(log.name).read())
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            if time.monotonic() > deadline:
+                stop_tern(server)
+                raise
+            time.sleep(0.05)
+
+
+def stop_tern(server: dict) -> None:
+    _stop(server["process"])
+    server["log"].close()
+
+
+@pytest.fixture(scope="session")
+def tern(fake_llm):
+    server = start_tern(fake_llm, tempfile.mkdtemp(prefix="tern-interop-"))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, open(log.name).read()
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield {"base_url": base + "/v1", "api_key": API_KEY, "data_dir": data_dir}
+        yield server
     finally:
-        _stop(process)
-        log.close()
+        stop_tern(server)
