@@ -13,7 +13,7 @@ package struct AgentService: Sendable {
     private let store: any ConversationStore
     let model: any ModelProvider
     let settings: AgentSettings
-    private let tooling: AgentTooling?
+    let tooling: AgentTooling?
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
 

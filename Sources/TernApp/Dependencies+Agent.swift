@@ -23,32 +23,47 @@ extension Dependencies {
         config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
         epoch: MembershipEpoch, logger: Logger
     ) async throws -> AgentTooling {
-        let toolsFile = config.agent.tools
-        let builtins: [any Tool] = [
-            CalculatorTool(),
-            try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: "clock")),
-        ]
-        let registry = try ToolRegistry(builtins, disabled: toolsFile.disabledTools)
-        let known = Set(builtins.map(\.spec.name))
-        for name in toolsFile.tools.keys.sorted() where !known.contains(name) {
+        let registry = try builtinTools(config, logger: logger)
+        let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names))
+        for issue in skills.issues {
             logger.warning(
-                "tools.yaml names a tool that is not built in; its entry is ignored",
-                metadata: ["tool": "\(name)", "file": "\(config.agent.toolsFilePath ?? "")"])
+                "skill skipped",
+                metadata: [
+                    "file": "\(issue.file)", "line": "\(issue.line.map(String.init) ?? "-")",
+                    "problem": "\(issue.message)",
+                ])
         }
-        let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names), logger: logger)
+        if !skills.skills.isEmpty { logger.info("skills loaded", metadata: ["count": "\(skills.skills.count)"]) }
         return AgentTooling(
-            sources: [registry], permissions: SQLToolPermissionStore(database: database), skills: skills,
+            sources: [registry], permissions: SQLToolPermissionStore(database: database),
+            skills: StaticSkillCatalog(skills),
             approvals: approvals, epoch: epoch,
             isMember: { user, context in
                 try await tenants.memberships(of: user).contains { $0.contextID == context }
             })
     }
 
+    /// The built-in tools, minus those `tools.yaml` disables.
+    static func builtinTools(_ config: TernConfig, logger: Logger) throws -> ToolRegistry {
+        let toolsFile = config.agent.tools
+        let builtins: [any Tool] = [
+            CalculatorTool(),
+            try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: ClockTool.name)),
+        ]
+        let known = Set(builtins.map(\.spec.name))
+        for name in toolsFile.tools.keys.sorted() where !known.contains(name) {
+            logger.warning(
+                "tools.yaml names a tool that is not built in; its entry is ignored",
+                metadata: ["tool": "\(name)", "file": "\(config.agent.toolsFilePath ?? "")"])
+        }
+        return try ToolRegistry(builtins, disabled: toolsFile.disabledTools)
+    }
+
     /// Loads global skills and each context's overlay (`<context skills dir>/<context name>/`).
-    /// Every malformed file is logged with file and line and skipped; the rest load.
+    /// Malformed files are reported as issues (file and line) and skipped; the rest load.
     static func loadSkills(
-        config: TernConfig, tenants: any TenantStore, knownTools: Set<String>, logger: Logger
-    ) async throws -> StaticSkillCatalog {
+        config: TernConfig, tenants: any TenantStore, knownTools: Set<String>
+    ) async throws -> SkillLoadResult {
         var overlays: [ContextID: URL] = [:]
         var problems: [SkillIssue] = []
         let root = URL(fileURLWithPath: config.agent.contextSkillsDir, isDirectory: true)
@@ -68,17 +83,6 @@ extension Dependencies {
             globalDirectory: URL(fileURLWithPath: config.agent.skillsDir, isDirectory: true),
             contextDirectories: overlays, knownTools: knownTools)
         result.issues = problems + result.issues
-        for issue in result.issues {
-            logger.warning(
-                "skill skipped",
-                metadata: [
-                    "file": "\(issue.file)", "line": "\(issue.line.map(String.init) ?? "-")",
-                    "problem": "\(issue.message)",
-                ])
-        }
-        if !result.skills.isEmpty {
-            logger.info("skills loaded", metadata: ["count": "\(result.skills.count)"])
-        }
-        return StaticSkillCatalog(result)
+        return result
     }
 }

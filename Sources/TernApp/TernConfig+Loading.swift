@@ -166,7 +166,7 @@ private struct ValueReader {
             tools: tools, toolsFilePath: toolsFilePath,
             skillsDir: TernConfig.resolve(string(.skillsDir), in: workingDirectory),
             contextSkillsDir: contextSkills.isEmpty
-                ? TernConfig.resolve("skills", in: dataDir) : TernConfig.resolve(contextSkills, in: workingDirectory))
+                ? TernConfig.resolve("context-skills", in: dataDir) : TernConfig.resolve(contextSkills, in: workingDirectory))
     }
 
     mutating func seconds(_ key: ConfigKey) -> Double {

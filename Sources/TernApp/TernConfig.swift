@@ -56,7 +56,7 @@ package struct TernConfig: Sendable, Equatable {
         package var toolsFilePath: String?
         /// Global skills: `<dir>/<name>/SKILL.md` or `<dir>/<name>.md`.
         package var skillsDir: String
-        /// Per-context skills: `<dir>/<context name>/<skill>/SKILL.md`.
+        /// Per-context skills: `<dir>/<context name>/<skill>/SKILL.md` (default `<data dir>/context-skills`).
         package var contextSkillsDir: String
     }
 

@@ -3,15 +3,18 @@ import Hummingbird
 import TernAgent
 import TernCore
 
-/// The admin JSON API under `/admin/api/v1` (admins only): contexts, members, users, API keys.
+/// The admin JSON API under `/admin/api/v1` (admins only): contexts, members, users, API keys,
+/// tool permissions.
 package struct AdminController: Sendable {
     let tenants: any TenantStore
     let keys: any APIKeyStore
+    let agent: AgentService
     let clock: any WallClock
 
-    package init(tenants: any TenantStore, keys: any APIKeyStore, clock: any WallClock) {
+    package init(tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock) {
         self.tenants = tenants
         self.keys = keys
+        self.agent = agent
         self.clock = clock
     }
 
@@ -29,6 +32,9 @@ package struct AdminController: Sendable {
         group.get("keys", use: listKeys)
         group.post("keys", use: createKey)
         group.delete("keys/:id", use: revokeKey)
+        group.get("contexts/:id/tools", use: listTools)
+        group.put("contexts/:id/tools/:tool", use: setToolPermission)
+        group.delete("contexts/:id/tools/:tool", use: resetToolPermission)
     }
 
     // MARK: Contexts
@@ -136,7 +142,7 @@ package struct AdminController: Sendable {
 
     // MARK: Helpers
 
-    private func existingContext(_ context: TernRequestContext) async throws -> ContextID {
+    func existingContext(_ context: TernRequestContext) async throws -> ContextID {
         let id = ContextID(try context.parameters.require("id"))
         guard try await tenants.context(id) != nil else {
             throw APIError(status: .notFound, message: "no context with id '\(id)'", code: "not_found")
@@ -162,12 +168,12 @@ package struct AdminController: Sendable {
         }
     }
 
-    private func json(_ status: HTTPResponse.Status, _ value: JSONValue) throws -> Response {
+    func json(_ status: HTTPResponse.Status, _ value: JSONValue) throws -> Response {
         let data = try JSONEncoder.tern.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 
-    private func json(_ status: HTTPResponse.Status, _ object: [String: JSONValue]) throws -> Response {
+    func json(_ status: HTTPResponse.Status, _ object: [String: JSONValue]) throws -> Response {
         try json(status, .object(object))
     }
 }

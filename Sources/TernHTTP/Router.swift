@@ -50,7 +50,8 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     let admin = router.group("admin/api/v1")
         .add(middleware: AuthMiddleware(resolver: dependencies.identity))
         .add(middleware: AdminOnlyMiddleware())
-    AdminController(tenants: dependencies.tenants, keys: dependencies.apiKeys, clock: dependencies.clock)
+    AdminController(
+        tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock)
         .addRoutes(to: admin)
     return router
 }

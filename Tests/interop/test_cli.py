@@ -75,3 +75,34 @@ def test_terminal_chat_names_an_unknown_context(tmp_path):
     result = tern_cli("chat", "--context", "nowhere", data_dir=str(tmp_path), stdin="hi\n")
     assert result.returncode == 1
     assert "no context named 'nowhere'" in result.stderr
+
+
+def test_skills_check_reports_file_and_line_and_fails(tmp_path):
+    good = tmp_path / "skills" / "timekeeper"
+    good.mkdir(parents=True)
+    (good / "SKILL.md").write_text("---\nname: timekeeper\ndescription: tells the time\nallowed-tools: clock\n---\nUse the clock.\n")
+    bad = tmp_path / "skills" / "broken"
+    bad.mkdir()
+    (bad / "SKILL.md").write_text("---\nname: wrong\ndescription: x\n---\nbody\n")
+    result = tern_cli("skills", "check", data_dir=str(tmp_path))
+    assert result.returncode == 1
+    assert "timekeeper  global  clock" in result.stdout
+    assert f"problem: {bad / 'SKILL.md'}:2: name 'wrong' does not match the folder name 'broken'" in result.stdout
+
+    (bad / "SKILL.md").unlink()
+    bad.rmdir()
+    assert tern_cli("skills", "check", data_dir=str(tmp_path)).returncode == 0
+
+
+def test_tools_permissions_per_context(tmp_path):
+    data_dir = str(tmp_path)
+    denied = tern_cli("tools", "deny", "calculator", data_dir=data_dir)
+    assert denied.returncode == 0, denied.stderr
+    assert denied.stdout.strip() == "calculator is deny in 'default'"
+    listed = tern_cli("tools", "list", data_dir=data_dir).stdout.splitlines()
+    assert listed[1].split()[:4] == ["calculator", "read", "deny", "context"]
+    unknown = tern_cli("tools", "deny", "nope", data_dir=data_dir)
+    assert unknown.returncode == 1
+    assert "tool 'nope'; the tools are: calculator, clock" in unknown.stderr
+    reset = tern_cli("tools", "reset", "calculator", data_dir=data_dir)
+    assert reset.stdout.strip() == "calculator is allow in 'default' (the default)"

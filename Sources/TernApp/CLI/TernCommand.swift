@@ -13,7 +13,7 @@ package struct TernCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, ChatCommand.self, MigrateCommand.self, UsersCommand.self, ContextsCommand.self,
-            KeysCommand.self, RetentionCommand.self,
+            KeysCommand.self, RetentionCommand.self, ToolsCommand.self, SkillsCommand.self,
         ]
     )
 
