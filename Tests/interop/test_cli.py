@@ -106,3 +106,21 @@ def test_tools_permissions_per_context(tmp_path):
     assert "tool 'nope'; the tools are: calculator, clock" in unknown.stderr
     reset = tern_cli("tools", "reset", "calculator", data_dir=data_dir)
     assert reset.stdout.strip() == "calculator is allow in 'default' (the default)"
+
+
+def test_terminal_chat_asks_before_a_gated_tool_runs(fake_llm, tmp_path):
+    from test_agent import calculator_call, chat_requests, script
+
+    (tmp_path / "tools.yaml").write_text("require_approval: [calculator]\n")
+    env = {"TERN_LLM_BASE_URL": fake_llm, "TERN_LLM_MODEL": "fake-model"}
+    script(fake_llm, calculator_call("6*7"), {"content": ["Yes, 42."]})
+    approved = tern_cli("chat", data_dir=str(tmp_path), stdin="6*7?\ny\n/exit\n", env=env)
+    assert approved.returncode == 0, approved.stderr
+    assert "Run `calculator` with {\"expression\":\"6*7\"}? [y/N]" in approved.stdout
+    assert "Yes, 42." in approved.stdout
+    assert chat_requests(fake_llm)[-1]["messages"][-1]["content"] == "42"
+
+    script(fake_llm, calculator_call("1/0"), {"content": ["Fine, I will not."]})
+    denied = tern_cli("chat", data_dir=str(tmp_path), stdin="1/0?\nn\n/exit\n", env=env)
+    assert "Fine, I will not." in denied.stdout
+    assert "denied" in chat_requests(fake_llm)[-1]["messages"][-1]["content"]

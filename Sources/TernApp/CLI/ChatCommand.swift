@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TernAgent
 import TernCore
+import TernHTTP
 
 /// `tern chat`: talk to the agent in the terminal, through the same ``AgentService`` as the API.
 struct ChatCommand: AsyncParsableCommand {
@@ -65,7 +66,7 @@ struct TerminalChat {
         if dependencies.config.llm == nil {
             write("note: no model server configured (TERN_LLM_BASE_URL); answers will fail.\n")
         }
-        var lines = StandardInputLines.stream().makeAsyncIterator()
+        let lines = LineReader(StandardInputLines.stream())
         while true {
             write("\n> ")
             guard let line = await lines.next() else { break }
@@ -83,9 +84,23 @@ struct TerminalChat {
                 context: context, user: .localUser, conversation: conversation.id, session: session.id,
                 input: input)
             let agent = dependencies.agent
+            let approvals = dependencies.approvals
             let task = Task {
+                let progress = ProgressRenderer(verbosity: .default)
                 for try await event in agent.run(turn) {
-                    if case .content(let text) = event { write(text) }
+                    switch event {
+                    case .content(let text):
+                        write(text)
+                    case .approvalRequired(let request):
+                        // The terminal's user decides inline; the turn waits for the answer.
+                        write(progress.line(for: event) ?? "")
+                        write("Run `\(request.tool)` with \(request.arguments)? [y/N] ")
+                        let answer = await lines.next()?.trimmingCharacters(in: .whitespaces).lowercased()
+                        _ = try await approvals.decide(
+                            request.id, approve: answer == "y" || answer == "yes", by: .localUser, in: context)
+                    default:
+                        if let line = progress.line(for: event) { write(line) }
+                    }
                 }
             }
             interrupts.whileRunning(task)
@@ -114,6 +129,20 @@ extension TerminalChat {
 /// Prints without a newline and flushes, for streamed tokens.
 func write(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// The one reader of standard input, shared by the prompt loop and a turn that asks for an
+/// approval (never both at once: the loop waits while a turn runs).
+actor LineReader {
+    private var iterator: AsyncStream<String>.AsyncIterator
+
+    init(_ lines: AsyncStream<String>) { iterator = lines.makeAsyncIterator() }
+
+    func next() async -> String? {
+        var current = iterator
+        defer { iterator = current }
+        return await current.next(isolation: self)
+    }
 }
 
 /// Lines from standard input, read on a dedicated thread so no concurrency thread blocks.
