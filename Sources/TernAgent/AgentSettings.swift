@@ -57,7 +57,7 @@ package struct AgentSettings: Sendable {
     }
 
     /// The wait before replan number `attempt` (1-based): doubling, capped.
-    func backoff(beforeReplan attempt: Int) -> Duration {
+    package func backoff(beforeReplan attempt: Int) -> Duration {
         var wait = replanBackoff
         for _ in 1..<max(attempt, 1) where wait < replanBackoffCap { wait *= 2 }
         return min(wait, replanBackoffCap)

@@ -176,3 +176,49 @@ import TernTesting
         _ = await consumer.result
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct PlanLimitTests {
+    @Test func concurrencyLimit_isHonoured() async throws {
+        // Each tool waits for a partner: with the limit at 2 the steps run in pairs (a limit of
+        // 1 would hang until the time limit); a limit that were ignored lets more overlap.
+        let running = Mutex((now: 0, most: 0))
+        let pairs = PairGate()
+        let body: @Sendable (JSONValue, Int) async throws -> ToolOutput = { _, _ in
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            await pairs.arrive()
+            running.withLock { $0.now -= 1 }
+            return .text("ok")
+        }
+        let tools = try (1...4).map { try TestTool("t\($0)", body: body) }
+        let steps = (1...4).map { #"{"id":"s\#($0)","kind":"tool","tool":"t\#($0)"}"# }.joined(separator: ",")
+        let rig = AgentRig(
+            [planReply("[\(steps),{\"id\":\"a\",\"kind\":\"answer\"}]"), .text("done")], tools: tools,
+            settings: AgentSettings(model: "m", maxParallelSteps: 2))
+        _ = try await rig.run("go")
+        #expect(tools.allSatisfy { $0.calls.count == 1 })
+        #expect(running.withLock { $0.most } == 2)
+    }
+
+    @Test func replanBackoff_doublesUpToTheCap() {
+        let settings = AgentSettings(model: "m", replanBackoff: .milliseconds(500), replanBackoffCap: .seconds(3))
+        #expect((1...4).map(settings.backoff(beforeReplan:)) == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3)])
+    }
+}
+
+/// Releases arrivals two at a time.
+final class PairGate: Sendable {
+    private let state = Mutex((arrived: 0, signal: OneShotSignal()))
+
+    func arrive() async {
+        let signal = state.withLock { state -> OneShotSignal in
+            state.arrived += 1
+            let current = state.signal
+            if state.arrived % 2 == 0 {
+                current.fire()
+                state.signal = OneShotSignal()
+            }
+            return current
+        }
+        await signal.wait()
+    }
+}
