@@ -114,11 +114,7 @@ package struct ClockTool: Tool {
             "iso8601": .string(iso), "timezone": .string(name), "weekday": .string(weekday),
             "unix": .number(date.timeIntervalSince1970.rounded(.down)),
         ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Every value is a string or a finite whole number, which always encodes.
-        let data = (try? encoder.encode(JSONValue.object(object))) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return JSONValue.object(object).jsonText
     }
 
     /// English names, Sunday first like `Calendar`'s `weekday`; not localised, so the model
