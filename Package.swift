@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -137,6 +138,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "tern-bench-agent",
+            dependencies: ["TernAgent", "TernCore", "TernTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "tern-fake-llm",
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings
@@ -159,7 +165,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TernToolsTests", dependencies: ["TernTools", "TernCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TernToolsTests",
+            dependencies: [
+                "TernTools", "TernCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TernAgentTests",
             dependencies: ["TernAgent", "TernCore", "TernTesting"],
