@@ -29,6 +29,14 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case approvalTimeoutSeconds = "TERN_APPROVAL_TIMEOUT_SECONDS"
     case skillsDir = "TERN_SKILLS_DIR"
     case contextSkillsDir = "TERN_CONTEXT_SKILLS_DIR"
+    case networkAllow = "TERN_NETWORK_ALLOW"
+    case networkPorts = "TERN_NETWORK_PORTS"
+    case searxngURL = "TERN_SEARXNG_URL"
+    case webFetchMaxCharacters = "TERN_WEB_FETCH_MAX_CHARACTERS"
+    case webCacheTTLSeconds = "TERN_WEB_CACHE_TTL_SECONDS"
+    case webCacheMaxEntries = "TERN_WEB_CACHE_MAX_ENTRIES"
+    case webCacheMaxMB = "TERN_WEB_CACHE_MAX_MB"
+    case gitTimeoutSeconds = "TERN_GIT_TIMEOUT_SECONDS"
 
     /// The key's name in `tern.yaml`.
     package var yamlName: String {
@@ -58,6 +66,13 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .approvalTimeoutSeconds: "300"
         case .skillsDir: "skills"
         case .contextSkillsDir: ""
+        case .networkAllow, .searxngURL: ""
+        case .networkPorts: "80,443"
+        case .webFetchMaxCharacters: "8000"
+        case .webCacheTTLSeconds: "3600"
+        case .webCacheMaxEntries: "1000"
+        case .webCacheMaxMB: "64"
+        case .gitTimeoutSeconds: "120"
         }
     }
 

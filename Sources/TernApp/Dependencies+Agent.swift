@@ -23,7 +23,7 @@ extension Dependencies {
         config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
         epoch: MembershipEpoch, logger: Logger
     ) async throws -> AgentTooling {
-        let registry = try builtinTools(config, logger: logger)
+        let registry = try await builtinTools(config, logger: logger)
         let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names))
         for issue in skills.issues {
             logger.warning(
@@ -43,12 +43,40 @@ extension Dependencies {
             })
     }
 
-    /// The built-in tools, minus those `tools.yaml` disables.
-    static func builtinTools(_ config: TernConfig, logger: Logger) throws -> ToolRegistry {
+    /// The built-in tools, minus those `tools.yaml` disables. Network tools share one guard;
+    /// file tools and git_clone share the workspaces in `<data dir>/workspaces`.
+    static func builtinTools(_ config: TernConfig, logger: Logger) async throws -> ToolRegistry {
         let toolsFile = config.agent.tools
+        let settings = config.tools
+        let networkGuard = NetworkGuard(
+            policy: URLPolicy(allowedPorts: settings.networkPorts, allowList: settings.networkAllow),
+            resolver: SystemHostResolver())
+        let http = GuardedHTTPClient(networkGuard: networkGuard, userAgent: "Tern/\(TernCommand.version)")
+        let workspace = Workspace(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("workspaces"))
+        var cache: FetchCache?
+        if settings.webCacheMaxEntries > 0, settings.webCacheTTLSeconds > 0 {
+            let opened = FetchCache(
+                directory: URL(fileURLWithPath: config.dataDir).appendingPathComponent("cache/web"),
+                limits: .init(
+                    ttl: .seconds(settings.webCacheTTLSeconds), maxEntries: settings.webCacheMaxEntries,
+                    maxBytes: settings.webCacheMaxBytes),
+                logger: logger.labelled("tern.tools.web_fetch.cache"))
+            try await opened.open()
+            cache = opened
+        }
         let builtins: [any Tool] = [
             CalculatorTool(),
             try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: ClockTool.name)),
+            try WebFetchTool(client: http, cache: cache, outputBudget: settings.webFetchMaxCharacters),
+            try WebSearchTool(client: http, searxngURL: settings.searxngURL),
+            try GitCloneTool(
+                workspace: workspace, networkGuard: networkGuard,
+                runner: ProcessRunner(
+                    timeout: .milliseconds(Int64(settings.gitTimeoutSeconds * 1000)),
+                    logger: logger.labelled("tern.tools.process")),
+                logger: logger.labelled("tern.tools.git_clone")),
+            try ListFilesTool(workspace: workspace), try ReadFileTool(workspace: workspace),
+            try WriteFileTool(workspace: workspace), try SearchFilesTool(workspace: workspace),
         ]
         let known = Set(builtins.map(\.spec.name))
         for name in toolsFile.tools.keys.sorted() where !known.contains(name) {

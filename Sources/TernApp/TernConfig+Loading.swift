@@ -54,12 +54,14 @@ extension TernConfig {
         let historyLimit = reader.integer(.historyLimit, in: 1...10_000)
         let retentionDays = reader.integer(.retentionDays, in: 0...36_500)
         let agent = reader.agent(dataDir: dataDir, workingDirectory: workingDirectory)
+        let tools = reader.tools()
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
-            historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, configFile: usedFile)
+            historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
+            configFile: usedFile)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
@@ -167,6 +169,51 @@ private struct ValueReader {
             skillsDir: TernConfig.resolve(string(.skillsDir), in: workingDirectory),
             contextSkillsDir: contextSkills.isEmpty
                 ? TernConfig.resolve("context-skills", in: dataDir) : TernConfig.resolve(contextSkills, in: workingDirectory))
+    }
+
+    mutating func tools() -> TernConfig.Tools {
+        var allow: [NetworkAllowEntry] = []
+        do {
+            allow = try NetworkAllowEntry.parse(
+                string(.networkAllow).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty })
+        } catch {
+            problems.append("TERN_NETWORK_ALLOW: \(error)")
+        }
+        var ports: [Int] = []
+        for part in string(.networkPorts).split(separator: ",") {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let port = Int(text), (1...65535).contains(port) else {
+                problems.append("TERN_NETWORK_PORTS must be ports from 1 to 65535, comma-separated; got '\(text)'")
+                continue
+            }
+            ports.append(port)
+        }
+        let searxng = string(.searxngURL)
+        var searxngURL: String?
+        if !searxng.isEmpty {
+            if let url = URL(string: searxng), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = url.host, !host.isEmpty
+            {
+                searxngURL = searxng
+                let port = url.port ?? (scheme == "https" ? 443 : 80)
+                let entry = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+                do {
+                    allow.append(try NetworkAllowEntry(parsing: entry))
+                } catch {
+                    problems.append("TERN_SEARXNG_URL: \(error)")
+                }
+            } else {
+                problems.append("TERN_SEARXNG_URL must be an http(s) URL such as http://searxng:8080, got '\(searxng)'")
+            }
+        }
+        return TernConfig.Tools(
+            networkAllow: allow, networkPorts: ports, searxngURL: searxngURL,
+            webFetchMaxCharacters: integer(.webFetchMaxCharacters, in: 500...1_000_000),
+            webCacheTTLSeconds: integer(.webCacheTTLSeconds, in: 0...604_800),
+            webCacheMaxEntries: integer(.webCacheMaxEntries, in: 0...1_000_000),
+            webCacheMaxBytes: integer(.webCacheMaxMB, in: 0...100_000) * 1024 * 1024,
+            gitTimeoutSeconds: seconds(.gitTimeoutSeconds))
     }
 
     mutating func seconds(_ key: ConfigKey) -> Double {

@@ -60,6 +60,20 @@ package struct TernConfig: Sendable, Equatable {
         package var contextSkillsDir: String
     }
 
+    /// How tools reach the network and the disk.
+    package struct Tools: Sendable, Equatable {
+        /// `host` or `host:port` entries that skip the address rules (internal services).
+        package var networkAllow: [NetworkAllowEntry]
+        package var networkPorts: [Int]
+        /// SearXNG base URL for web_search; its host and port join the allow-list.
+        package var searxngURL: String?
+        package var webFetchMaxCharacters: Int
+        package var webCacheTTLSeconds: Int
+        package var webCacheMaxEntries: Int
+        package var webCacheMaxBytes: Int
+        package var gitTimeoutSeconds: Double
+    }
+
     package var host: String
     package var port: Int
     package var dataDir: String
@@ -77,6 +91,7 @@ package struct TernConfig: Sendable, Equatable {
     /// Conversation history older than this many days is deleted; 0 keeps everything.
     package var retentionDays: Int
     package var agent: Agent
+    package var tools: Tools
     /// The `tern.yaml` that was read, if any.
     package var configFile: String?
 

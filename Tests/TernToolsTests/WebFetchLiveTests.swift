@@ -73,6 +73,9 @@ import TernTools
             let second = try await fetch("http://127.0.0.1:\(port)/to-page", with: http, cache: cache)
             #expect(second.text.contains("# Hello"))
             #expect(await cache.stats.hits == 1)
+            // Without the allow-list entry the cached page is not served either.
+            let closed = try await fetch("http://127.0.0.1:\(port)/to-page", with: try client(allow: [], ports: [port]), cache: cache)
+            #expect(closed.isError && closed.text.contains("loopback"), "\(closed.text)")
         }
     }
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import tempfile
 import threading
 import time
@@ -65,7 +66,9 @@ def test_builtin_tool_call_streams_progress_to_the_sdk(tern, fake_llm):
     assert text.endswith("It is 42.")
     last = chat_requests(fake_llm)[-1]
     assert last["messages"][-1] == {"role": "tool", "content": "42", "tool_call_id": "c1"}
-    assert [t["function"]["name"] for t in chat_requests(fake_llm)[-2]["tools"]] == ["calculator", "clock", "tern_plan"]
+    offered = [t["function"]["name"] for t in chat_requests(fake_llm)[-2]["tools"]]
+    assert offered == ["calculator", "clock", "git_clone", "list_files", "read_file", "search_files", "web_fetch",
+                       "web_search", "write_file", "tern_plan"]
 
 
 @pytest.fixture()
@@ -129,3 +132,41 @@ def test_restart_while_waiting_denies_the_request(gated_tern, fake_llm):
         assert body["error"]["message"] == f"approval {pending['id']} is already expired"
     finally:
         stop_tern(restarted)
+
+
+@pytest.fixture()
+def page_server(tmp_path):
+    (tmp_path / "page.html").write_text("<title>Interop</title><h1>Fetched</h1><p>through the guard</p>")
+    process = subprocess.Popen(
+        ["python3", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    line = process.stdout.readline()
+    port = int(line.split(" port ")[1].split(" ")[0])
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_web_fetch_in_a_full_turn_only_through_the_allow_list(fake_llm, page_server):
+    url = f"http://127.0.0.1:{page_server}/page.html"
+    fetch = {"tool_calls": [{"id": "f1", "name": "web_fetch", "arguments": json.dumps({"url": url})}]}
+    data_dir = tempfile.mkdtemp(prefix="tern-interop-fetch-")
+    # The second server opens the port but not the address: the loopback rule refuses it, and the
+    # page the first one cached is not served either.
+    for env, expected in (
+        ({"TERN_NETWORK_ALLOW": f"127.0.0.1:{page_server}"}, "# Fetched"),
+        ({"TERN_NETWORK_PORTS": f"80,443,{page_server}"}, "is a loopback address"),
+    ):
+        server = start_tern(fake_llm, data_dir, env)
+        try:
+            script(fake_llm, fetch, {"content": ["Done."]})
+            client = openai.OpenAI(base_url=server["base_url"], api_key=API_KEY, max_retries=0)
+            answer = client.chat.completions.create(
+                model="tern", messages=[{"role": "user", "content": "fetch it"}]).choices[0].message.content
+            assert answer.endswith("Done.")
+            tool_message = chat_requests(fake_llm)[-1]["messages"][-1]
+            assert tool_message["role"] == "tool"
+            assert expected in tool_message["content"], tool_message["content"]
+        finally:
+            stop_tern(server)

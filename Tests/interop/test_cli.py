@@ -103,7 +103,7 @@ def test_tools_permissions_per_context(tmp_path):
     assert listed[1].split()[:4] == ["calculator", "read", "deny", "context"]
     unknown = tern_cli("tools", "deny", "nope", data_dir=data_dir)
     assert unknown.returncode == 1
-    assert "tool 'nope'; the tools are: calculator, clock" in unknown.stderr
+    assert "tool 'nope'; the tools are: calculator, clock, git_clone" in unknown.stderr
     reset = tern_cli("tools", "reset", "calculator", data_dir=data_dir)
     assert reset.stdout.strip() == "calculator is allow in 'default' (the default)"
 

@@ -31,7 +31,17 @@ package struct WebFetchTool: Tool {
 
     package func call(_ input: JSONValue, in context: ToolContext) async throws -> ToolOutput {
         guard let url = input["url"]?.stringValue else { return .error("'url' is required") }
-        if let cached = await cache?.get(url) { return .text(render(cached)) }
+        if let cache {
+            // The cache never serves what the guard would refuse now (the allow-list may have
+            // changed since the page was stored).
+            do {
+                _ = try await client.networkGuard.authorize(url)
+            } catch {
+                try Task.checkCancellation()
+                return .error(error.description)
+            }
+            if let cached = await cache.get(url) { return .text(render(cached)) }
+        }
         let response: GuardedHTTPClient.Response
         do {
             response = try await client.get(url, accept: "text/html, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1")
