@@ -22,8 +22,8 @@ extension Dependencies {
     static func makeTooling(
         config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
         epoch: MembershipEpoch, logger: Logger
-    ) async throws -> AgentTooling {
-        let registry = try await builtinTools(config, logger: logger)
+    ) async throws -> (AgentTooling, FetchCache?) {
+        let (registry, cache) = try await builtinTools(config, logger: logger)
         let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names))
         for issue in skills.issues {
             logger.warning(
@@ -34,18 +34,20 @@ extension Dependencies {
                 ])
         }
         if !skills.skills.isEmpty { logger.info("skills loaded", metadata: ["count": "\(skills.skills.count)"]) }
-        return AgentTooling(
+        let tooling = AgentTooling(
             sources: [registry], permissions: SQLToolPermissionStore(database: database),
             skills: StaticSkillCatalog(skills),
             approvals: approvals, epoch: epoch,
             isMember: { user, context in
                 try await tenants.memberships(of: user).contains { $0.contextID == context }
             })
+        return (tooling, cache)
     }
 
     /// The built-in tools, minus those `tools.yaml` disables. Network tools share one guard;
     /// file tools and git_clone share the workspaces in `<data dir>/workspaces`.
-    static func builtinTools(_ config: TernConfig, logger: Logger) async throws -> ToolRegistry {
+    /// Also returns the fetch cache (when enabled), for diagnostics.
+    static func builtinTools(_ config: TernConfig, logger: Logger) async throws -> (ToolRegistry, FetchCache?) {
         let toolsFile = config.agent.tools
         let settings = config.tools
         let networkGuard = NetworkGuard(
@@ -84,7 +86,7 @@ extension Dependencies {
                 "tools.yaml names a tool that is not built in; its entry is ignored",
                 metadata: ["tool": "\(name)", "file": "\(config.agent.toolsFilePath ?? "")"])
         }
-        return try ToolRegistry(builtins, disabled: toolsFile.disabledTools)
+        return (try ToolRegistry(builtins, disabled: toolsFile.disabledTools), cache)
     }
 
     /// Loads global skills and each context's overlay (`<context skills dir>/<context name>/`).

@@ -8,6 +8,7 @@ import TernHTTP
 import TernJobs
 import TernLLM
 import TernStore
+import TernTools
 
 /// Every adapter, built once from the configuration and handed to the parts that use it.
 package struct Dependencies: Sendable {
@@ -25,6 +26,8 @@ package struct Dependencies: Sendable {
     package var httpClient: HTTPClient
     /// Background services besides the HTTP server (retention, when enabled).
     package var services: [any Service] = []
+    /// Named diagnostics for the admin API.
+    package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
     /// Human approvals of risky tool calls (also reachable through ``agent``).
     package var approvals: ApprovalCenter
     /// Lets long turns notice a client that hung up.
@@ -58,8 +61,9 @@ package struct Dependencies: Sendable {
         let approvals = ApprovalCenter(
             store: SQLApprovalStore(database: database), logger: logger.labelled("tern.agent.approvals"))
         let tooling: AgentTooling
+        let cache: FetchCache?
         do {
-            tooling = try await makeTooling(
+            (tooling, cache) = try await makeTooling(
                 config: config, tenants: tenants, database: database, approvals: approvals, epoch: epoch,
                 logger: logger)
         } catch {
@@ -82,7 +86,17 @@ package struct Dependencies: Sendable {
             apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
             modelReachability: ModelReachability(
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
-            httpClient: httpClient, services: services, approvals: approvals)
+            httpClient: httpClient, services: services,
+            diagnostics: cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:],
+            approvals: approvals)
+    }
+
+    static func json(_ stats: FetchCache.Stats) -> JSONValue {
+        [
+            "hits": .number(Double(stats.hits)), "misses": .number(Double(stats.misses)),
+            "evictions": .number(Double(stats.evictions)), "entries": .number(Double(stats.entries)),
+            "bytes": .number(Double(stats.bytes)),
+        ]
     }
 
     /// What the HTTP layer needs.
@@ -90,7 +104,7 @@ package struct Dependencies: Sendable {
         HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
-            connections: connections)
+            connections: connections, diagnostics: diagnostics)
     }
 
     /// Closes the HTTP client and the database.

@@ -14,13 +14,17 @@ package struct HTTPDependencies: Sendable {
     /// Must be the one whose ``ConnectionWatch/serverBuilder`` serves the router.
     package var connections: ConnectionWatch
     package var clock: any WallClock
+    /// Named diagnostics for admins (`GET /admin/api/v1/diagnostics`), e.g. the fetch cache's
+    /// counters; each closure is asked at request time.
+    package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:]
     ) {
+        self.diagnostics = diagnostics
         self.conversations = conversations
         self.storeHealth = storeHealth
         self.agent = agent
@@ -53,5 +57,13 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     AdminController(
         tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock)
         .addRoutes(to: admin)
+    let diagnostics = dependencies.diagnostics
+    admin.get("diagnostics") { _, _ -> Response in
+        var report: [String: JSONValue] = [:]
+        for (name, read) in diagnostics { report[name] = await read() }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(report).jsonText)))
+    }
     return router
 }

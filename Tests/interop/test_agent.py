@@ -168,5 +168,8 @@ def test_web_fetch_in_a_full_turn_only_through_the_allow_list(fake_llm, page_ser
             tool_message = chat_requests(fake_llm)[-1]["messages"][-1]
             assert tool_message["role"] == "tool"
             assert expected in tool_message["content"], tool_message["content"]
+            status, diagnostics = _call(server["base_url"].removesuffix("/v1") + "/admin/api/v1/diagnostics")
+            assert status == 200
+            assert set(diagnostics["web_cache"]) == {"hits", "misses", "evictions", "entries", "bytes"}
         finally:
             stop_tern(server)

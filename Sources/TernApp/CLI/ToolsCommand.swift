@@ -107,7 +107,7 @@ struct SkillsCommand: AsyncParsableCommand {
             let config = try options.load()
             var result = SkillLoadResult()
             try await AdminStores.with(options) { stores in
-                let tools = try await Dependencies.builtinTools(config, logger: Logger(label: "tern.skills"))
+                let (tools, _) = try await Dependencies.builtinTools(config, logger: Logger(label: "tern.skills"))
                 result = try await Dependencies.loadSkills(
                     config: config, tenants: stores.tenants, knownTools: Set(tools.names))
             }
