@@ -143,6 +143,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "tern-bench-web",
+            dependencies: [
+                "TernTools", "TernCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "tern-fake-llm",
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings

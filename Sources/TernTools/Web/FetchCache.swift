@@ -41,6 +41,8 @@ package actor FetchCache {
         package var contentType: String?
         package var title: String?
         package var text: String
+        /// `text.count`, kept so a hit need not count the characters of a long page again.
+        package var characters: Int
 
         package init(url: String, fetchedAt: Date, contentType: String?, title: String?, text: String) {
             self.url = url
@@ -48,6 +50,7 @@ package actor FetchCache {
             self.contentType = contentType
             self.title = title
             self.text = text
+            self.characters = text.count
         }
     }
 

@@ -30,8 +30,21 @@ package enum HTMLText {
         return Page(title: converter.title.map(normalizeSpaces).flatMap { $0.isEmpty ? nil : $0 }, text: converter.finish())
     }
 
+    /// Runs of white space become one space; leading and trailing white space goes. Works on
+    /// Unicode scalars (grapheme breaking is far slower and not needed here).
     static func normalizeSpaces(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        var result = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !result.isEmpty
+            } else {
+                if pendingSpace { result.append(" ") }
+                pendingSpace = false
+                result.append(scalar)
+            }
+        }
+        return String(result)
     }
 
     private struct Converter {
@@ -144,13 +157,13 @@ package enum HTMLText {
             case ("td", false), ("th", false):
                 if cellsInRow > 0 { line += " | " }
                 cellsInRow += 1
-            case ("a", false): link = (attribute("href", in: body) ?? "", line.count)
+            case ("a", false): link = (attribute("href", in: body) ?? "", line.utf8.count)
             case ("a", true):
                 if let current = link, !current.href.isEmpty, !current.href.hasPrefix("#"),
                     !current.href.lowercased().hasPrefix("javascript:")
                 {
                     let resolved = base.flatMap { URL(string: current.href, relativeTo: $0)?.absoluteString } ?? current.href
-                    if line.count > current.start { line += " (\(resolved))" }
+                    if line.utf8.count > current.start { line += " (\(resolved))" }
                 }
                 link = nil
             case ("img", _):

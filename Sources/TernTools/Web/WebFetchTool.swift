@@ -71,9 +71,9 @@ package struct WebFetchTool: Tool {
         var head = ""
         if let title = entry.title { head += "# \(title)\n" }
         head += "URL: \(finalURL ?? entry.url)\n\n"
-        guard entry.text.count > outputBudget else { return head + entry.text }
+        guard entry.characters > outputBudget else { return head + entry.text }
         return head + entry.text.prefix(outputBudget)
-            + "\n\n[cut: the page has \(entry.text.count) characters of text; this is the first \(outputBudget)]"
+            + "\n\n[cut: the page has \(entry.characters) characters of text; this is the first \(outputBudget)]"
     }
 }
 
