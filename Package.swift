@@ -90,6 +90,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TernTelegram",
+            dependencies: [
+                "TernAgent", "TernCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TernJobs",
             dependencies: [
                 "TernCore",
@@ -101,7 +112,7 @@ let package = Package(
         .target(
             name: "TernApp",
             dependencies: [
-                "TernCore", "TernStore", "TernLLM", "TernTools", "TernAgent", "TernHTTP", "TernJobs",
+                "TernCore", "TernStore", "TernLLM", "TernTools", "TernAgent", "TernHTTP", "TernJobs", "TernTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,6 +207,14 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TernTelegramTests",
+            dependencies: [
+                "TernTelegram", "TernAgent", "TernCore", "TernTesting", "TernStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

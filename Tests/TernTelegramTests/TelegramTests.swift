@@ -1,0 +1,8 @@
+import Testing
+import TernTelegram
+
+@Suite struct TelegramTests {
+    @Test func messageLimit_isTelegrams() {
+        #expect(Telegram.maxMessageLength == 4096)
+    }
+}
