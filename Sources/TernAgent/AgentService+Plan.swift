@@ -15,8 +15,8 @@ extension AgentService {
             case .tool(let name):
                 let arguments = JSONValue.object(step.args.mapValues { Self.substitute($0, inputs) })
                 let result = try await runner.run(
-                    ToolCall(id: "\(step.id)-\(attempt)", name: name, arguments: arguments.jsonText), stepID: step.id,
-                    toolbox: toolbox, scope: scope)
+                    ToolCall(id: "\(step.id)-\(attempt)", name: name, arguments: arguments.jsonText), parsed: arguments,
+                    stepID: step.id, toolbox: toolbox, scope: scope)
                 if result.isError { throw ToolError.failed(tool: name, message: result.output) }
                 return result.output
             case .skill(let name):

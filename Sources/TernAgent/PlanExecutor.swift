@@ -26,10 +26,11 @@ struct PlanExecutor: Sendable {
     /// - Returns: the outputs of all non-answer steps by id.
     func execute(_ plan: Plan, reused: [PlanStep.ID: String] = [:]) async throws -> [PlanStep.ID: String] {
         var completed = reused
+        var done = Set(reused.keys)  // kept beside `completed`, not rebuilt for every step
         try await withThrowingTaskGroup(of: (PlanStep.ID, Result<String, StepFailure>?).self) { group in
             var running: Set<PlanStep.ID> = []
             while true {
-                let ready = plan.readySteps(completed: Set(completed.keys), running: running)
+                let ready = plan.readySteps(completed: done, running: running)
                     .filter { $0.kind != .answer }
                 for step in ready.prefix(max(limit - running.count, 0)) {
                     running.insert(step.id)
@@ -43,6 +44,7 @@ struct PlanExecutor: Sendable {
                     throw CancellationError()
                 case .success(let output)?:
                     completed[id] = output
+                    done.insert(id)
                 case .failure(var failure)?:
                     failure.completed = completed
                     throw failure  // leaving the group cancels the steps still running

@@ -18,14 +18,16 @@ struct ToolRunner: Sendable {
     let approvals: ApprovalCenter?
     let logger: Logger
 
-    func run(_ call: ToolCall, stepID: PlanStep.ID?, toolbox: Toolbox, scope: TurnScope) async throws
-        -> ToolResultEvent
+    /// - Parameter parsed: the arguments already as a value (plan steps), so they are not
+    ///   decoded again from `call.arguments`.
+    func run(_ call: ToolCall, parsed: JSONValue? = nil, stepID: PlanStep.ID?, toolbox: Toolbox, scope: TurnScope)
+        async throws -> ToolResultEvent
     {
         scope.recorder.emit(
             .toolCall(ToolCallEvent(callID: call.id, tool: call.name, arguments: call.arguments, stepID: stepID)))
         var result: ToolResultEvent
         do {
-            let output = try await checkedCall(call, toolbox: toolbox, scope: scope)
+            let output = try await checkedCall(call, parsed: parsed, toolbox: toolbox, scope: scope)
             result = ToolResultEvent(callID: call.id, tool: call.name, output: output.text, isError: output.isError)
         } catch let error as CancellationError {
             throw error
@@ -38,7 +40,9 @@ struct ToolRunner: Sendable {
         return result
     }
 
-    private func checkedCall(_ call: ToolCall, toolbox: Toolbox, scope: TurnScope) async throws -> ToolOutput {
+    private func checkedCall(_ call: ToolCall, parsed: JSONValue?, toolbox: Toolbox, scope: TurnScope) async throws
+        -> ToolOutput
+    {
         guard let tool = toolbox.offered[call.name] else {
             if let owner = toolbox.ceilingOwner, toolbox.context[call.name] != nil {
                 logger.warning(
@@ -53,8 +57,8 @@ struct ToolRunner: Sendable {
         }
         let input: JSONValue
         do {
-            let text = call.arguments.trimmingCharacters(in: .whitespacesAndNewlines)
-            input = text.isEmpty ? .object([:]) : try JSONValue(jsonText: text)
+            let text = parsed == nil ? call.arguments.trimmingCharacters(in: .whitespacesAndNewlines) : ""
+            input = try parsed ?? (text.isEmpty ? .object([:]) : JSONValue(jsonText: text))
         } catch {
             throw ToolError.invalidInput(
                 tool: call.name, violations: [SchemaViolation(path: "$", message: "arguments are not valid JSON")])
