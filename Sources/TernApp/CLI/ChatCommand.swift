@@ -4,7 +4,6 @@ import Logging
 import Synchronization
 import TernAgent
 import TernCore
-import TernHTTP
 
 /// `tern chat`: talk to the agent in the terminal, through the same ``AgentService`` as the API.
 struct ChatCommand: AsyncParsableCommand {

@@ -73,7 +73,7 @@ package struct ProgressRenderer: Sendable {
         return String(flat.prefix(previewLimit)) + "…"
     }
 
-    static func describe(_ route: AgentRoute) -> String {
+    package static func describe(_ route: AgentRoute) -> String {
         switch route {
         case .direct: "direct answer"
         case .plan: "plan"
