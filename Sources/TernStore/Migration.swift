@@ -31,6 +31,7 @@ extension Migration {
         .tenancy,
         .retentionIndexes,
         .agentTables,
+        .channelTables,
     ]
 }
 
