@@ -37,6 +37,12 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case webCacheMaxEntries = "TERN_WEB_CACHE_MAX_ENTRIES"
     case webCacheMaxMB = "TERN_WEB_CACHE_MAX_MB"
     case gitTimeoutSeconds = "TERN_GIT_TIMEOUT_SECONDS"
+    case telegramToken = "TERN_TELEGRAM_TOKEN"
+    case telegramAPIURL = "TERN_TELEGRAM_API_URL"
+    case telegramAllowedUsers = "TERN_TELEGRAM_ALLOWED_USERS"
+    case telegramGroups = "TERN_TELEGRAM_GROUPS"
+    case telegramStream = "TERN_TELEGRAM_STREAM"
+    case telegramMaxChats = "TERN_TELEGRAM_MAX_CHATS"
 
     /// The key's name in `tern.yaml`.
     package var yamlName: String {
@@ -73,11 +79,16 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .webCacheMaxEntries: "1000"
         case .webCacheMaxMB: "64"
         case .gitTimeoutSeconds: "120"
+        case .telegramToken, .telegramAllowedUsers: ""
+        case .telegramAPIURL: "https://api.telegram.org"
+        case .telegramGroups: "false"
+        case .telegramStream: "true"
+        case .telegramMaxChats: "16"
         }
     }
 
     /// Whether the value must never be printed.
     package var isSecret: Bool {
-        self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .secretKey
+        self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .secretKey || self == .telegramToken
     }
 }

@@ -8,6 +8,7 @@ import TernHTTP
 import TernJobs
 import TernLLM
 import TernStore
+import TernTelegram
 import TernTools
 
 /// Every adapter, built once from the configuration and handed to the parts that use it.
@@ -75,6 +76,19 @@ package struct Dependencies: Sendable {
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             logger: logger.labelled("tern.agent"))
         var services: [any Service] = []
+        if let telegram = config.telegram {
+            services.append(
+                TelegramService(
+                    client: BotAPIClient(
+                        token: telegram.token, httpClient: httpClient, baseURL: telegram.apiURL,
+                        logger: logger.labelled("tern.telegram.api")),
+                    channels: SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: secret)),
+                    tenants: tenants, conversations: conversations, agent: agent,
+                    settings: TelegramSettings(
+                        maxConcurrentChats: telegram.maxChats, allowedUsers: telegram.allowedUsers,
+                        allowGroups: telegram.groups, streamEdits: telegram.stream),
+                    logger: logger.labelled("tern.telegram")))
+        }
         if config.retentionDays > 0 {
             services.append(
                 RetentionService(

@@ -55,13 +55,14 @@ extension TernConfig {
         let retentionDays = reader.integer(.retentionDays, in: 0...36_500)
         let agent = reader.agent(dataDir: dataDir, workingDirectory: workingDirectory)
         let tools = reader.tools()
+        let telegram = reader.telegram()
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
-            configFile: usedFile)
+            telegram: telegram, configFile: usedFile)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
@@ -169,6 +170,33 @@ private struct ValueReader {
             skillsDir: TernConfig.resolve(string(.skillsDir), in: workingDirectory),
             contextSkillsDir: contextSkills.isEmpty
                 ? TernConfig.resolve("context-skills", in: dataDir) : TernConfig.resolve(contextSkills, in: workingDirectory))
+    }
+
+    mutating func telegram() -> TernConfig.Telegram? {
+        let token = string(.telegramToken)
+        let apiURL = string(.telegramAPIURL)
+        let groups = bool(.telegramGroups)
+        let stream = bool(.telegramStream)
+        let maxChats = integer(.telegramMaxChats, in: 1...1000)
+        var allowed: Set<Int64> = []
+        for part in string(.telegramAllowedUsers).split(separator: ",") {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let id = Int64(text), id > 0 else {
+                problems.append("TERN_TELEGRAM_ALLOWED_USERS must be Telegram user ids (numbers), comma-separated; got '\(text)'")
+                continue
+            }
+            allowed.insert(id)
+        }
+        guard !token.isEmpty else { return nil }
+        // The token is never repeated in a message.
+        if token.contains(where: { $0.isWhitespace || $0 == "/" }) || !token.contains(":") {
+            problems.append("TERN_TELEGRAM_TOKEN does not look like a bot token (digits:letters, from @BotFather)")
+        }
+        if URL(string: apiURL)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
+            problems.append("TERN_TELEGRAM_API_URL must be an http(s) URL, got '\(apiURL)'")
+        }
+        return TernConfig.Telegram(
+            token: token, apiURL: apiURL, allowedUsers: allowed, groups: groups, stream: stream, maxChats: maxChats)
     }
 
     mutating func tools() -> TernConfig.Tools {

@@ -74,6 +74,16 @@ package struct TernConfig: Sendable, Equatable {
         package var gitTimeoutSeconds: Double
     }
 
+    /// The Telegram bot; `nil` when `TERN_TELEGRAM_TOKEN` is empty.
+    package struct Telegram: Sendable, Equatable {
+        package var token: String
+        package var apiURL: String
+        package var allowedUsers: Set<Int64>
+        package var groups: Bool
+        package var stream: Bool
+        package var maxChats: Int
+    }
+
     package var host: String
     package var port: Int
     package var dataDir: String
@@ -92,6 +102,7 @@ package struct TernConfig: Sendable, Equatable {
     package var retentionDays: Int
     package var agent: Agent
     package var tools: Tools
+    package var telegram: Telegram?
     /// The `tern.yaml` that was read, if any.
     package var configFile: String?
 

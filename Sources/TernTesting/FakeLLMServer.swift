@@ -138,25 +138,8 @@ package final class FakeLLMServer: Sendable {
             defer { stopped = true }
             return stopped
         }
-        if !alreadyStopped {
-            state.stop()
-            await serviceGroup.triggerGracefulShutdown()
-        }
-        let runTask = self.runTask
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await runTask.value }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: .seconds(5))
-                } catch {
-                    return  // the server finished first; nothing to cancel
-                }
-                runTask.cancel()
-            }
-            await group.next()
-            group.cancelAll()
-        }
-        await runTask.value
+        if !alreadyStopped { state.stop() }
+        await shutDownFakeServer(serviceGroup, runTask: runTask, alreadyTriggered: alreadyStopped)
     }
 }
 

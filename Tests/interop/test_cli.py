@@ -124,3 +124,14 @@ def test_terminal_chat_asks_before_a_gated_tool_runs(fake_llm, tmp_path):
     denied = tern_cli("chat", data_dir=str(tmp_path), stdin="1/0?\nn\n/exit\n", env=env)
     assert "Fine, I will not." in denied.stdout
     assert "denied" in chat_requests(fake_llm)[-1]["messages"][-1]["content"]
+
+
+def test_telegram_link_prints_a_one_time_code(tmp_path):
+    result = tern_cli("telegram", "link", "local", "--minutes", "5", data_dir=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.strip()
+    assert len(code) == 10 and code.isalnum() and code.isupper() or code.isdigit()
+    assert f"sends /start {code} to the bot within 5 minutes" in result.stderr
+    refused = tern_cli("telegram", "status", data_dir=str(tmp_path))
+    assert refused.returncode == 1
+    assert "TERN_TELEGRAM_TOKEN is not set" in refused.stderr

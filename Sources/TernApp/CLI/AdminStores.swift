@@ -9,6 +9,8 @@ import TernStore
 struct AdminStores {
     let tenants: any TenantStore
     let keys: any APIKeyStore
+    /// The open database, for commands that need another store over it.
+    let database: any DatabaseHandle
 
     static func with(_ options: ConfigOptions, _ body: (AdminStores) async throws -> Void) async throws {
         let config = try options.load()
@@ -19,7 +21,7 @@ struct AdminStores {
             try await Migrator(database: database, logger: logger).migrate()
             let stores = AdminStores(
                 tenants: SQLTenantStore(database: database),
-                keys: SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret)))
+                keys: SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret)), database: database)
             try await body(stores)
         } catch {
             try await database.close()

@@ -83,7 +83,9 @@ struct ToolsCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(level: config.logLevel < .warning ? .warning : config.logLevel)
         let dependencies = try await Dependencies.live(config: config, logger: logger)
         do {
-            try await body(dependencies.agent, AdminStores(tenants: dependencies.tenants, keys: dependencies.apiKeys))
+            try await body(
+                dependencies.agent,
+                AdminStores(tenants: dependencies.tenants, keys: dependencies.apiKeys, database: dependencies.database))
         } catch {
             try await dependencies.shutdown()
             if let store = error as? StoreError { throw CLIError(store.description) }

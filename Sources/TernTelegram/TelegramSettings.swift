@@ -1,0 +1,35 @@
+import Foundation
+
+/// How the Telegram channel behaves.
+package struct TelegramSettings: Sendable {
+    /// Seconds a `getUpdates` long poll waits for news.
+    package var pollTimeout: Int
+    /// Chats answered at the same time, at most; a chat's messages are always handled in order.
+    package var maxConcurrentChats: Int
+    /// Telegram user ids that may talk without `/start <code>`; they act as the local admin user.
+    package var allowedUsers: Set<Int64>
+    /// Whether group chats are answered (private chats always are).
+    package var allowGroups: Bool
+    /// Edit one message as the answer streams (at most once per ``editInterval``), instead of
+    /// sending the answer when it is complete.
+    package var streamEdits: Bool
+    package var editInterval: Duration
+    /// Wait after a failed poll; doubles up to ``maxBackoff``.
+    package var backoff: Duration
+    package var maxBackoff: Duration
+
+    package init(
+        pollTimeout: Int = 50, maxConcurrentChats: Int = 16, allowedUsers: Set<Int64> = [], allowGroups: Bool = false,
+        streamEdits: Bool = true, editInterval: Duration = .seconds(1), backoff: Duration = .seconds(1),
+        maxBackoff: Duration = .seconds(60)
+    ) {
+        self.pollTimeout = pollTimeout
+        self.maxConcurrentChats = maxConcurrentChats
+        self.allowedUsers = allowedUsers
+        self.allowGroups = allowGroups
+        self.streamEdits = streamEdits
+        self.editInterval = editInterval
+        self.backoff = backoff
+        self.maxBackoff = maxBackoff
+    }
+}
