@@ -77,17 +77,21 @@ package struct Dependencies: Sendable {
             logger: logger.labelled("tern.agent"))
         var services: [any Service] = []
         if let telegram = config.telegram {
+            let bot = TelegramService(
+                client: BotAPIClient(
+                    token: telegram.token, httpClient: httpClient, baseURL: telegram.apiURL,
+                    logger: logger.labelled("tern.telegram.api")),
+                channels: SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: secret)),
+                tenants: tenants, conversations: conversations, agent: agent,
+                settings: TelegramSettings(
+                    maxConcurrentChats: telegram.maxChats, allowedUsers: telegram.allowedUsers,
+                    allowGroups: telegram.groups, streamEdits: telegram.stream),
+                logger: logger.labelled("tern.telegram"))
             services.append(
-                TelegramService(
-                    client: BotAPIClient(
-                        token: telegram.token, httpClient: httpClient, baseURL: telegram.apiURL,
-                        logger: logger.labelled("tern.telegram.api")),
-                    channels: SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: secret)),
-                    tenants: tenants, conversations: conversations, agent: agent,
-                    settings: TelegramSettings(
-                        maxConcurrentChats: telegram.maxChats, allowedUsers: telegram.allowedUsers,
-                        allowGroups: telegram.groups, streamEdits: telegram.stream),
-                    logger: logger.labelled("tern.telegram")))
+                LeaderOnlyService(
+                    election: LeaderElection(
+                        database: database, key: LeaderElection.telegramKey, logger: logger.labelled("tern.telegram")),
+                    inner: bot))
         }
         if config.retentionDays > 0 {
             services.append(

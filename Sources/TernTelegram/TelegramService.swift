@@ -67,6 +67,8 @@ package final class TelegramService: Service, Sendable {
                     if let next = tracker.offset, next != confirmed {
                         try await channels.saveOffset(next, for: Self.channel)
                         confirmed = next
+                        // Updates below the confirmed offset never come back: forget their ids.
+                        _ = try await channels.pruneProcessed(channel: Self.channel, below: next)
                     }
                 } catch is CancellationError {
                     break
