@@ -163,6 +163,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "tern-bench-telegram",
+            dependencies: [
+                "TernTelegram", "TernAgent", "TernCore", "TernStore", "TernTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "tern-fake-llm",
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings

@@ -76,6 +76,7 @@ package struct Dependencies: Sendable {
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             logger: logger.labelled("tern.agent"))
         var services: [any Service] = []
+        var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
         if let telegram = config.telegram {
             let bot = TelegramService(
                 client: BotAPIClient(
@@ -87,6 +88,7 @@ package struct Dependencies: Sendable {
                     maxConcurrentChats: telegram.maxChats, allowedUsers: telegram.allowedUsers,
                     allowGroups: telegram.groups, streamEdits: telegram.stream),
                 logger: logger.labelled("tern.telegram"))
+            diagnostics["telegram"] = { Self.json(bot.status) }
             services.append(
                 LeaderOnlyService(
                     election: LeaderElection(
@@ -105,7 +107,7 @@ package struct Dependencies: Sendable {
             modelReachability: ModelReachability(
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
             httpClient: httpClient, services: services,
-            diagnostics: cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:],
+            diagnostics: diagnostics.merging(cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:]) { $1 },
             approvals: approvals)
     }
 
@@ -114,6 +116,15 @@ package struct Dependencies: Sendable {
             "hits": .number(Double(stats.hits)), "misses": .number(Double(stats.misses)),
             "evictions": .number(Double(stats.evictions)), "entries": .number(Double(stats.entries)),
             "bytes": .number(Double(stats.bytes)),
+        ]
+    }
+
+    static func json(_ status: TelegramService.Status) -> JSONValue {
+        [
+            "offset": status.offset.map { .number(Double($0)) } ?? .null,
+            "queue_depth": .number(Double(status.queueDepth)), "active_chats": .number(Double(status.activeChats)),
+            "last_poll_at": status.lastPollAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            "last_error": status.lastError.map(JSONValue.string) ?? .null,
         ]
     }
 

@@ -23,6 +23,22 @@ package final class TelegramService: Service, Sendable {
     let settings: TelegramSettings
     let logger: Logger
     let chats: TelegramChats
+    private let state = Mutex(Status())
+
+    /// What the bot is doing, for diagnostics.
+    package struct Status: Sendable, Equatable {
+        /// The last offset confirmed.
+        package var offset: Int64?
+        /// Updates fetched and not yet handled.
+        package var queueDepth = 0
+        /// Chats being answered now.
+        package var activeChats = 0
+        package var lastPollAt: Date?
+        package var lastError: String?
+    }
+
+    /// A snapshot of ``Status``.
+    package var status: Status { state.withLock { $0 } }
 
     package init(
         client: BotAPIClient, channels: any ChannelStore, tenants: any TenantStore,
@@ -54,6 +70,7 @@ package final class TelegramService: Service, Sendable {
                     let updates = try await client.getUpdates(
                         offset: confirmed, timeout: settings.pollTimeout, allowedUpdates: ["message", "callback_query"])
                     wait = settings.backoff
+                    state.withLock { $0.lastPollAt = Date() }
                     for update in updates where tracker.accept(update.updateID, confirmedBelow: confirmed) {
                         guard let chat = update.message?.chat.id ?? update.callbackQuery?.message?.chat.id else {
                             tracker.stored(update.updateID)
@@ -70,9 +87,17 @@ package final class TelegramService: Service, Sendable {
                         // Updates below the confirmed offset never come back: forget their ids.
                         _ = try await channels.pruneProcessed(channel: Self.channel, below: next)
                     }
+                    let depth = await dispatcher.queueDepth
+                    let active = await dispatcher.activeChats
+                    state.withLock {
+                        $0.offset = confirmed
+                        $0.queueDepth = depth
+                        $0.activeChats = active
+                    }
                 } catch is CancellationError {
                     break
                 } catch {
+                    state.withLock { $0.lastError = "\(error)" }
                     logger.warning(
                         "telegram poll failed; backing off",
                         metadata: ["error": "\(error)", "wait": "\(wait.shortDescription)"])
@@ -110,6 +135,7 @@ package final class TelegramService: Service, Sendable {
         } catch is CancellationError {
             return
         } catch {
+            state.withLock { $0.lastError = "\(error)" }
             logger.error("telegram update failed", metadata: ["update": "\(update.updateID)", "error": "\(error)"])
         }
     }
