@@ -13,6 +13,8 @@ import TernTesting
 struct EchoModel: ModelProvider {
     let release = OneShotSignal()
     var reply: @Sendable (String) -> String = { "Echo: \($0)" }
+    /// Stream the answer word by word instead of in one piece.
+    var inPieces = false
 
     func complete(_ request: ChatRequest) async throws -> ChatCompletion {
         ChatCompletion(content: reply(request.messages.last?.content ?? ""))
@@ -22,11 +24,12 @@ struct EchoModel: ModelProvider {
         let input = request.messages.last(where: { $0.role == .user })?.content ?? ""
         let release = release
         let answer = reply(input)
+        let pieces = inPieces ? answer.split(separator: " ", omittingEmptySubsequences: false).enumerated().map { $0.offset == 0 ? String($0.element) : " " + $0.element } : [answer]
         return AsyncThrowingStream { continuation in
             let task = Task {
                 if input.contains("slow") { await release.wait() }
                 if Task.isCancelled { return continuation.finish(throwing: CancellationError()) }
-                continuation.yield(.content(answer))
+                for piece in pieces { continuation.yield(.content(piece)) }
                 continuation.yield(.finished(ChatCompletion(content: answer, finishReason: "stop")))
                 continuation.finish()
             }

@@ -168,3 +168,35 @@ struct NoSkills: SkillCatalog {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct TelegramDeliveryTests {
+    @Test func groupChats_areIgnoredUnlessEnabled() async throws {
+        try await TelegramRig.run(settings: TelegramSettings(pollTimeout: 5, allowedUsers: [7], editInterval: .seconds(3600))) { rig in
+            try await rig.withBot {
+                rig.fake.sendText(chatID: -100, from: 7, text: "in a group")  // negative ids are groups
+                rig.fake.sendText(chatID: 7, from: 7, text: "in private")
+                await rig.fake.waitForSentMessages(chatID: 7, count: 1)
+                #expect(rig.fake.sentMessages(chatID: 7) == ["Echo: in private"])
+                #expect(rig.fake.sentMessages(chatID: -100).isEmpty)
+            }
+        }
+    }
+
+    @Test func streaming_editsOneMessage_andEndsWithTheWholeAnswer() async throws {
+        var model = EchoModel(reply: { _ in "first part, then the rest" })
+        model.inPieces = true
+        try await TelegramRig.run(
+            model: model, settings: TelegramSettings(pollTimeout: 5, allowedUsers: [7], editInterval: .zero)
+        ) { rig in
+            try await rig.withBot {
+                rig.fake.sendText(chatID: 7, from: 7, text: "go")
+                // Five words stream as five pieces: one message sent, then edited four times.
+                await rig.fake.waitForRequests(method: "editMessageText", count: 4)
+                let messages = rig.fake.botMessages(chatID: 7)
+                #expect(messages.count == 1)
+                #expect(messages.first?.text == "first part, then the rest")
+                #expect((messages.first?.edits ?? 0) > 0)
+            }
+        }
+    }
+}
