@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import TernCore
 import TernStore
 import TernTelegram
@@ -37,6 +38,25 @@ struct TelegramCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
+        /// The running server's view (`GET /admin/api/v1/diagnostics`), as lines.
+        static func runningBot(config: TernConfig, http: HTTPClient) async -> String {
+            let host = config.host == "0.0.0.0" || config.host == "::" ? "127.0.0.1" : config.host
+            var request = HTTPClientRequest(url: "http://\(host):\(config.port)/admin/api/v1/diagnostics")
+            if let key = config.apiKeys.first { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+            do {
+                let response = try await http.execute(request, timeout: .seconds(3))
+                let body = try await response.body.collect(upTo: 1 << 20)
+                guard response.status == .ok,
+                    let root = try? JSONValue(jsonText: String(buffer: body)),  // not JSON: reported below
+                    let bot = root["telegram"]
+                else { return "server: answered \(response.status.code) without a telegram section" }
+                let text = bot.objectValue?.keys.sorted().map { "\($0): \(bot[$0].map { $0 == .null ? "-" : $0.stringValue ?? $0.jsonText } ?? "-")" }
+                return (["server (running bot):"] + (text ?? [])).joined(separator: "\n  ")
+            } catch {
+                return "server: not reachable at \(host):\(config.port) (\(error)); queue depth and the last error are known only to a running tern serve"
+            }
+        }
+
         static let configuration = CommandConfiguration(abstract: "The bot's identity and the stored update offset.")
         @OptionGroup var options: ConfigOptions
 
@@ -54,9 +74,12 @@ struct TelegramCommand: AsyncParsableCommand {
                 } catch {
                     print("bot: unreachable: \(error)")
                 }
-                try await http.shutdown()
                 print("api: \(telegram.apiURL)")
-                print("offset: \(offset.map(String.init) ?? "none yet")")
+                print("offset (stored): \(offset.map(String.init) ?? "none yet")")
+                // Queue depth and the last error live in the running server: ask it.
+                let running = await Self.runningBot(config: config, http: http)
+                try await http.shutdown()
+                print(running)
             }
         }
     }
