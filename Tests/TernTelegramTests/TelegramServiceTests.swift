@@ -169,6 +169,40 @@ struct NoSkills: SkillCatalog {
     }
 }
 
+@Suite(.timeLimit(.minutes(1))) struct TelegramDenyTests {
+    @Test func denyButton_theToolNeverRuns_andTheModelIsTold() async throws {
+        let wipe = try WipeTool()
+        let model = ScriptedModelProvider(.calls(("wipe", "{}")), .text("Left it alone."))
+        try await TelegramRig.run(
+            model: model,
+            tooling: { database, tenants in
+                AgentTooling(
+                    sources: [OneToolSource(tool: wipe)], permissions: SQLToolPermissionStore(database: database),
+                    skills: NoSkills(), approvals: ApprovalCenter(store: SQLApprovalStore(database: database), pollInterval: .milliseconds(50)),
+                    epoch: MembershipEpoch(),
+                    isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
+            }
+        ) { rig in
+            try await rig.withBot {
+                _ = try await rig.linkedUser("owner@example.com", telegramUser: 1, chat: 10)
+                rig.fake.sendText(chatID: 10, from: 1, text: "wipe it")
+                await rig.fake.waitForSentMessages(chatID: 10, count: 2)
+                let prompt = try #require(rig.fake.botMessages(chatID: 10).last)
+                let deny = try #require(prompt.keyboard?.first?.last)
+                #expect(deny.text == "Deny")
+                rig.fake.pressButton(chatID: 10, from: 1, messageID: prompt.messageID, data: deny.data)
+                await rig.fake.waitForSentMessages(chatID: 10, count: 3)
+                #expect(wipe.calls.withLock { $0 } == 0)
+                #expect(rig.fake.sentMessages(chatID: 10).last?.hasSuffix("Left it alone.") == true)
+                #expect(rig.fake.requests(method: "answerCallbackQuery").first?.json?["text"]?.stringValue == "Denied.")
+                let toolResult = model.requests.last?.messages.last
+                #expect(toolResult?.role == .tool)
+                #expect(toolResult?.content?.contains("denied") == true)
+            }
+        }
+    }
+}
+
 @Suite(.timeLimit(.minutes(1))) struct TelegramDeliveryTests {
     @Test func groupChats_areIgnoredUnlessEnabled() async throws {
         try await TelegramRig.run(settings: TelegramSettings(pollTimeout: 5, allowedUsers: [7], editInterval: .seconds(3600))) { rig in
