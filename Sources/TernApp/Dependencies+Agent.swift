@@ -67,7 +67,7 @@ extension Dependencies {
             cache = opened
         }
         let builtins: [any Tool] = [
-            CalculatorTool(),
+            try CalculatorTool(),
             try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: ClockTool.name)),
             try WebFetchTool(client: http, cache: cache, outputBudget: settings.webFetchMaxCharacters),
             try WebSearchTool(client: http, searxngURL: settings.searxngURL),

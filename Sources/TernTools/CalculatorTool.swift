@@ -13,7 +13,8 @@ package struct CalculatorTool: Tool {
     private let parser: ExpressionParser
 
     /// A calculator using `parser`'s limits; the schema's `maxLength` follows the parser's.
-    package init(parser: ExpressionParser = ExpressionParser()) {
+    /// - Throws: never in practice; ``ToolError/invalidSpec(name:reason:)`` if the spec were bad.
+    package init(parser: ExpressionParser = ExpressionParser()) throws(ToolError) {
         self.parser = parser
         let schema: JSONValue = .object([
             "type": .string("object"),
@@ -28,9 +29,7 @@ package struct CalculatorTool: Tool {
             "required": .array([.string("expression")]),
             "additionalProperties": .bool(false),
         ])
-        // The name is a valid literal and the schema an object schema, so this cannot throw;
-        // CalculatorToolTests builds the spec.
-        spec = try! ToolSpec(
+        spec = try ToolSpec(
             name: Self.name,
             description: "Evaluates an arithmetic expression and returns the number. Supports numbers "
                 + "(1.5, 2e3), + - * / % ^ (power), parentheses, the constants pi and e, and the functions "

@@ -5,8 +5,8 @@ import TernTools
 @Suite struct CalculatorToolTests {
     let context = ToolContext(contextID: .defaultContext, userID: .localUser)
 
-    @Test func spec_isAReadOnlyCalculator() {
-        let spec = CalculatorTool().spec
+    @Test func spec_isAReadOnlyCalculator() throws {
+        let spec = try CalculatorTool().spec
         #expect(spec.name == "calculator")
         #expect(spec.risk == .read)
         #expect(spec.inputSchema["required"] == .array([.string("expression")]))
@@ -30,7 +30,7 @@ import TernTools
     }
 
     @Test func call_reportsParserErrorsToTheModel() async throws {
-        let tool = CalculatorTool()
+        let tool = try CalculatorTool()
         let output = try await tool.validatedCall(.object(["expression": .string("1 + 2 / 0")]), in: context)
         #expect(output == .error("column 7: division by zero"))
         let unknown = try await tool.call(.object(["expression": .string("2 * tau")]), in: context)
@@ -46,8 +46,8 @@ import TernTools
         }
     }
 
-    @Test func validatedCall_rejectsOverlongExpressionBeforeParsing() async {
-        let tool = CalculatorTool(parser: ExpressionParser(maxLength: 10))
+    @Test func validatedCall_rejectsOverlongExpressionBeforeParsing() async throws {
+        let tool = try CalculatorTool(parser: ExpressionParser(maxLength: 10))
         await #expect(throws: ToolError.invalidInput(
             tool: "calculator",
             violations: [SchemaViolation(path: "$.expression", message: "expected at most 10 characters, got 11")])
