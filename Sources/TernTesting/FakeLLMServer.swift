@@ -61,12 +61,12 @@ package final class FakeLLMServer: Sendable {
         let router = Router(context: FakeLLMContext.self)
         FakeLLMRoutes(state: state, logger: logger).register(on: router)
 
-        let started = FakeLLMStartup()
+        let started = FakeServerStartup()
         let application = Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [FakeLLMDisconnectWatcher(state: state)])),
             configuration: .init(address: .hostname(host, port: port), serverName: "tern-fake-llm"),
-            onServerRunning: { channel in started.succeed(port: channel.localAddress?.port ?? port) },
+            onServerRunning: { channel in started.finish(.success(channel.localAddress?.port ?? port)) },
             logger: logger
         )
         let serviceGroup = ServiceGroup(
@@ -74,10 +74,10 @@ package final class FakeLLMServer: Sendable {
         let runTask = Task {
             do {
                 try await serviceGroup.run()
-                started.fail(FakeLLMStartupError.stoppedBeforeStart)
+                started.finish(.failure(FakeServerStartupError.stoppedBeforeStart))
             } catch {
                 logger.error("fake LLM server failed", metadata: ["error": "\(error)"])
-                started.fail(error)
+                started.finish(.failure(error))
             }
         }
         let actualPort: Int
@@ -155,43 +155,5 @@ package func withFakeLLM<T>(
     } catch {
         await server.stop()
         throw error
-    }
-}
-
-enum FakeLLMStartupError: Error {
-    case stoppedBeforeStart
-}
-
-/// Hands the bound port from `onServerRunning` to `start`, or the error that came first.
-private final class FakeLLMStartup: Sendable {
-    private struct State {
-        var result: Result<Int, any Error>?
-        var waiter: CheckedContinuation<Int, any Error>?
-    }
-
-    private let state = Mutex(State())
-
-    func succeed(port: Int) { finish(.success(port)) }
-
-    func fail(_ error: any Error) { finish(.failure(error)) }
-
-    private func finish(_ result: Result<Int, any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(with: result)
-    }
-
-    func port() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let result = state.withLock { state -> Result<Int, any Error>? in
-                if state.result == nil { state.waiter = continuation }
-                return state.result
-            }
-            if let result { continuation.resume(with: result) }
-        }
     }
 }

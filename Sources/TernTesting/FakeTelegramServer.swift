@@ -70,7 +70,7 @@ package final class FakeTelegramServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         FakeTelegramRoutes(state: state, token: token, logger: logger).register(on: router)
 
-        let started = FakeTelegramStartup()
+        let started = FakeServerStartup()
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tern-fake-telegram"),
@@ -82,7 +82,7 @@ package final class FakeTelegramServer: Sendable {
         let runTask = Task {
             do {
                 try await serviceGroup.run()
-                started.finish(.failure(FakeTelegramStartupError.stoppedBeforeStart))
+                started.finish(.failure(FakeServerStartupError.stoppedBeforeStart))
             } catch {
                 logger.error("fake Telegram server failed", metadata: ["error": "\(error)"])
                 started.finish(.failure(error))

@@ -204,21 +204,3 @@ import TernTesting
         #expect((1...4).map(settings.backoff(beforeReplan:)) == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3)])
     }
 }
-
-/// Releases arrivals two at a time.
-final class PairGate: Sendable {
-    private let state = Mutex((arrived: 0, signal: OneShotSignal()))
-
-    func arrive() async {
-        let signal = state.withLock { state -> OneShotSignal in
-            state.arrived += 1
-            let current = state.signal
-            if state.arrived % 2 == 0 {
-                current.fire()
-                state.signal = OneShotSignal()
-            }
-            return current
-        }
-        await signal.wait()
-    }
-}

@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import TernCore
 import TernTelegram
+import TernTesting
 
 @Suite(.timeLimit(.minutes(1))) struct ChatDispatcherTests {
     @Test func oneChat_keepsOrder_whileAnotherChatProceeds() async throws {
@@ -34,7 +35,7 @@ import TernTelegram
         let running = Mutex((now: 0, most: 0))
         // Each piece waits for a partner: with the limit at 2 they run in pairs (a limit of 1
         // would hang); a limit that were ignored lets more run at once.
-        let pairs = Pairs()
+        let pairs = PairGate()
         for chat in 0..<10 {
             await dispatcher.submit(chat: Int64(chat)) {
                 running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
@@ -45,23 +46,5 @@ import TernTelegram
         await dispatcher.waitUntilIdle()
         #expect(running.withLock { $0.most } == 2)
         #expect(await dispatcher.queueDepth == 0)
-    }
-}
-
-/// Releases arrivals two at a time.
-final class Pairs: Sendable {
-    private let state = Mutex((arrived: 0, signal: OneShotSignal()))
-
-    func arrive() async {
-        let signal = state.withLock { state -> OneShotSignal in
-            state.arrived += 1
-            let current = state.signal
-            if state.arrived % 2 == 0 {
-                current.fire()
-                state.signal = OneShotSignal()
-            }
-            return current
-        }
-        await signal.wait()
     }
 }

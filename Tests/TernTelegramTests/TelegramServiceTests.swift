@@ -128,19 +128,25 @@ struct NoSkills: SkillCatalog {
     func skills(for context: ContextID) async -> [String: Skill] { [:] }
 }
 
+/// Real SQL permissions and approvals, with `tool` as the only tool.
+func tooling(with tool: any Tool) -> (SQLiteDatabase, SQLTenantStore) -> AgentTooling {
+    { database, tenants in
+        AgentTooling(
+            sources: [OneToolSource(tool: tool)], permissions: SQLToolPermissionStore(database: database),
+            skills: NoSkills(),
+            approvals: ApprovalCenter(store: SQLApprovalStore(database: database), pollInterval: .milliseconds(50)),
+            epoch: MembershipEpoch(),
+            isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
+    }
+}
+
 @Suite(.timeLimit(.minutes(1))) struct TelegramApprovalTests {
     @Test func approveButton_letsTheToolRun_aForgedPressFromANonMemberIsRefused() async throws {
         let wipe = try WipeTool()
         let model = ScriptedModelProvider(.calls(("wipe", "{}")), .text("All wiped."))
         try await TelegramRig.run(
             model: model,
-            tooling: { database, tenants in
-                AgentTooling(
-                    sources: [OneToolSource(tool: wipe)], permissions: SQLToolPermissionStore(database: database),
-                    skills: NoSkills(), approvals: ApprovalCenter(store: SQLApprovalStore(database: database), pollInterval: .milliseconds(50)),
-                    epoch: MembershipEpoch(),
-                    isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
-            }
+            tooling: tooling(with: wipe)
         ) { rig in
             try await rig.withBot {
                 _ = try await rig.linkedUser("owner@example.com", telegramUser: 1, chat: 10)
@@ -175,13 +181,7 @@ struct NoSkills: SkillCatalog {
         let model = ScriptedModelProvider(.calls(("wipe", "{}")), .text("Left it alone."))
         try await TelegramRig.run(
             model: model,
-            tooling: { database, tenants in
-                AgentTooling(
-                    sources: [OneToolSource(tool: wipe)], permissions: SQLToolPermissionStore(database: database),
-                    skills: NoSkills(), approvals: ApprovalCenter(store: SQLApprovalStore(database: database), pollInterval: .milliseconds(50)),
-                    epoch: MembershipEpoch(),
-                    isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
-            }
+            tooling: tooling(with: wipe)
         ) { rig in
             try await rig.withBot {
                 _ = try await rig.linkedUser("owner@example.com", telegramUser: 1, chat: 10)

@@ -2,12 +2,13 @@ import Synchronization
 import TernCore
 
 /// The server ended before it accepted connections.
-enum FakeTelegramStartupError: Error {
+enum FakeServerStartupError: Error {
     case stoppedBeforeStart
 }
 
-/// Hands the bound port from `onServerRunning` to `start`, or the error that came first.
-final class FakeTelegramStartup: Sendable {
+/// Hands the bound port from `onServerRunning` to a fake server's `start`, or the error that
+/// came first. Shared by the fake LLM and Bot API servers.
+final class FakeServerStartup: Sendable {
     private let result = Mutex<Result<Int, any Error>?>(nil)
     private let ready = OneShotSignal()
 
