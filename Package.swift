@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", .upToNextMinor(from: "0.12.1")),
     ],
     targets: [
         .target(name: "TernCore", swiftSettings: swiftSettings),
@@ -60,6 +61,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TernMCP",
+            dependencies: [
+                "TernCore", "TernTools",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,7 +127,7 @@ let package = Package(
         .target(
             name: "TernApp",
             dependencies: [
-                "TernCore", "TernStore", "TernLLM", "TernTools", "TernAgent", "TernHTTP", "TernJobs", "TernTelegram",
+                "TernCore", "TernStore", "TernLLM", "TernTools", "TernMCP", "TernAgent", "TernHTTP", "TernJobs", "TernTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -204,6 +219,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TernMCPTests",
+            dependencies: [
+                "TernMCP", "TernTools", "TernCore", "TernTesting", "TernStore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TernAgentTests",
             dependencies: ["TernAgent", "TernCore", "TernTesting"],
             swiftSettings: swiftSettings
@@ -211,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "TernHTTPTests",
             dependencies: [
-                "TernHTTP", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore",
+                "TernHTTP", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore", "TernMCP", "TernTools",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

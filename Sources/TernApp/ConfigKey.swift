@@ -43,6 +43,9 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case telegramGroups = "TERN_TELEGRAM_GROUPS"
     case telegramStream = "TERN_TELEGRAM_STREAM"
     case telegramMaxChats = "TERN_TELEGRAM_MAX_CHATS"
+    case mcpFile = "TERN_MCP_FILE"
+    case mcpConnectTimeoutSeconds = "TERN_MCP_CONNECT_TIMEOUT_SECONDS"
+    case mcpIdleSeconds = "TERN_MCP_IDLE_SECONDS"
 
     /// The key's name in `tern.yaml`.
     package var yamlName: String {
@@ -84,6 +87,9 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .telegramGroups: "false"
         case .telegramStream: "true"
         case .telegramMaxChats: "16"
+        case .mcpFile: "mcp.yaml"
+        case .mcpConnectTimeoutSeconds: "30"
+        case .mcpIdleSeconds: "600"
         }
     }
 

@@ -21,7 +21,7 @@ extension Dependencies {
     /// The built-in tools (minus those `tools.yaml` disables), skills, permissions and approvals.
     static func makeTooling(
         config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
-        epoch: MembershipEpoch, logger: Logger
+        epoch: MembershipEpoch, extraSources: [any ToolSource] = [], logger: Logger
     ) async throws -> (AgentTooling, FetchCache?) {
         let (registry, cache) = try await builtinTools(config, logger: logger)
         let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names))
@@ -35,7 +35,7 @@ extension Dependencies {
         }
         if !skills.skills.isEmpty { logger.info("skills loaded", metadata: ["count": "\(skills.skills.count)"]) }
         let tooling = AgentTooling(
-            sources: [registry], permissions: SQLToolPermissionStore(database: database),
+            sources: [registry] + extraSources, permissions: SQLToolPermissionStore(database: database),
             skills: StaticSkillCatalog(skills),
             approvals: approvals, epoch: epoch,
             isMember: { user, context in

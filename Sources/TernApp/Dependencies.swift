@@ -7,6 +7,7 @@ import ServiceLifecycle
 import TernHTTP
 import TernJobs
 import TernLLM
+import TernMCP
 import TernStore
 import TernTelegram
 import TernTools
@@ -33,6 +34,10 @@ package struct Dependencies: Sendable {
     package var approvals: ApprovalCenter
     /// Lets long turns notice a client that hung up.
     package var connections = ConnectionWatch()
+    /// Per-context MCP servers (admin API and CLI).
+    package var mcpAdmin: any MCPServerAdmin
+    /// Every MCP connection; ``shutdown()`` closes them.
+    var mcpPool: MCPClientPool
 
     /// Opens the database (creating it and applying migrations on first start) and builds the
     /// adapters. Call ``shutdown()`` when done.
@@ -61,12 +66,14 @@ package struct Dependencies: Sendable {
             logger: logger.labelled("tern.identity"))
         let approvals = ApprovalCenter(
             store: SQLApprovalStore(database: database), logger: logger.labelled("tern.agent.approvals"))
+        let mcp = MCPComponents.make(
+            config: config, database: database, secretKey: secret, logger: logger.labelled("tern.mcp"))
         let tooling: AgentTooling
         let cache: FetchCache?
         do {
             (tooling, cache) = try await makeTooling(
                 config: config, tenants: tenants, database: database, approvals: approvals, epoch: epoch,
-                logger: logger)
+                extraSources: [mcp.pool], logger: logger)
         } catch {
             try await httpClient.shutdown()
             try await database.close()
@@ -75,8 +82,8 @@ package struct Dependencies: Sendable {
         let agent = AgentService(
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             logger: logger.labelled("tern.agent"))
-        var services: [any Service] = []
-        var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
+        var services: [any Service] = [MCPPoolService(pool: mcp.pool)]
+        var diagnostics: [String: @Sendable () async -> JSONValue] = ["mcp": { await mcp.pool.diagnostics() }]
         if let telegram = config.telegram {
             let bot = TelegramService(
                 client: BotAPIClient(
@@ -108,7 +115,7 @@ package struct Dependencies: Sendable {
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
             httpClient: httpClient, services: services,
             diagnostics: diagnostics.merging(cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:]) { $1 },
-            approvals: approvals)
+            approvals: approvals, mcpAdmin: mcp.admin, mcpPool: mcp.pool)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -133,11 +140,12 @@ package struct Dependencies: Sendable {
         HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
-            connections: connections, diagnostics: diagnostics)
+            connections: connections, diagnostics: diagnostics, mcpServers: mcpAdmin)
     }
 
-    /// Closes the HTTP client and the database.
+    /// Closes MCP connections (stdio servers stop), the HTTP client and the database.
     package func shutdown() async throws {
+        await mcpPool.closeAll()
         try await httpClient.shutdown()
         try await database.close()
     }

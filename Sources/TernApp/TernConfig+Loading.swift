@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import TernCore
+import TernMCP
 import TernStore
 import TernTools
 import Yams
@@ -56,13 +58,14 @@ extension TernConfig {
         let agent = reader.agent(dataDir: dataDir, workingDirectory: workingDirectory)
         let tools = reader.tools()
         let telegram = reader.telegram()
+        let mcp = reader.mcp(environment: environment, workingDirectory: workingDirectory)
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
-            telegram: telegram, configFile: usedFile)
+            telegram: telegram, mcp: mcp, configFile: usedFile)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
@@ -170,6 +173,28 @@ private struct ValueReader {
             skillsDir: TernConfig.resolve(string(.skillsDir), in: workingDirectory),
             contextSkillsDir: contextSkills.isEmpty
                 ? TernConfig.resolve("context-skills", in: dataDir) : TernConfig.resolve(contextSkills, in: workingDirectory))
+    }
+
+    /// `mcp.yaml` (missing: no global servers, unless `TERN_MCP_FILE` names it explicitly) and
+    /// the connection settings. `${NAME}` in the file is expanded from `environment`.
+    mutating func mcp(environment: [String: String], workingDirectory: String) -> TernConfig.MCP {
+        let fileValue = string(.mcpFile)
+        let path = TernConfig.resolve(fileValue, in: workingDirectory)
+        var servers: [MCPServerDefinition] = []
+        var filePath: String?
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                servers = try MCPConfigFile.load(path: path, environment: environment)
+                filePath = path
+            } catch {
+                problems.append(error.description)
+            }
+        } else if fileValue != ConfigKey.mcpFile.defaultValue {
+            problems.append("TERN_MCP_FILE: no file at \(path)")
+        }
+        return TernConfig.MCP(
+            servers: servers, filePath: filePath, connectTimeoutSeconds: seconds(.mcpConnectTimeoutSeconds),
+            idleSeconds: seconds(.mcpIdleSeconds))
     }
 
     mutating func telegram() -> TernConfig.Telegram? {

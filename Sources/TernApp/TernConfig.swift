@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TernCore
 import TernTools
 import TernStore
 
@@ -74,6 +75,18 @@ package struct TernConfig: Sendable, Equatable {
         package var gitTimeoutSeconds: Double
     }
 
+    /// MCP servers: the global ones from `mcp.yaml` and how connections are kept.
+    package struct MCP: Sendable, Equatable {
+        /// Every context gets these (each with its own connection).
+        package var servers: [MCPServerDefinition]
+        /// The `mcp.yaml` that was read, if any.
+        package var filePath: String?
+        /// Spawning or reaching a server plus its `initialize` handshake.
+        package var connectTimeoutSeconds: Double
+        /// A connection unused this long is closed (a stdio server's process ends).
+        package var idleSeconds: Double
+    }
+
     /// The Telegram bot; `nil` when `TERN_TELEGRAM_TOKEN` is empty.
     package struct Telegram: Sendable, Equatable {
         package var token: String
@@ -103,6 +116,7 @@ package struct TernConfig: Sendable, Equatable {
     package var agent: Agent
     package var tools: Tools
     package var telegram: Telegram?
+    package var mcp: MCP
     /// The `tern.yaml` that was read, if any.
     package var configFile: String?
 

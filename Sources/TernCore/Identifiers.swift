@@ -37,6 +37,7 @@ package enum IDTag {
     package enum Session {}
     package enum Message {}
     package enum Approval {}
+    package enum MCPServer {}
 }
 
 /// Identifies a user.
@@ -51,6 +52,8 @@ package typealias SessionID = TypedID<IDTag.Session>
 package typealias MessageID = TypedID<IDTag.Message>
 /// Identifies a request for human approval of a tool call.
 package typealias ApprovalID = TypedID<IDTag.Approval>
+/// Identifies a context's MCP server definition.
+package typealias MCPServerID = TypedID<IDTag.MCPServer>
 
 extension ContextID {
     /// The context that exists from the first migration on, so Tern works before tenancy is set up.

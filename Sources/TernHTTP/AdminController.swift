@@ -4,18 +4,24 @@ import TernAgent
 import TernCore
 
 /// The admin JSON API under `/admin/api/v1` (admins only): contexts, members, users, API keys,
-/// tool permissions.
+/// tool permissions, MCP servers.
 package struct AdminController: Sendable {
     let tenants: any TenantStore
     let keys: any APIKeyStore
     let agent: AgentService
     let clock: any WallClock
+    /// `nil` when MCP is not wired: the MCP routes answer 503.
+    let mcpServers: (any MCPServerAdmin)?
 
-    package init(tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock) {
+    package init(
+        tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock,
+        mcpServers: (any MCPServerAdmin)? = nil
+    ) {
         self.tenants = tenants
         self.keys = keys
         self.agent = agent
         self.clock = clock
+        self.mcpServers = mcpServers
     }
 
     package func addRoutes(to group: RouterGroup<TernRequestContext>) {
@@ -35,6 +41,7 @@ package struct AdminController: Sendable {
         group.get("contexts/:id/tools", use: listTools)
         group.put("contexts/:id/tools/:tool", use: setToolPermission)
         group.delete("contexts/:id/tools/:tool", use: resetToolPermission)
+        addMCPRoutes(to: group)
     }
 
     // MARK: Contexts

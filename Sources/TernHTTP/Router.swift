@@ -17,14 +17,18 @@ package struct HTTPDependencies: Sendable {
     /// Named diagnostics for admins (`GET /admin/api/v1/diagnostics`), e.g. the fetch cache's
     /// counters; each closure is asked at request time.
     package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
+    /// Per-context MCP servers for the admin API; `nil` (MCP not wired) makes those routes answer 503.
+    package var mcpServers: (any MCPServerAdmin)?
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
-        clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:]
+        clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
+        mcpServers: (any MCPServerAdmin)? = nil
     ) {
         self.diagnostics = diagnostics
+        self.mcpServers = mcpServers
         self.conversations = conversations
         self.storeHealth = storeHealth
         self.agent = agent
@@ -55,7 +59,8 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
         .add(middleware: AuthMiddleware(resolver: dependencies.identity))
         .add(middleware: AdminOnlyMiddleware())
     AdminController(
-        tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock)
+        tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock,
+        mcpServers: dependencies.mcpServers)
         .addRoutes(to: admin)
     let diagnostics = dependencies.diagnostics
     admin.get("diagnostics") { _, _ -> Response in

@@ -32,6 +32,7 @@ extension Migration {
         .retentionIndexes,
         .agentTables,
         .channelTables,
+        .mcpServers,
     ]
 }
 

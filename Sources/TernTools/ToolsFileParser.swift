@@ -65,7 +65,7 @@ struct ToolsFileParser {
         var names: Set<String> = []
         for element in sequence {
             guard let name = element.scalar?.string, element.null == nil, ToolSpec.isValidName(name) else {
-                report(element, "\(key): \(describe(element)) is not a valid tool name (\(Self.namePattern))")
+                report(element, "\(key): \(YAMLReader.describe(element)) is not a valid tool name (\(Self.namePattern))")
                 continue
             }
             names.insert(name)
@@ -82,7 +82,7 @@ struct ToolsFileParser {
         var tools: [String: ToolsFile.Entry] = [:]
         for (key, value) in mapping {
             guard let name = key.scalar?.string, ToolSpec.isValidName(name) else {
-                report(key, "tools: \(describe(key)) is not a valid tool name (\(Self.namePattern))")
+                report(key, "tools: \(YAMLReader.describe(key)) is not a valid tool name (\(Self.namePattern))")
                 continue
             }
             tools[name] = entry(value, tool: name)
@@ -104,12 +104,12 @@ struct ToolsFileParser {
                 if YAMLReader.tagName(value) == .bool, let enabled = value.bool {
                     entry.enabled = enabled
                 } else {
-                    report(value, "tools.\(tool).enabled must be true or false; got \(describe(value))")
+                    report(value, "tools.\(tool).enabled must be true or false; got \(YAMLReader.describe(value))")
                 }
             case "settings":
                 entry.settings = settings(value, tool: tool)
             default:
-                report(key, "tools.\(tool): unknown key \(describe(key)); "
+                report(key, "tools.\(tool): unknown key \(YAMLReader.describe(key)); "
                     + "expected one of \(Self.list(ToolsFile.entryKeys))")
             }
         }
@@ -130,11 +130,6 @@ struct ToolsFileParser {
     }
 
     private static let namePattern = "expected letters, digits, '_' or '-', at most 64"
-
-    private func describe(_ node: Node) -> String {
-        if let scalar = node.scalar, node.null == nil { return "'\(scalar.string)'" }
-        return "a \(YAMLReader.typeName(of: node))"
-    }
 
     private static func list(_ keys: [String]) -> String {
         keys.joined(separator: ", ")

@@ -4,19 +4,19 @@ import Yams
 
 /// Shared YAML handling for `tools.yaml` and skill frontmatter: composing with line numbers
 /// that point into the enclosing file, and turning nodes into ``JSONValue``.
-enum YAMLReader {
+package enum YAMLReader {
     /// YAML that does not parse, with the 1-based line in the enclosing file when known.
-    struct SyntaxError: Error, Equatable, Sendable {
+    package struct SyntaxError: Error, Equatable, Sendable {
         /// 1-based line in the enclosing file.
-        var line: Int?
+        package var line: Int?
         /// What libyaml says, without the snippet of the document (which may be long).
-        var message: String
+        package var message: String
     }
 
     /// The root node of `text`, or `nil` for an empty document (only blanks and comments).
     /// - Parameter lineOffset: lines before `text` in its file (1 for frontmatter after `---`).
     /// - Throws: ``SyntaxError`` with the file line of the problem.
-    static func compose(_ text: String, lineOffset: Int = 0) throws(SyntaxError) -> Node? {
+    package static func compose(_ text: String, lineOffset: Int = 0) throws(SyntaxError) -> Node? {
         do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -26,8 +26,14 @@ enum YAMLReader {
         }
     }
 
+    /// A value for a message: `'text'` for a scalar, `a mapping` / `a sequence` / `a null` otherwise.
+    package static func describe(_ node: Node) -> String {
+        if let scalar = node.scalar, node.null == nil { return "'\(scalar.string)'" }
+        return "a \(typeName(of: node))"
+    }
+
     /// The 1-based line of `node` in the enclosing file.
-    static func line(of node: Node, lineOffset: Int = 0) -> Int? {
+    package static func line(of node: Node, lineOffset: Int = 0) -> Int? {
         node.mark.map { $0.line + lineOffset }
     }
 
@@ -72,12 +78,12 @@ enum YAMLReader {
 
     /// The resolved tag of `node` (`tag:yaml.org,2002:int`, …), comparable with `Tag.Name`
     /// constants such as `.int`.
-    static func tagName(_ node: Node) -> Tag.Name {
+    package static func tagName(_ node: Node) -> Tag.Name {
         Tag.Name(rawValue: node.tag.rawValue)
     }
 
     /// A human-readable type for messages: `mapping`, `list`, or the scalar's YAML type.
-    static func typeName(of node: Node) -> String {
+    package static func typeName(of node: Node) -> String {
         switch node {
         case .mapping: "mapping"
         case .sequence: "list"
@@ -93,7 +99,7 @@ enum YAMLReader {
     }
 
     /// The string of a plain or quoted scalar that is not null, bool or a number; `nil` otherwise.
-    static func string(_ node: Node) -> String? {
+    package static func string(_ node: Node) -> String? {
         guard case .scalar(let scalar) = node else { return nil }
         switch tagName(node) {
         case .null, .bool, .int, .float: return nil

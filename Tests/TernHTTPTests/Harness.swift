@@ -27,10 +27,12 @@ struct Harness {
 
     static let apiKey = "test-key-0123456789abcdef"
 
-    /// Runs `body` against a live server. `llm: false` leaves the model unconfigured.
+    /// Runs `body` against a live server. `llm: false` leaves the model unconfigured; `mcp` builds
+    /// the admin API's MCP servers over the harness database (none: those routes answer 503).
     static func run(
         apiKeys: [String] = [apiKey], proxyKeys: [String] = [], llm: Bool = true, tools: [any Tool] = [],
         settings: AgentSettings = .init(model: "fake-model"),
+        mcp: (@Sendable (SQLiteDatabase, Logger) -> any MCPServerAdmin)? = nil,
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
@@ -75,7 +77,8 @@ struct Harness {
             HTTPDependencies(
                 conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
                 modelReachability: ModelReachability(model: fake == nil ? nil : model, logger: logger),
-                identity: identity, tenants: tenants, apiKeys: keys, connections: connections))
+                identity: identity, tenants: tenants, apiKeys: keys, connections: connections,
+                mcpServers: mcp?(database, logger)))
         let app = Application(
             router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         let harness = Harness(

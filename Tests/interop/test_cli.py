@@ -59,9 +59,9 @@ def test_terminal_chat_streams_answers_and_starts_new_sessions(fake_llm, tmp_pat
     assert "Echo: second" in result.stdout
 
 
-def tern_cli(*args, data_dir, stdin=None, env=None):
+def tern_cli(*args, data_dir, stdin=None, env=None, data_dir_flag=True):
     return subprocess.run(
-        [os.path.join(BIN, "tern"), *args, "--data-dir", data_dir],
+        [os.path.join(BIN, "tern"), *args, *(["--data-dir", data_dir] if data_dir_flag else [])],
         input=stdin,
         capture_output=True,
         text=True,

@@ -79,12 +79,20 @@ struct ToolsCommand: AsyncParsableCommand {
     static func withAgent(
         _ options: ConfigOptions, _ body: (AgentService, AdminStores) async throws -> Void
     ) async throws {
+        try await withDependencies(options) { dependencies, stores in try await body(dependencies.agent, stores) }
+    }
+
+    /// Runs `body` with every dependency the server would have (closed afterwards, also when
+    /// `body` throws) and the admin stores; store errors become plain CLI errors.
+    static func withDependencies(
+        _ options: ConfigOptions, _ body: (Dependencies, AdminStores) async throws -> Void
+    ) async throws {
         let config = try options.load()
         let logger = bootstrapLogging(level: config.logLevel < .warning ? .warning : config.logLevel)
         let dependencies = try await Dependencies.live(config: config, logger: logger)
         do {
             try await body(
-                dependencies.agent,
+                dependencies,
                 AdminStores(tenants: dependencies.tenants, keys: dependencies.apiKeys, database: dependencies.database))
         } catch {
             try await dependencies.shutdown()

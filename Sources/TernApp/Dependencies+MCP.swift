@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TernCore
+import TernMCP
+import TernStore
+import TernTools
+
+/// MCP servers in the running server: the pool (a tool source for the agent), the admin side
+/// (API and CLI), and the service that closes idle connections.
+struct MCPComponents: Sendable {
+    let pool: MCPClientPool
+    let admin: MCPServerAdminService
+
+    /// Builds the pool over the global servers of `mcp.yaml` and the `mcp_servers` table; secrets
+    /// at rest are sealed under a key derived from the server secret.
+    static func make(config: TernConfig, database: any DatabaseHandle, secretKey: [UInt8], logger: Logger) -> MCPComponents {
+        let networkGuard = NetworkGuard(
+            policy: URLPolicy(allowedPorts: config.tools.networkPorts, allowList: config.tools.networkAllow),
+            resolver: SystemHostResolver())
+        let catalog = MCPServerCatalog(
+            store: SQLMCPServerStore(database: database), globals: config.mcp.servers,
+            secretBox: AESGCMSecretBox(secretKey: secretKey))
+        let toolTimeout = Duration.milliseconds(Int64(config.agent.toolTimeoutSeconds * 1000))
+        let connector = MCPConnector(
+            timeouts: MCPTimeouts(
+                connect: .milliseconds(Int64(config.mcp.connectTimeoutSeconds * 1000)), callTool: toolTimeout),
+            logger: logger,
+            makeTransport: MCPTransports.live(networkGuard: networkGuard, httpRequestTimeout: toolTimeout, logger: logger))
+        let pool = MCPClientPool(
+            directory: catalog, connector: connector,
+            settings: MCPPoolSettings(idleTimeout: .milliseconds(Int64(config.mcp.idleSeconds * 1000))), logger: logger)
+        return MCPComponents(pool: pool, admin: MCPServerAdminService(catalog: catalog, pool: pool, networkGuard: networkGuard))
+    }
+}
+
+/// Closes idle MCP connections while the server runs, and every connection when it stops (so
+/// no stdio server outlives Tern).
+struct MCPPoolService: Service {
+    let pool: MCPClientPool
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await pool.run()
+        }
+    }
+}
