@@ -187,6 +187,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "tern-bench-mcp",
+            dependencies: [
+                "TernMCP", "TernTools", "TernCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "tern-fake-llm",
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings
