@@ -19,7 +19,8 @@ func summary(_ label: String, _ values: [Duration]) {
     let total = values.reduce(Duration.zero, +)
     print(
         "\(label): median \(ms(median(values))), p99 \(ms(percentile(values, 0.99))), "
-            + String(format: "%.0f calls/s sequential", Double(values.count) / total.timeInterval))
+            + String(format: "%.0f calls/s sequential, ", Double(values.count) / total.timeInterval)
+            + String(format: "Tern CPU %.1f µs/call", lastCPUPerCall.timeInterval * 1e6))
 }
 
 let arguments = CommandLine.arguments
@@ -34,16 +35,30 @@ var logger = Logger(label: "tern.bench.mcp")
 logger.logLevel = .error
 let clock = ContinuousClock()
 
+/// CPU time (user + system) this process has used so far.
+func cpuTime() -> Duration {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let micros = (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000
+        + Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)
+    return .microseconds(micros)
+}
+
+/// CPU per call of the last ``measure(_:)`` (Tern's process only; the server's CPU is not in it).
+nonisolated(unsafe) var lastCPUPerCall = Duration.zero
+
 /// Times `calls` sequential calls of `body` after 100 warm-up calls.
 func measure(_ body: () async throws -> Void) async throws -> [Duration] {
     for _ in 0..<100 { try await body() }
     var times: [Duration] = []
     times.reserveCapacity(calls)
+    let cpuStart = cpuTime()
     for _ in 0..<calls {
         let start = clock.now
         try await body()
         times.append(clock.now - start)
     }
+    lastCPUPerCall = (cpuTime() - cpuStart) / calls
     return times
 }
 
