@@ -177,6 +177,14 @@ package enum MCPServerName {
     /// Whether `name` is a valid server name.
     package static func isValid(_ name: String) -> Bool { problem(with: name) == nil }
 
+    /// Whether `name` has the form of an MCP tool's agent name, `<server>__<tool>` with a valid
+    /// server name. Such tools exist only once their server answers, so a skill may name them
+    /// before that; the skill ceiling still allows exactly the names listed.
+    package static func isMCPToolName(_ name: String) -> Bool {
+        guard ToolSpec.isValidName(name), let separator = name.range(of: "__") else { return false }
+        return isValid(String(name[..<separator.lowerBound])) && separator.upperBound < name.endIndex
+    }
+
     /// `[A-Za-z_][A-Za-z0-9_]*`.
     package static func isValidVariableName(_ name: String) -> Bool {
         guard let first = name.utf8.first, first != UInt8(ascii: "-"), !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)

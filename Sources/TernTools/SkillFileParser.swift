@@ -134,7 +134,7 @@ struct SkillFileParser {
         }
         var tools: [String] = []
         for entry in entries where !tools.contains(entry.name) {
-            if knownTools.contains(entry.name) {
+            if knownTools.contains(entry.name) || MCPServerName.isMCPToolName(entry.name) {
                 tools.append(entry.name)
             } else {
                 report(entry.line, "allowed-tools names unknown tool '\(entry.name)'\(knownList)")

@@ -82,6 +82,16 @@ struct SkillCase: Sendable, CustomTestStringConvertible {
             text: "---\nname: trip\ndescription: Plans.\nallowed-tools:\n  - clock\n  - shell\n---\n",
             outcome: .issues([(6, "allowed-tools names unknown tool 'shell'; known: calculator, clock")])),
         SkillCase(
+            label: "MCP tools are allowed before their server answers",
+            text: "---\nname: trip\ndescription: Plans.\nallowed-tools: [clock, time__get_current_time]\n---\nBody",
+            outcome: .skill(Skill(
+                name: "trip", description: "Plans.", allowedTools: ["clock", "time__get_current_time"],
+                instructions: "Body", source: file))),
+        SkillCase(
+            label: "a name that only looks like an MCP tool",
+            text: "---\nname: trip\ndescription: Plans.\nallowed-tools: [tern_x__y, __y, x__]\n---\n",
+            outcome: .issues([(4, "unknown tool 'tern_x__y'"), (4, "unknown tool '__y'"), (4, "unknown tool 'x__'")])),
+        SkillCase(
             label: "unknown tool in allowed-tools string",
             text: "---\nname: trip\ndescription: Plans.\nallowed-tools: clock Bash(git:*)\n---\n",
             outcome: .issues([(4, "unknown tool 'Bash(git:*)'")])),
