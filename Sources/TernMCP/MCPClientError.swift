@@ -8,6 +8,9 @@ package enum MCPClientError: Error, Equatable, Sendable, CustomStringConvertible
     case launchFailed(server: String, reason: String)
     /// The connection ended: the process exited, the stream broke, the server went away.
     case connectionClosed(server: String, reason: String)
+    /// The HTTP server no longer knows the session (HTTP 404): it did not run the request, and a
+    /// new connection (a new `initialize`) is needed.
+    case sessionExpired(server: String)
     /// An operation (`initialize`, `tools/list`, `tools/call`, `ping`) took too long.
     case timedOut(server: String, operation: String, after: Duration)
     /// The HTTP server answered with an error status.
@@ -27,6 +30,8 @@ package enum MCPClientError: Error, Equatable, Sendable, CustomStringConvertible
             "MCP server \"\(server)\": could not start: \(reason)"
         case .connectionClosed(let server, let reason):
             "MCP server \"\(server)\": connection closed: \(reason)"
+        case .sessionExpired(let server):
+            "MCP server \"\(server)\": session expired (HTTP 404); reconnect to re-initialise"
         case .timedOut(let server, let operation, let after):
             "MCP server \"\(server)\": \(operation) did not answer within \(after.shortDescription)"
         case .httpStatus(let server, let status, let message):
@@ -39,6 +44,16 @@ package enum MCPClientError: Error, Equatable, Sendable, CustomStringConvertible
             "MCP server \"\(server)\": \(message)"
         case .unavailable(let server, let reason):
             "MCP server \"\(server)\": \(reason)"
+        }
+    }
+}
+
+extension MCPClientError {
+    /// Whether the error means the connection is gone (a new one is needed for the next call).
+    package var endsTheConnection: Bool {
+        switch self {
+        case .connectionClosed, .sessionExpired: true
+        default: false
         }
     }
 }

@@ -113,6 +113,17 @@ package actor MCPClientPool: ToolSource {
         server: String, tool: String, arguments: [String: MCP.Value]?, in context: ContextID
     ) async throws -> MCPCallResult {
         let key = Key(context: context, server: server)
+        do {
+            return try await callOnce(key, tool: tool, arguments: arguments)
+        } catch MCPClientError.sessionExpired {
+            // The server refused the request with 404 (it never ran it): safe to send it again
+            // on a new, re-initialised session.
+            logger.info("MCP session expired; re-initialising", metadata: ["mcp_server": "\(server)", "context": "\(context)"])
+            return try await callOnce(key, tool: tool, arguments: arguments)
+        }
+    }
+
+    private func callOnce(_ key: Key, tool: String, arguments: [String: MCP.Value]?) async throws -> MCPCallResult {
         let session = try await usableSession(for: key)
         entries[key]?.lastUsed = .now
         do {
@@ -120,7 +131,7 @@ package actor MCPClientPool: ToolSource {
             entries[key]?.lastUsed = .now
             return result
         } catch let error as MCPClientError {
-            if session.isClosed { sessionEnded(key, session: session, error: error) }
+            if session.isClosed || error.endsTheConnection { sessionEnded(key, session: session, error: error) }
             throw error
         }
     }

@@ -199,7 +199,7 @@ package actor MCPSession {
             do {
                 first = try await group.next() ?? .closed
             } catch {
-                if case .connectionClosed? = error as? MCPClientError, closed.reason == nil {
+                if let error = error as? MCPClientError, error.endsTheConnection, closed.reason == nil {
                     // A failed write usually comes just before the process's own end, whose
                     // reason (the exit code) says more: give it a moment to arrive.
                     await closed.wait(atMost: .milliseconds(500))
@@ -229,7 +229,7 @@ package actor MCPSession {
     private static func mapped(_ error: any Error, server: String, closed: ClosedState) -> any Error {
         switch error {
         case let error as MCPClientError:
-            if case .connectionClosed = error, let reason = closed.reason { return reason }
+            if error.endsTheConnection, let reason = closed.reason { return reason }
             return error
         case is CancellationError:
             return closed.reason ?? error

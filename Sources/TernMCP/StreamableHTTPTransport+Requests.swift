@@ -109,7 +109,7 @@ extension StreamableHTTPTransport {
     }
 
     var sessionExpired: MCPClientError {
-        .connectionClosed(server: serverName, reason: "session expired (HTTP 404); reconnect to re-initialise")
+        .sessionExpired(server: serverName)
     }
 
     /// Reads an accepted POST's body: nothing (`202`), one JSON body, or an SSE stream.

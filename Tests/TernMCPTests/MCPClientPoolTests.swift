@@ -24,11 +24,12 @@ struct MCPClientPoolTests {
 
         init(
             globals: [MCPServerDefinition] = [], timeouts: MCPTimeouts = MCPTimeouts(connect: .seconds(30)),
-            settings: MCPPoolSettings = MCPPoolSettings()
+            settings: MCPPoolSettings = MCPPoolSettings(),
+            networkGuard: NetworkGuard = NetworkGuard(policy: URLPolicy(), resolver: SystemHostResolver())
         ) {
             let box = AESGCMSecretBox(secretKey: Array(repeating: 7, count: 32))
             catalog = MCPServerCatalog(store: store, globals: globals, secretBox: box)
-            let guardian = NetworkGuard(policy: URLPolicy(allowedPorts: [80, 443], allowList: []), resolver: SystemHostResolver())
+            let guardian = networkGuard
             let connector = MCPConnector(
                 timeouts: timeouts, logger: MCPTestEnvironment.logger,
                 makeTransport: MCPTransports.live(networkGuard: guardian, logger: MCPTestEnvironment.logger))
@@ -235,6 +236,37 @@ struct MCPClientPoolTests {
         #expect(try await rig.call("changing__count") == .text("2"), "a healthy connection is reused after its ping")
         let status = await rig.pool.status(of: "changing", in: Self.contextA, enabled: true)
         #expect(status.latencyMilliseconds != nil)
+    }
+
+    @Test func anHTTPServerIsUsedThroughTheGuardAndAnExpiredSessionIsReinitialised() async throws {
+        let server = try await PythonHTTPServer.start([])
+        defer { server.stop() }
+        let loopback = NetworkGuard(
+            policy: URLPolicy(allowedPorts: [server.port], allowList: [try NetworkAllowEntry(parsing: "127.0.0.1:\(server.port)")]),
+            resolver: SystemHostResolver())
+        let rig = Rig(networkGuard: loopback)
+        let definition = MCPServerDefinition(
+            name: "web", transport: .http, url: "http://127.0.0.1:\(server.port)/mcp",
+            headers: [.init(name: "X-Api-Key", value: "k3y-sealed", secret: true)])
+        _ = try await rig.admin.add(definition, in: Self.contextA)
+        #expect(try await rig.call("web__echo", ["text": "over http"]) == .text("over http"))
+        #expect(try await rig.call("web__header", ["name": "x-api-key"]) == .text("k3y-sealed"), "the sealed header is sent")
+        // The server forgets the session (as after its idle timeout). Its own answer may be lost
+        // with the session; the next call is refused with 404, re-initialises and runs.
+        do {
+            _ = try await rig.call("web__expire_session")
+        } catch let error as ToolError {
+            #expect("\(error)".contains("session expired"), "\(error)")
+        }
+        #expect(try await rig.call("web__echo", ["text": "again"]) == .text("again"))
+        #expect(await rig.pool.status(of: "web", in: Self.contextA, enabled: true).state == .connected)
+        // Without the allow-list entry the same URL is refused before anything is stored.
+        let closed = Rig()
+        await #expect {
+            _ = try await closed.admin.add(definition, in: Self.contextA)
+        } throws: { error in
+            "\(error)".contains("TERN_NETWORK_ALLOW")
+        }
     }
 
     /// Kills the server process of `name` (asking it for its pid), and waits until the pool
