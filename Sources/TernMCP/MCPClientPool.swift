@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MCP
+import Synchronization
 import TernCore
 
 /// How the pool treats connections.
@@ -13,15 +14,20 @@ package struct MCPPoolSettings: Sendable, Equatable {
     package var backoffBase: Duration
     /// Longest wait between attempts.
     package var backoffLimit: Duration
+    /// How long a turn waits for a server that is still connecting or listing its tools; after
+    /// that the turn goes on without them and the attempt finishes in the background (its
+    /// tools join the next turn), so a slow or hanging server cannot slow every turn down.
+    package var turnWait: Duration
 
     package init(
         idleTimeout: Duration = .seconds(600), healthCheckAfter: Duration = .seconds(60),
-        backoffBase: Duration = .seconds(1), backoffLimit: Duration = .seconds(60)
+        backoffBase: Duration = .seconds(1), backoffLimit: Duration = .seconds(60), turnWait: Duration = .seconds(10)
     ) {
         self.idleTimeout = idleTimeout
         self.healthCheckAfter = healthCheckAfter
         self.backoffBase = backoffBase
         self.backoffLimit = backoffLimit
+        self.turnWait = turnWait
     }
 
     /// The wait after `failures` consecutive failed attempts: `base·2^(failures-1)` capped at
@@ -51,6 +57,7 @@ package actor MCPClientPool: ToolSource {
         var descriptor: MCPServerDescriptor
         var session: MCPSession?
         var connecting: Task<MCPSession, any Error>?
+        var listing: Task<[MCPTool], any Error>?
         var tools: [MCPTool]?
         var toolsStale = false
         var failures = 0
@@ -253,21 +260,39 @@ package actor MCPClientPool: ToolSource {
         let key = Key(context: context, server: descriptor.name)
         if entries[key] == nil { entries[key] = Entry(descriptor: descriptor, now: .now) }
         if let tools = entries[key]?.tools, entries[key]?.toolsStale == false { return tools }
-        do {
-            let session = try await usableSession(for: key)
-            let listed = try await session.listTools()
-            let tools = MCPTool.adapt(listed, server: descriptor.name, context: context, pool: self, logger: logger)
-            entries[key]?.tools = tools
-            entries[key]?.toolsStale = false
+        let task: Task<[MCPTool], any Error>
+        if let running = entries[key]?.listing {
+            task = running
+        } else {
+            task = Task { try await self.listTools(key) }
+            entries[key]?.listing = task
+        }
+        switch await TaskWait.result(of: task, atMost: settings.turnWait) {
+        case .finished(.success(let tools)):
             return tools
-        } catch {
+        case .finished(.failure(let error)):
             logger.warning(
                 "MCP server offers no tools this turn",
                 metadata: ["mcp_server": "\(descriptor.name)", "context": "\(context)", "error": "\(error)"])
-            // Keep offering what it listed before: calls will say why they fail, and the tool
-            // set the model sees does not flap with the server's health.
-            return entries[key]?.tools ?? []
+        case .timedOut:
+            logger.notice(
+                "MCP server still connecting; this turn goes on without its tools",
+                metadata: ["mcp_server": "\(descriptor.name)", "context": "\(context)", "waited": "\(settings.turnWait.shortDescription)"])
         }
+        // Keep offering what it listed before: calls will say why they fail, and the tool set
+        // the model sees does not flap with the server's health.
+        return entries[key]?.tools ?? []
+    }
+
+    /// Connects if needed and lists the server's tools into the cache.
+    private func listTools(_ key: Key) async throws -> [MCPTool] {
+        defer { entries[key]?.listing = nil }
+        let session = try await usableSession(for: key)
+        let listed = try await session.listTools()
+        let tools = MCPTool.adapt(listed, server: key.server, context: key.context, pool: self, logger: logger)
+        entries[key]?.tools = tools
+        entries[key]?.toolsStale = false
+        return tools
     }
 
     /// An open session for `key`: the current one if it is alive (pinged first when it sat
@@ -355,5 +380,44 @@ package actor MCPClientPool: ToolSource {
     private func toolsChanged(_ key: Key) {
         entries[key]?.toolsStale = true
         logger.info("MCP server's tools changed", metadata: ["mcp_server": "\(key.server)", "context": "\(key.context)"])
+    }
+}
+
+/// Waits for a task's result, but not longer than a limit (`Task.value` itself cannot be given
+/// up on: it ignores the cancellation of whoever awaits it).
+enum TaskWait {
+    enum Outcome<T: Sendable>: Sendable {
+        case finished(Result<T, any Error>)
+        case timedOut
+    }
+
+    /// The task's result, or `.timedOut` after `limit`; the task keeps running either way.
+    static func result<T: Sendable>(of task: Task<T, any Error>, atMost limit: Duration) async -> Outcome<T> {
+        let once = ResumeOnce<Outcome<T>>()
+        return await withCheckedContinuation { continuation in
+            once.set(continuation)
+            let timer = Task {
+                try await Task.sleep(for: limit)
+                once.resume(.timedOut)
+            }
+            Task {
+                let result = await task.result
+                timer.cancel()
+                once.resume(.finished(result))
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever caller comes first.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<T, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resume(_ value: T) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }

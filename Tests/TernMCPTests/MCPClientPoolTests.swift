@@ -24,7 +24,9 @@ struct MCPClientPoolTests {
 
         init(
             globals: [MCPServerDefinition] = [], timeouts: MCPTimeouts = MCPTimeouts(connect: .seconds(30)),
-            settings: MCPPoolSettings = MCPPoolSettings(),
+            // Turns in these tests wait as long as it takes: a dozen Python servers starting at
+            // once on a loaded machine can take longer than the production default.
+            settings: MCPPoolSettings = MCPPoolSettings(turnWait: .seconds(600)),
             networkGuard: NetworkGuard = NetworkGuard(policy: URLPolicy(), resolver: SystemHostResolver())
         ) {
             let box = AESGCMSecretBox(secretKey: Array(repeating: 7, count: 32))
@@ -122,7 +124,7 @@ struct MCPClientPoolTests {
     }
 
     @Test func aServerThatNeverAnswersTimesOutAndBacksOff() async throws {
-        let rig = Rig(timeouts: MCPTimeouts(connect: .milliseconds(1500)), settings: MCPPoolSettings(backoffBase: .seconds(600)))
+        let rig = Rig(timeouts: MCPTimeouts(connect: .milliseconds(1500)), settings: MCPPoolSettings(backoffBase: .seconds(600), turnWait: .seconds(600)))
         try await rig.add(Self.script("silent_server.py"))
         let tools = try await rig.pool.tools(for: Self.contextA)
         #expect(tools.isEmpty, "an unreachable server adds no tools, and the turn goes on")
@@ -135,6 +137,18 @@ struct MCPClientPoolTests {
         } throws: { error in
             "\(error)".contains("next attempt in")
         }
+    }
+
+    @Test func aServerStillConnectingDoesNotHoldUpTheTurn() async throws {
+        // The connect limit is far beyond the test's time limit: only the turn wait lets
+        // tools(for:) return, so this test would time out if the turn waited for the server.
+        let rig = Rig(timeouts: MCPTimeouts(connect: .seconds(3600)), settings: MCPPoolSettings(turnWait: .milliseconds(200)))
+        try await rig.add(Self.script("silent_server.py"))
+        try await rig.add(Self.script("echo_server.py"))
+        let names = try await rig.pool.tools(for: Self.contextA).map(\.spec.name)
+        #expect(!names.contains { $0.hasPrefix("silent__") })
+        #expect(try await rig.pool.tools(for: Self.contextA).allSatisfy { !$0.spec.name.hasPrefix("silent__") }, "a second turn does not wait again for the same attempt either")
+        await rig.pool.closeAll()
     }
 
     @Test func aBadCommandIsAClearError() async throws {
@@ -206,7 +220,7 @@ struct MCPClientPoolTests {
     }
 
     @Test func idleConnectionsCloseAndComeBackOnUse() async throws {
-        let rig = Rig(settings: MCPPoolSettings(idleTimeout: .zero))
+        let rig = Rig(settings: MCPPoolSettings(idleTimeout: .zero, turnWait: .seconds(600)))
         try await rig.add(Self.script("changing_server.py"))
         #expect(try await rig.call("changing__count") == .text("1"))
         await rig.pool.closeIdle()
@@ -230,7 +244,7 @@ struct MCPClientPoolTests {
     }
 
     @Test func healthIsCheckedByPingBeforeReusingAQuietConnection() async throws {
-        let rig = Rig(settings: MCPPoolSettings(healthCheckAfter: .zero))
+        let rig = Rig(settings: MCPPoolSettings(healthCheckAfter: .zero, turnWait: .seconds(600)))
         try await rig.add(Self.script("changing_server.py"))
         #expect(try await rig.call("changing__count") == .text("1"))
         #expect(try await rig.call("changing__count") == .text("2"), "a healthy connection is reused after its ping")
