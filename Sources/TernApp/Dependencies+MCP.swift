@@ -38,10 +38,20 @@ struct MCPComponents: Sendable {
 /// no stdio server outlives Tern).
 struct MCPPoolService: Service {
     let pool: MCPClientPool
+    let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await pool.run()
+        let sweeper = Task { await pool.run() }
+        do {
+            try await gracefulShutdown()
+        } catch {
+            // Cancelled rather than asked to shut down: still stop every server below.
+            logger.debug("MCP pool service cancelled", metadata: ["error": "\(error)"])
         }
+        sweeper.cancel()
+        // In a task of its own: closing in this (possibly cancelled) task would skip the
+        // servers' graceful stop (stdin closed, SIGTERM, grace) and go straight to SIGKILL.
+        let servers = pool
+        await Task { await servers.closeAll() }.value
     }
 }

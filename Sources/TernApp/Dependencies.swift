@@ -82,7 +82,7 @@ package struct Dependencies: Sendable {
         let agent = AgentService(
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             logger: logger.labelled("tern.agent"))
-        var services: [any Service] = [MCPPoolService(pool: mcp.pool)]
+        var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp"))]
         var diagnostics: [String: @Sendable () async -> JSONValue] = ["mcp": { await mcp.pool.diagnostics() }]
         if let telegram = config.telegram {
             let bot = TelegramService(

@@ -65,10 +65,16 @@ package actor MCPClientPool: ToolSource {
         var lastError: String?
         var latency: Duration?
         var lastUsed: ContinuousClock.Instant
+        /// Calls running now; an entry with calls in flight is never closed as idle.
+        var inFlight = 0
+        /// Tells this entry from a later one under the same key (after the definition changed):
+        /// work started for an old entry must not write into a new one.
+        let generation: Int
 
-        init(descriptor: MCPServerDescriptor, now: ContinuousClock.Instant) {
+        init(descriptor: MCPServerDescriptor, now: ContinuousClock.Instant, generation: Int) {
             self.descriptor = descriptor
             self.lastUsed = now
+            self.generation = generation
         }
     }
 
@@ -78,6 +84,7 @@ package actor MCPClientPool: ToolSource {
     private let logger: Logger
     private let jitter: @Sendable () -> Double
     private var entries: [Key: Entry] = [:]
+    private var generations = 0
 
     /// - Parameter jitter: a factor in [0.5, 1] per backoff (random by default; fixed in tests).
     package init(
@@ -97,7 +104,18 @@ package actor MCPClientPool: ToolSource {
     /// no tools this turn (its status says why); the others are unaffected. Tool lists are
     /// cached, so a turn normally costs one directory read and no MCP traffic.
     package func tools(for context: ContextID) async throws -> [any TernCore.Tool] {
-        let descriptors = try await directory.descriptors(for: context)
+        var descriptors: [MCPServerDescriptor] = []
+        var names: Set<String> = []
+        for descriptor in try await directory.descriptors(for: context) {
+            guard names.insert(descriptor.name).inserted else {
+                // mcp.yaml gained a name a context already uses: the global one (listed first) wins.
+                logger.warning(
+                    "two MCP servers with one name; the second is ignored",
+                    metadata: ["mcp_server": "\(descriptor.name)", "context": "\(context)", "scope": "\(descriptor.scope.rawValue)"])
+                continue
+            }
+            descriptors.append(descriptor)
+        }
         await forget(context: context, keeping: descriptors)
         let enabled = descriptors.filter(\.enabled)
         var tools: [any TernCore.Tool] = []
@@ -132,11 +150,17 @@ package actor MCPClientPool: ToolSource {
 
     private func callOnce(_ key: Key, tool: String, arguments: [String: MCP.Value]?) async throws -> MCPCallResult {
         let session = try await usableSession(for: key)
+        let generation = entries[key]?.generation
         entries[key]?.lastUsed = .now
+        entries[key]?.inFlight += 1
+        defer {
+            if entries[key]?.generation == generation {
+                entries[key]?.inFlight -= 1
+                entries[key]?.lastUsed = .now
+            }
+        }
         do {
-            let result = try await session.callTool(tool, arguments: arguments)
-            entries[key]?.lastUsed = .now
-            return result
+            return try await session.callTool(tool, arguments: arguments)
         } catch let error as MCPClientError {
             if session.isClosed || error.endsTheConnection { sessionEnded(key, session: session, error: error) }
             throw error
@@ -200,7 +224,8 @@ package actor MCPClientPool: ToolSource {
     package func closeIdle(now: ContinuousClock.Instant = .now) async {
         var idle: [MCPSession] = []
         for (key, entry) in entries {
-            guard let session = entry.session, now - entry.lastUsed >= settings.idleTimeout else { continue }
+            guard let session = entry.session, entry.inFlight == 0, now - entry.lastUsed >= settings.idleTimeout
+            else { continue }
             entries[key]?.session = nil
             idle.append(session)
         }
@@ -228,7 +253,8 @@ package actor MCPClientPool: ToolSource {
         }
     }
 
-    /// Runs until cancelled: closes idle connections periodically, and everything at the end.
+    /// Runs until cancelled, closing idle connections periodically. Call ``closeAll()`` after it
+    /// (from a task that is not cancelled, so servers get their graceful stop).
     package func run() async {
         let interval = max(min(settings.idleTimeout / 2, .seconds(60)), .seconds(1))
         while !Task.isCancelled {
@@ -239,7 +265,6 @@ package actor MCPClientPool: ToolSource {
             }
             await closeIdle()
         }
-        await closeAll()
     }
 
     // MARK: Internals
@@ -258,7 +283,10 @@ package actor MCPClientPool: ToolSource {
 
     private func toolsOf(_ descriptor: MCPServerDescriptor, in context: ContextID) async -> [MCPTool] {
         let key = Key(context: context, server: descriptor.name)
-        if entries[key] == nil { entries[key] = Entry(descriptor: descriptor, now: .now) }
+        if entries[key] == nil {
+            generations += 1
+            entries[key] = Entry(descriptor: descriptor, now: .now, generation: generations)
+        }
         if let tools = entries[key]?.tools, entries[key]?.toolsStale == false { return tools }
         let task: Task<[MCPTool], any Error>
         if let running = entries[key]?.listing {
@@ -286,12 +314,15 @@ package actor MCPClientPool: ToolSource {
 
     /// Connects if needed and lists the server's tools into the cache.
     private func listTools(_ key: Key) async throws -> [MCPTool] {
-        defer { entries[key]?.listing = nil }
+        let generation = entries[key]?.generation
+        defer { if entries[key]?.generation == generation { entries[key]?.listing = nil } }
         let session = try await usableSession(for: key)
         let listed = try await session.listTools()
         let tools = MCPTool.adapt(listed, server: key.server, context: key.context, pool: self, logger: logger)
-        entries[key]?.tools = tools
-        entries[key]?.toolsStale = false
+        if entries[key]?.generation == generation {
+            entries[key]?.tools = tools
+            entries[key]?.toolsStale = false
+        }
         return tools
     }
 
@@ -324,6 +355,7 @@ package actor MCPClientPool: ToolSource {
                 reason: "last connection attempt failed (\(entries[key]?.lastError ?? "unknown error")); next attempt in \(wait.shortDescription)")
         }
         let descriptor = entry.descriptor
+        let generation = entry.generation
         let connector = self.connector
         let task = Task { [weak self] in
             let endpoint = try descriptor.resolve()
@@ -335,11 +367,12 @@ package actor MCPClientPool: ToolSource {
         entries[key]?.connecting = task
         do {
             let session = try await task.value
-            guard entries[key] != nil else {
-                // Invalidated while connecting.
+            guard entries[key]?.generation == generation else {
+                // Invalidated (removed, disabled or changed) while connecting.
                 await session.close()
                 throw MCPClientError.unavailable(server: key.server, reason: "its definition changed while connecting")
             }
+            if let previous = entries[key]?.session, previous !== session { Task { await previous.close() } }
             entries[key]?.connecting = nil
             entries[key]?.session = session
             entries[key]?.failures = 0
@@ -352,7 +385,7 @@ package actor MCPClientPool: ToolSource {
                 metadata: ["mcp_server": "\(key.server)", "context": "\(key.context)", "protocol": "\(session.protocolVersion)"])
             return session
         } catch {
-            if entries[key] != nil {
+            if entries[key]?.generation == generation {
                 let failures = (entries[key]?.failures ?? 0) + 1
                 let wait = settings.backoff(afterFailures: failures, jitter: jitter())
                 entries[key]?.connecting = nil

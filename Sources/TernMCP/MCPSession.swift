@@ -157,6 +157,7 @@ package actor MCPSession {
         -> M.Result
     {
         if let reason = closed.reason { throw reason }
+        try Task.checkCancellation()
         let context: RequestContext<M.Result>
         do {
             context = try await client.send(request)
@@ -195,32 +196,46 @@ package actor MCPSession {
                 await closed.signal.wait()
                 return .closed
             }
-            let first: RaceOutcome<T>
-            do {
-                first = try await group.next() ?? .closed
-            } catch {
-                if let error = error as? MCPClientError, error.endsTheConnection, closed.reason == nil {
-                    // A failed write usually comes just before the process's own end, whose
-                    // reason (the exit code) says more: give it a moment to arrive.
-                    await closed.wait(atMost: .milliseconds(500))
+            // `abandon` runs on its own: it may have to write to a server that stopped reading,
+            // and that must not hold up this call (the request is failed before the write).
+            var graceGiven = false
+            while true {
+                let next: RaceOutcome<T>
+                do {
+                    next = try await group.next() ?? .closed
+                } catch {
+                    if case .connectionClosed? = error as? MCPClientError, closed.reason == nil {
+                        // A failed write usually comes just before the process's own end, whose
+                        // reason (the exit code) says more: give it a moment to arrive.
+                        await closed.wait(atMost: .milliseconds(500))
+                    }
+                    Task { await abandon() }
+                    group.cancelAll()
+                    throw mapped(error, server: serverName, closed: closed)
                 }
-                await abandon()
-                group.cancelAll()
-                throw mapped(error, server: serverName, closed: closed)
-            }
-            switch first {
-            case .value(let value):
-                group.cancelAll()
-                return value
-            case .timedOut:
-                await abandon()
-                group.cancelAll()
-                throw MCPClientError.timedOut(server: serverName, operation: operation, after: timeout)
-            case .closed:
-                await abandon()
-                group.cancelAll()
-                if let reason = closed.reason { throw reason }
-                throw CancellationError()
+                switch next {
+                case .value(let value):
+                    group.cancelAll()
+                    return value
+                case .timedOut:
+                    Task { await abandon() }
+                    group.cancelAll()
+                    throw MCPClientError.timedOut(server: serverName, operation: operation, after: timeout)
+                case .closed where !graceGiven && closed.reason != nil:
+                    // The request's own outcome (an answer that arrived just before the end, or
+                    // its own error, such as a refused session) says more than the end: give
+                    // it a moment.
+                    graceGiven = true
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(200))
+                        return .closed
+                    }
+                case .closed:
+                    Task { await abandon() }
+                    group.cancelAll()
+                    if let reason = closed.reason { throw reason }
+                    throw CancellationError()
+                }
             }
         }
     }
@@ -229,7 +244,9 @@ package actor MCPSession {
     private static func mapped(_ error: any Error, server: String, closed: ClosedState) -> any Error {
         switch error {
         case let error as MCPClientError:
-            if error.endsTheConnection, let reason = closed.reason { return reason }
+            // A refused session (`sessionExpired`) is this request's own outcome: kept, so the
+            // pool knows the request never ran.
+            if case .connectionClosed = error, let reason = closed.reason { return reason }
             return error
         case is CancellationError:
             return closed.reason ?? error

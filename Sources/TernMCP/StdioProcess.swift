@@ -220,7 +220,7 @@ final class StdioProcess: Sendable {
         let server = Logger.MetadataValue.string(settings.serverName)
         func log(_ line: StdioLineSplitter.Line) {
             let text = String(decoding: line.bytes, as: UTF8.self) + (line.truncated ? " […]" : "")
-            logger.info("\(text)", metadata: ["mcp_server": server, "stream": "stderr"])
+            logger.info("MCP server wrote to stderr", metadata: ["mcp_server": server, "line": .string(text)])
         }
         do {
             for try await chunk in output {

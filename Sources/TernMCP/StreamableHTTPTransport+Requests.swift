@@ -93,10 +93,12 @@ extension StreamableHTTPTransport {
             return
         }
         if status == 404, sessionID != nil {
+            // This request was refused (it never ran): it alone fails with `sessionExpired`, so
+            // the pool may send it again on a new session. Requests in flight learn only that
+            // the connection ended — they may have run.
             sessionID = nil
-            let reason = sessionExpired
-            close(reason)
-            throw reason
+            close(sessionExpired)
+            throw MCPClientError.sessionExpired(server: serverName)
         }
         if (300..<400).contains(status) {
             throw MCPClientError.httpStatus(server: serverName, status: status, message: "redirects are not followed")
@@ -108,8 +110,9 @@ extension StreamableHTTPTransport {
         throw MCPClientError.httpStatus(server: serverName, status: status, message: detail)
     }
 
+    /// Why the connection ended when the server no longer knows the session.
     var sessionExpired: MCPClientError {
-        .sessionExpired(server: serverName)
+        .connectionClosed(server: serverName, reason: "session expired (HTTP 404); reconnect to re-initialise")
     }
 
     /// Reads an accepted POST's body: nothing (`202`), one JSON body, or an SSE stream.

@@ -154,7 +154,10 @@ package actor StreamableHTTPTransport: ClosableTransport {
     /// headers arrived); responses and notifications then reach ``receive()`` as they come. Throws
     /// for an HTTP error status, a time-out before the headers, or a closed connection.
     package func send(_ data: Data) async throws {
-        if let closedReason { throw closedReason }
+        if let closedReason {
+            // Not sent, so not run: say so when the session expired, so the pool may resend it.
+            throw closedReason == sessionExpired ? MCPClientError.sessionExpired(server: serverName) : closedReason
+        }
         guard http != nil else {
             throw MCPClientError.connectionClosed(server: serverName, reason: "not connected")
         }

@@ -181,8 +181,10 @@ import Testing
         let fake = try await FakeLLMServer.start()
         let baseURL = fake.baseURL
         await fake.stop()
+        // A refusal is immediate; the connect limit is generous only so that a loaded CI machine
+        // (it failed once with 300 ms while MCP servers were starting) cannot turn it into a timeout.
         let configuration = OpenAIClientConfiguration(
-            baseURL: baseURL, apiKey: testAPIKey, connectTimeout: .milliseconds(300), maxRetries: 1,
+            baseURL: baseURL, apiKey: testAPIKey, connectTimeout: .seconds(20), maxRetries: 1,
             retryBaseDelay: .milliseconds(1))
         let sleeps = SleepRecorder()
         let error = await #expect(throws: ModelError.self) {
