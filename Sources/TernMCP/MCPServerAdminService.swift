@@ -114,36 +114,16 @@ package struct MCPServerAdminService: MCPServerAdmin {
     }
 }
 
-/// Finds a stdio server's program the way the process spawn will.
+/// Finds a stdio server's program exactly as the spawn will (``StdioLaunch/resolve(_:path:workingDirectory:)``).
 package enum MCPCommandResolver {
-    /// The `PATH` a stdio server gets when its definition sets none.
-    package static let defaultSearchPath = "/usr/local/bin:/usr/bin:/bin"
-
     /// Why `command` would not start, or `nil` when it names an executable file (a path, or a
-    /// name found on `searchPath`).
+    /// name found on `searchPath`, by default the `PATH` a server without one gets).
     package static func problem(with command: String, searchPath: String?) -> String? {
         let trimmed = command.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return "a stdio server needs a command" }
-        if trimmed.contains("/") {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: trimmed, isDirectory: &isDirectory) else {
-                return "command '\(trimmed)' does not exist"
-            }
-            guard !isDirectory.boolValue, FileManager.default.isExecutableFile(atPath: trimmed) else {
-                return "command '\(trimmed)' is not an executable file"
-            }
-            return nil
+        switch StdioLaunch.resolve(trimmed, path: searchPath ?? StdioLaunch.defaultPATH, workingDirectory: nil) {
+        case .success: return nil
+        case .failure(let failure): return failure.reason
         }
-        let path = searchPath ?? defaultSearchPath
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(trimmed)"
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-                FileManager.default.isExecutableFile(atPath: candidate)
-            {
-                return nil
-            }
-        }
-        return "command '\(trimmed)' not found on PATH (\(path)); give a full path or set PATH in the server's environment"
     }
 }

@@ -10,7 +10,7 @@ import Testing
 /// The pool against real stdio servers (our `echo_server.py` / `changing_server.py` written with
 /// the `mcp` SDK, `silent_server.py`, and a bad command), through the real catalog: definitions
 /// in a store, secrets sealed with AES-GCM and opened at spawn.
-@Suite(.enabled(if: MCPTestEnvironment.isAvailable), .timeLimit(.minutes(2)))
+@Suite(.enabled(if: MCPTestEnvironment.isAvailable), .serialized, .timeLimit(.minutes(2)))
 struct MCPClientPoolTests {
     static let contextA: ContextID = "context-a"
     static let contextB: ContextID = "context-b"

@@ -6,6 +6,9 @@ import Testing
 /// `mcp-server-time` and `mcp-server-git` installed (`scripts/test` builds that venv and sets
 /// `TERN_TEST_MCP_PYTHON`). Our own small test servers, written with the `mcp` SDK, are in
 /// `Tests/mcp-servers/`.
+///
+/// The suites that start servers are `.serialized`: a few dozen Python interpreters starting at
+/// once on a 2-core CI machine starved unrelated timing-sensitive tests.
 enum MCPTestEnvironment {
     /// The venv's python, or `nil` when the MCP server tests are off.
     static let python: String? = {

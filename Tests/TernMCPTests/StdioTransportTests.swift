@@ -13,7 +13,7 @@ import Glibc
 
 /// ``StdioTransport`` against real servers: our `echo_server.py`/`silent_server.py` and the
 /// PyPI `mcp-server-time` and `mcp-server-git`, driven by the SDK's `Client`.
-@Suite(.enabled(if: MCPTestEnvironment.isAvailable), .timeLimit(.minutes(1)))
+@Suite(.enabled(if: MCPTestEnvironment.isAvailable), .serialized, .timeLimit(.minutes(1)))
 struct StdioTransportTests {
     @Test func timeServer_listsAndCallsTools() async throws {
         let transport = transport("time", arguments: ["-m", "mcp_server_time", "--local-timezone", "UTC"])

@@ -16,7 +16,7 @@ import Darwin
 /// ``StreamableHTTPTransport`` under the SDK's `Client`, against `Tests/mcp-servers/http_server.py`
 /// (the official Python SDK's Streamable HTTP server) on a loopback port opened by an explicit
 /// allow-list entry.
-@Suite(.enabled(if: MCPTestEnvironment.isAvailable), .timeLimit(.minutes(1)))
+@Suite(.enabled(if: MCPTestEnvironment.isAvailable), .serialized, .timeLimit(.minutes(1)))
 struct StreamableHTTPTransportTests {
     @Test func sseServer_listsAndCallsTools() async throws {
         try await withServer { server in

@@ -148,8 +148,9 @@ import Testing
         try await withFakeTelegram { telegram in
             telegram.stallNext(method: "getMe")
             let sleeps = SleepRecorder()
-            // Generous per-attempt limit: on a loaded CI machine the retry itself must not time out.
-            let me = try await withBotClient(telegram, sleeps: sleeps, requestTimeout: .seconds(2)) {
+            // Generous per-attempt limit: on a loaded CI machine the retry itself must not time out
+            // (2 s did once, while the MCP suites were starting Python servers).
+            let me = try await withBotClient(telegram, sleeps: sleeps, requestTimeout: .seconds(10)) {
                 try await $0.getMe()
             }
             #expect(me.id == telegram.botID)
