@@ -6,13 +6,14 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
 import openai
 
 from conftest import start_tern, stop_tern
-from test_agent import _call, chat_requests, script
+from test_agent import _call, chat_requests, script, wait_for_pending
 from test_cli import tern_cli as _tern_cli
 
 PYTHON = sys.executable  # the venv's python, with mcp-server-time installed
@@ -124,6 +125,41 @@ def test_the_model_calls_a_real_mcp_tool_and_answers_with_its_result(fake_llm):
     finally:
         stop_tern(server)
     _wait_until_gone(marker, "a graceful stop closes every MCP server")
+
+
+def test_a_destructive_mcp_tool_waits_for_a_human_and_a_denial_keeps_it_from_running(fake_llm):
+    data_dir = tempfile.mkdtemp(prefix="tern-interop-mcp-approval-")
+    with open(os.path.join(data_dir, "mcp.yaml"), "w") as file:
+        file.write(
+            "servers:\n"
+            "  echo:\n"
+            f"    command: {PYTHON}\n"
+            f"    args: ['{os.path.join(SERVERS, 'echo_server.py')}']\n"
+        )
+    server = start_tern(fake_llm, data_dir)
+    try:
+        script(
+            fake_llm,
+            {"tool_calls": [{"id": "d1", "name": "echo__delete_everything", "arguments": "{}"}]},
+            {"content": ["I did not delete anything."]},
+        )
+        client = openai.OpenAI(base_url=server["base_url"], api_key=server["api_key"], max_retries=0, timeout=60)
+        result = {}
+        turn = threading.Thread(target=lambda: result.update(
+            answer=client.chat.completions.create(
+                model="tern", messages=[{"role": "user", "content": "wipe it all"}]).choices[0].message.content))
+        turn.start()
+        pending = wait_for_pending(server)
+        assert pending["tool"] == "echo__delete_everything", "destructiveHint makes an MCP tool dangerous"
+        status, decided = _call(server["base_url"] + f"/approvals/{pending['id']}", "POST", {"decision": "deny"})
+        assert status == 200 and decided["status"] == "denied"
+        turn.join(timeout=60)
+        assert result["answer"].endswith("I did not delete anything.")
+        tool_message = chat_requests(fake_llm)[-1]["messages"][-1]
+        assert tool_message["tool_call_id"] == "d1" and "denied" in tool_message["content"]
+        assert "nothing deleted" not in tool_message["content"], "the tool did not run"
+    finally:
+        stop_tern(server)
 
 
 def test_a_killed_tern_leaves_no_mcp_server_behind(fake_llm):
