@@ -13,9 +13,11 @@ struct StreamableHTTPPeek: Decodable {
     var isResponse: Bool
     /// `result.protocolVersion`, present in an initialize result.
     var protocolVersion: String?
+    /// `params.requestId` of a `notifications/cancelled`: the request the client gave up on.
+    var cancelledRequestID: ID?
 
     private enum Key: String, CodingKey {
-        case id, method, result, error, protocolVersion
+        case id, method, result, error, protocolVersion, params, requestId
     }
 
     init(from decoder: any Decoder) throws {
@@ -28,6 +30,9 @@ struct StreamableHTTPPeek: Decodable {
         if let result = try? container.nestedContainer(keyedBy: Key.self, forKey: .result) {
             protocolVersion = try? result.decodeIfPresent(String.self, forKey: .protocolVersion)
         }
+        if method == "notifications/cancelled", let params = try? container.nestedContainer(keyedBy: Key.self, forKey: .params) {
+            cancelledRequestID = try? params.decodeIfPresent(ID.self, forKey: .requestId)
+        }
     }
 }
 
@@ -37,6 +42,8 @@ struct StreamableHTTPOutgoing: Sendable {
     var requestIDs: Set<ID>
     /// The methods of its requests and notifications, in order.
     var methods: [String]
+    /// Requests this message cancels (`notifications/cancelled`).
+    var cancelledIDs: Set<ID>
 
     init(_ data: Data) {
         let decoder = JSONDecoder()
@@ -50,6 +57,7 @@ struct StreamableHTTPOutgoing: Sendable {
         }
         requestIDs = Set(peeks.compactMap { $0.method == nil ? nil : $0.id })
         methods = peeks.compactMap(\.method)
+        cancelledIDs = Set(peeks.compactMap(\.cancelledRequestID))
     }
 
     var isInitialize: Bool { methods.contains("initialize") }

@@ -158,6 +158,8 @@ extension StreamableHTTPTransport {
 
     /// A body read failed: a protocol violation or a broken connection ends the connection.
     private func failBody(_ error: any Error, awaiting: Set<ID>) {
+        // The client cancelled this request: its answer is no longer wanted, the session goes on.
+        if Task.isCancelled, closedReason == nil { return }
         switch classify(error) {
         case .closed(let reason) where reason == closedReason:
             return

@@ -55,6 +55,8 @@ package actor StreamableHTTPTransport: ClosableTransport {
     var outstanding: Set<ID> = []
     var eventStreamStarted = false
     var tasks: [Int: Task<Void, Never>] = [:]
+    /// The POST reading each request's answer, so a cancelled request's stream is dropped.
+    var requestTasks: [ID: Task<Void, Never>] = [:]
     var nextTaskNumber = 0
     var closedReason: MCPClientError?
     var closeWaiters: [CheckedContinuation<MCPClientError, Never>] = []
@@ -167,6 +169,12 @@ package actor StreamableHTTPTransport: ClosableTransport {
         }
         let outgoing = StreamableHTTPOutgoing(data)
         if outgoing.isInitialize { initializeIDs.formUnion(outgoing.requestIDs) }
+        for id in outgoing.cancelledIDs {
+            // The client gave up on it: stop reading its answer (a server may keep the stream
+            // open), so abandoned calls do not pile up connections.
+            outstanding.remove(id)
+            requestTasks.removeValue(forKey: id)?.cancel()
+        }
 
         var request = makeRequest(.POST, accept: "application/json, text/event-stream")
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
@@ -175,7 +183,9 @@ package actor StreamableHTTPTransport: ClosableTransport {
         let post = request
         let task = spawn { transport in
             await transport.post(post, outgoing, acceptance: acceptance)
+            await transport.requestFinished(outgoing.requestIDs)
         }
+        for id in outgoing.requestIDs { requestTasks[id] = task }
         try await withTaskCancellationHandler {
             for try await _ in accepted {}
         } onCancel: {
@@ -237,6 +247,7 @@ package actor StreamableHTTPTransport: ClosableTransport {
         closeWaiters.removeAll()
         for waiter in waiters { waiter.resume(returning: reason) }
         for task in tasks.values { task.cancel() }
+        requestTasks.removeAll()
         if case .connectionClosed(_, "disconnected") = reason {
             logger.debug("MCP HTTP connection closed")
         } else {
@@ -260,6 +271,13 @@ package actor StreamableHTTPTransport: ClosableTransport {
     private func taskFinished(_ number: Int) {
         tasks[number] = nil
     }
+
+    func requestFinished(_ ids: Set<ID>) {
+        for id in ids { requestTasks[id] = nil }
+    }
+
+    /// Requests whose answer is still being read (for tests and diagnostics).
+    package var requestsInFlight: Int { requestTasks.count }
 
     /// A request to the endpoint with the configured headers, then the transport's own.
     func makeRequest(_ method: HTTPMethod, accept: String, lastEventID: String? = nil) -> HTTPClientRequest {

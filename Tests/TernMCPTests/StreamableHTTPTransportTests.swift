@@ -152,6 +152,27 @@ struct StreamableHTTPTransportTests {
         }
     }
 
+    @Test func cancelledRequest_stopsReadingItsAnswer_andTheSessionGoesOn() async throws {
+        try await withServer { server in
+            let (client, transport) = try await connectedClient(to: server)
+            let (notes, noteSink) = AsyncStream.makeStream(of: String.self)
+            await client.onNotification(LogMessageNotification.self) { message in
+                if case .string(let text) = message.params.data { noteSink.yield(text) }
+            }
+            let context: RequestContext<CallTool.Result> = try await client.callTool(name: "slow", arguments: ["seconds": 30])
+            var iterator = notes.makeAsyncIterator()
+            #expect(await iterator.next() == "sleeping")  // its answer stream is open
+            #expect(await transport.requestsInFlight == 1)
+            try await client.cancelRequest(context.requestID, reason: "test")
+            await #expect(throws: CancellationError.self) { _ = try await context.value }
+            // The notification went out through the transport, which dropped the stream.
+            for _ in 0..<500 where await transport.requestsInFlight > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(await transport.requestsInFlight == 0)
+            #expect(text(of: try await client.callTool(name: "echo", arguments: ["text": "still here"])) == "still here")
+            await client.disconnect()
+        }
+    }
+
     @Test func brokenResponseStream_isResumedWithLastEventID() async throws {
         try await withServer(["--resumable"]) { server in
             let (client, _) = try await connectedClient(to: server)
