@@ -29,12 +29,7 @@ import TernTesting
         _ backend: SQLBackend, clock: SettableClock = SettableClock(start),
         _ body: (SQLApprovalStore, any DatabaseHandle) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend) { database throws in
-            try await database.write { db in
-                try await db.raw(
-                    "INSERT INTO contexts (id, name, created_at) VALUES (\(bind: Self.contextB.rawValue), 'b', 0)"
-                ).run()
-            }
+        try await withTemporaryDatabase(backend, secondContext: Self.contextB) { database throws in
             try await body(SQLApprovalStore(database: database, clock: clock), database)
         }
     }

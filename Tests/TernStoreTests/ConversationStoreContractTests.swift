@@ -29,12 +29,7 @@ import TernTesting
         case .sqlite: sqlBackend = .sqlite
         case .postgres: sqlBackend = .postgres
         }
-        try await withTemporaryDatabase(sqlBackend) { database throws in
-            try await database.write { db in
-                try await db.raw(
-                    "INSERT INTO contexts (id, name, created_at) VALUES (\(bind: Self.contextB.rawValue), 'b', 0)"
-                ).run()
-            }
+        try await withTemporaryDatabase(sqlBackend, secondContext: Self.contextB) { database throws in
             try await body(SQLConversationStore(database: database))
         }
     }

@@ -32,6 +32,19 @@ enum SQLBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 }
 
+/// A fresh, migrated database of `backend` with a second context `contextB` (named `b`) next to
+/// the default one, for the store contract tests that check isolation.
+func withTemporaryDatabase(
+    _ backend: SQLBackend, secondContext contextB: ContextID, _ body: (any DatabaseHandle) async throws -> Void
+) async throws {
+    try await withTemporaryDatabase(backend) { database throws in
+        try await database.write { db in
+            try await db.raw("INSERT INTO contexts (id, name, created_at) VALUES (\(bind: contextB.rawValue), 'b', 0)").run()
+        }
+        try await body(database)
+    }
+}
+
 /// A fresh, migrated (unless `migrate` is false) database of `backend` for `body`, removed
 /// afterwards.
 func withTemporaryDatabase(

@@ -32,12 +32,7 @@ import TernTesting
     func withSQLStore(
         _ backend: SQLBackend, _ body: (SQLToolPermissionStore, any DatabaseHandle) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend) { database throws in
-            try await database.write { db in
-                try await db.raw(
-                    "INSERT INTO contexts (id, name, created_at) VALUES (\(bind: Self.contextB.rawValue), 'b', 0)"
-                ).run()
-            }
+        try await withTemporaryDatabase(backend, secondContext: Self.contextB) { database throws in
             try await body(SQLToolPermissionStore(database: database), database)
         }
     }

@@ -86,17 +86,8 @@ def test_a_secret_env_value_is_never_shown(tmp_path):
 
 
 def test_the_model_calls_a_real_mcp_tool_and_answers_with_its_result(fake_llm):
-    data_dir = tempfile.mkdtemp(prefix="tern-interop-mcp-")
     marker = uuid.uuid4().hex
-    with open(os.path.join(data_dir, "mcp.yaml"), "w") as file:
-        file.write(
-            "servers:\n"
-            "  time:\n"
-            f"    command: {PYTHON}\n"
-            "    args: [-m, mcp_server_time, --local-timezone, UTC]\n"
-            f"    env: {{TERN_TEST_MARKER: '{marker}'}}\n"
-        )
-    server = start_tern(fake_llm, data_dir)
+    server = _tern_with_global_server(fake_llm, "time", ["-m", "mcp_server_time", "--local-timezone", "UTC"], marker)
     try:
         script(
             fake_llm,
@@ -128,15 +119,7 @@ def test_the_model_calls_a_real_mcp_tool_and_answers_with_its_result(fake_llm):
 
 
 def test_a_destructive_mcp_tool_waits_for_a_human_and_a_denial_keeps_it_from_running(fake_llm):
-    data_dir = tempfile.mkdtemp(prefix="tern-interop-mcp-approval-")
-    with open(os.path.join(data_dir, "mcp.yaml"), "w") as file:
-        file.write(
-            "servers:\n"
-            "  echo:\n"
-            f"    command: {PYTHON}\n"
-            f"    args: ['{os.path.join(SERVERS, 'echo_server.py')}']\n"
-        )
-    server = start_tern(fake_llm, data_dir)
+    server = _tern_with_global_server(fake_llm, "echo", [os.path.join(SERVERS, "echo_server.py")])
     try:
         script(
             fake_llm,
@@ -163,17 +146,8 @@ def test_a_destructive_mcp_tool_waits_for_a_human_and_a_denial_keeps_it_from_run
 
 
 def test_a_killed_tern_leaves_no_mcp_server_behind(fake_llm):
-    data_dir = tempfile.mkdtemp(prefix="tern-interop-mcp-kill-")
     marker = uuid.uuid4().hex
-    with open(os.path.join(data_dir, "mcp.yaml"), "w") as file:
-        file.write(
-            "servers:\n"
-            "  echo:\n"
-            f"    command: {PYTHON}\n"
-            f"    args: ['{os.path.join(SERVERS, 'echo_server.py')}']\n"
-            f"    env: {{TERN_TEST_MARKER: '{marker}'}}\n"
-        )
-    server = start_tern(fake_llm, data_dir)
+    server = _tern_with_global_server(fake_llm, "echo", [os.path.join(SERVERS, "echo_server.py")], marker)
     try:
         script(
             fake_llm,
@@ -190,6 +164,16 @@ def test_a_killed_tern_leaves_no_mcp_server_behind(fake_llm):
         server["log"].close()
     # The server's stdin closes with Tern; an MCP stdio server exits on end of input.
     _wait_until_gone(marker, "the MCP server exits when Tern is killed")
+
+
+def _tern_with_global_server(fake_llm: str, name: str, args: list, marker: str | None = None) -> dict:
+    """`tern serve` on a new data dir whose mcp.yaml has one stdio server run by the venv's python;
+    `marker` goes into the server's environment, to find its process."""
+    data_dir = tempfile.mkdtemp(prefix=f"tern-interop-mcp-{name}-")
+    env = f"    env: {{TERN_TEST_MARKER: '{marker}'}}\n" if marker else ""
+    with open(os.path.join(data_dir, "mcp.yaml"), "w") as file:
+        file.write(f"servers:\n  {name}:\n    command: {PYTHON}\n    args: {json.dumps(args)}\n{env}")
+    return start_tern(fake_llm, data_dir)
 
 
 def tern_cli(*args, data_dir, env=None):
