@@ -89,19 +89,7 @@ struct ToolRunner: Sendable {
     private func withTimeout(
         _ limit: Duration, tool: String, _ body: @escaping @Sendable () async throws -> ToolOutput
     ) async throws -> ToolOutput {
-        try await withThrowingTaskGroup(of: ToolOutput?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let output = first else {
-                try Task.checkCancellation()
-                throw ToolError.timedOut(tool: tool, after: limit)
-            }
-            return output
-        }
+        try await withTimeLimit(limit, orThrow: { ToolError.timedOut(tool: tool, after: limit) }, body)
     }
 
     /// Cuts `text` to `budget` characters and says so in a note the model reads.

@@ -146,18 +146,6 @@ enum StreamableHTTPMessages {
     static func withDeadline<T: Sendable>(
         _ limit: Duration, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                try Task.checkCancellation()
-                throw HTTPClientError.deadlineExceeded
-            }
-            return value
-        }
+        try await withTimeLimit(limit, orThrow: { HTTPClientError.deadlineExceeded }, operation)
     }
 }

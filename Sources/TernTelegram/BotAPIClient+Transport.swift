@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TernCore
 
 extension BotAPIClient {
     /// Calls `method` with `body` and decodes its `result`, retrying per ``retry``. Throws a
@@ -165,14 +166,5 @@ struct BotAPITimeout: Error {}
 func withBotAPITimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T)
     async throws -> T
 {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw BotAPITimeout() }
-        return value
-    }
+    try await withTimeLimit(limit, orThrow: { BotAPITimeout() }, operation)
 }

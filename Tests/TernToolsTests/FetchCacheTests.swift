@@ -77,7 +77,7 @@ final class ManualClock: WallClock, Sendable {
             try await first.open()
             await first.put(entry("https://a/", at: clock.now()))
             await first.put(entry("https://b/", at: clock.now()))
-            FileManager.default.createFile(atPath: directory.appendingPathComponent("x.123.tmp").path, contents: Data("half".utf8))
+            #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent("x.123.tmp").path, contents: Data("half".utf8)))
             let second = FetchCache(directory: directory, limits: .init(maxEntries: 3), clock: clock)
             try await second.open()
             #expect(await second.get("https://a/")?.text == "body")

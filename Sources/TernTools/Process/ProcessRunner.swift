@@ -89,8 +89,8 @@ package struct ProcessRunner: Sendable {
                         group.started(execution.processIdentifier.value)
                     }
                     var outcome = Outcome(
-                        exitCode: nil, signal: nil, standardOutput: result.standardOutput ?? "",
-                        standardError: result.standardError ?? "")
+                        exitCode: nil, signal: nil, standardOutput: result.standardOutput,
+                        standardError: result.standardError)
                     switch result.terminationStatus {
                     case .exited(let code): outcome.exitCode = code
                     case .signaled(let signal): outcome.signal = signal

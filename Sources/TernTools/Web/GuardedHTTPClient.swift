@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TernCore
 
 /// The only HTTP client tools use for user-supplied URLs. Every hop (the first request and each
 /// redirect) is authorised by the ``NetworkGuard`` and the connection is pinned to the checked
@@ -68,18 +69,8 @@ package struct GuardedHTTPClient: Sendable {
     package func get(_ url: String, accept: String = "*/*") async throws(Failure) -> Response {
         let limits = self.limits
         do {
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await self.follow(url, accept: accept) }
-                group.addTask {
-                    try await Task.sleep(for: limits.timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    try Task.checkCancellation()
-                    throw Failure.timedOut(url: url, after: limits.timeout)
-                }
-                return response
+            return try await withTimeLimit(limits.timeout, orThrow: { Failure.timedOut(url: url, after: limits.timeout) }) {
+                try await self.follow(url, accept: accept)
             }
         } catch let failure as Failure {
             throw failure
