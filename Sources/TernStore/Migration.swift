@@ -33,6 +33,7 @@ extension Migration {
         .agentTables,
         .channelTables,
         .mcpServers,
+        .usageAndSupersede,
     ]
 }
 

@@ -36,10 +36,7 @@ package struct SQLApprovalStore: ApprovalStore {
                 try await SQLTenantStore.requireContext(db, approval.contextID)
                 try await SQLTenantStore.requireUser(db, approval.requestedBy)
                 if let conversation = approval.conversationID {
-                    let owned = try await db.select().column("id").from("conversations")
-                        .where("id", .equal, SQLBind(conversation.rawValue))
-                        .where("context_id", .equal, SQLBind(approval.contextID.rawValue)).first()
-                    if owned == nil { throw StoreError.notFound("conversation \(conversation)") }
+                    try await SQLConversationStore.requireConversation(db, conversation, approval.contextID)
                 }
                 try await db.insert(into: "approvals")
                     .columns(

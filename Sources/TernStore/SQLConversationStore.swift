@@ -4,8 +4,10 @@ import TernCore
 
 /// ``ConversationStore`` on SQLKit; the same queries serve SQLite and PostgreSQL.
 package struct SQLConversationStore: ConversationStore {
-    private let database: any DatabaseHandle
-    private let clock: MonotonicMicroseconds
+    /// Where the rows live.
+    let database: any DatabaseHandle
+    /// Times for `created_at` and `superseded_at`.
+    let clock: MonotonicMicroseconds
     private let makeID: @Sendable () -> String
 
     /// - Parameters:
@@ -103,13 +105,15 @@ package struct SQLConversationStore: ConversationStore {
                 try await db.insert(into: "messages")
                     .columns(
                         "id", "session_id", "context_id", "role", "content", "tool_data",
-                        "prompt_tokens", "completion_tokens", "total_tokens", "status", "created_at"
+                        "prompt_tokens", "completion_tokens", "total_tokens", "usage_estimated", "status",
+                        "created_at"
                     )
                     .values(
                         SQLBind(id), SQLBind(message.sessionID.rawValue), SQLBind(context.rawValue),
                         SQLBind(message.role.rawValue), SQLBind(message.content), SQLBind(message.toolData),
                         SQLBind(message.usage?.promptTokens), SQLBind(message.usage?.completionTokens),
-                        SQLBind(message.usage?.totalTokens), SQLBind(message.status.rawValue), SQLBind(now)
+                        SQLBind(message.usage?.totalTokens), SQLBind(message.usage.map { $0.estimated ? 1 : 0 }),
+                        SQLBind(message.status.rawValue), SQLBind(now)
                     )
                     .run()
             }
@@ -129,7 +133,9 @@ package struct SQLConversationStore: ConversationStore {
                 try await db.select().columns("*").from("messages")
                     .where("session_id", .equal, SQLBind(session.rawValue))
                     .where("context_id", .equal, SQLBind(context.rawValue))
+                    .where("superseded_at", .is, SQLLiteral.null)
                     .orderBy("created_at", .descending)
+                    .orderBy("id", .descending)
                     .limit(limit)
                     .all()
             }
@@ -183,7 +189,9 @@ package struct SQLConversationStore: ConversationStore {
         return try row.map(decodeSession)
     }
 
-    private static func requireConversation(
+    /// Throws ``StoreError/notFound(_:)`` unless `conversation` belongs to `context`; with `lock`,
+    /// holds its row until the transaction ends (PostgreSQL only).
+    static func requireConversation(
         _ db: any SQLDatabase, _ conversation: ConversationID, _ context: ContextID, lock: Bool = false
     ) async throws {
         var query = db.select().column("id").from("conversations")
@@ -202,45 +210,6 @@ package struct SQLConversationStore: ConversationStore {
             .values(SQLBind(id), SQLBind(conversation.rawValue), SQLBind(context.rawValue), SQLBind(time))
             .run()
     }
-
-    private static func decodeConversation(_ row: any SQLRow) throws -> Conversation {
-        Conversation(
-            id: ConversationID(try row.decode(column: "id", as: String.self)),
-            contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
-            platform: try row.decode(column: "platform", as: String.self),
-            platformID: try row.decode(column: "platform_id", as: String.self),
-            createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
-    }
-
-    private static func decodeSession(_ row: any SQLRow) throws -> Session {
-        Session(
-            id: SessionID(try row.decode(column: "id", as: String.self)),
-            conversationID: ConversationID(try row.decode(column: "conversation_id", as: String.self)),
-            contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
-            createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
-    }
-
-    private static func decodeMessage(_ row: any SQLRow) throws -> Message {
-        let role = try row.decode(column: "role", as: String.self)
-        let status = try row.decode(column: "status", as: String.self)
-        let prompt = try row.decode(column: "prompt_tokens", as: Int?.self)
-        let completion = try row.decode(column: "completion_tokens", as: Int?.self)
-        let total = try row.decode(column: "total_tokens", as: Int?.self)
-        var usage: TokenUsage?
-        if let prompt, let completion {
-            usage = TokenUsage(promptTokens: prompt, completionTokens: completion, totalTokens: total)
-        }
-        return Message(
-            id: MessageID(try row.decode(column: "id", as: String.self)),
-            sessionID: SessionID(try row.decode(column: "session_id", as: String.self)),
-            contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
-            role: try Role(rawValue: role).unwrap("unknown role \(role) in messages"),
-            content: try row.decode(column: "content", as: String.self),
-            toolData: try row.decode(column: "tool_data", as: String?.self),
-            usage: usage,
-            status: try MessageStatus(rawValue: status).unwrap("unknown status \(status) in messages"),
-            createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
-    }
 }
 
 extension Optional {
@@ -249,5 +218,3 @@ extension Optional {
         return value
     }
 }
-
-

@@ -7,6 +7,7 @@ package actor MemoryConversationStore: ConversationStore {
     private var conversations: [ConversationID: Conversation] = [:]
     private var sessions: [SessionID: Session] = [:]
     private var messages: [Message] = []
+    private var superseded: Set<MessageID> = []
     private var tick: Int64 = 0
     private let start: Date
 
@@ -68,7 +69,20 @@ package actor MemoryConversationStore: ConversationStore {
 
     package func history(of session: SessionID, in context: ContextID, limit: Int) -> [Message] {
         guard limit > 0 else { return [] }
-        return Array(messages.filter { $0.sessionID == session && $0.contextID == context }.suffix(limit))
+        return Array(
+            messages.filter { $0.sessionID == session && $0.contextID == context && !superseded.contains($0.id) }
+                .suffix(limit))
+    }
+
+    package func supersede(from message: MessageID, in context: ContextID) throws -> Int {
+        guard let start = messages.firstIndex(where: { $0.id == message && $0.contextID == context }) else {
+            throw StoreError.notFound("message \(message)")
+        }
+        let session = messages[start].sessionID
+        // `messages` is in append order, which is (created_at, id) order as in the SQL store.
+        let marked = messages[start...].filter { $0.sessionID == session && !superseded.contains($0.id) }
+        superseded.formUnion(marked.map(\.id))
+        return marked.count
     }
 
     private func requireConversation(_ id: ConversationID, in context: ContextID) throws {

@@ -37,6 +37,11 @@ package final class RecordingConversationStore: ConversationStore {
         try await base.history(of: session, in: context, limit: limit)
     }
 
+    @discardableResult
+    package func supersede(from message: MessageID, in context: ContextID) async throws -> Int {
+        try await base.supersede(from: message, in: context)
+    }
+
     /// Waits for the next appended message that matches.
     package func next(where predicate: (Message) -> Bool) async -> Message? {
         for await message in appended where predicate(message) {

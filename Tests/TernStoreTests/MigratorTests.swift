@@ -33,6 +33,26 @@ import TernCore
     }
 
     @Test(arguments: SQLBackend.allCases)
+    func revertingUsageAndSupersede_keepsMessages_andReapplyingLeavesThemActive(_ backend: SQLBackend) async throws {
+        try await withTemporaryDatabase(backend) { database throws in
+            let store = SQLConversationStore(database: database)
+            let conversation = try await store.conversation(in: .defaultContext, platform: "cli", platformID: "m")
+            let session = try await store.currentSession(of: conversation.id, in: .defaultContext)
+            let usage = TokenUsage(promptTokens: 3, completionTokens: 1, estimated: true)
+            let kept = try await store.append(
+                NewMessage(sessionID: session.id, role: .user, content: "kept", usage: usage), in: .defaultContext)
+            let migrator = Migrator(database: database)
+            let fromUsage = Migration.all.map(\.version).filter { $0 >= Migration.usageAndSupersede.version }
+            #expect(try await migrator.revert(count: fromUsage.count) == fromUsage.reversed())
+            #expect(!(try await tableNames(database)).contains("usage_records"))
+            #expect(try await migrator.migrate() == fromUsage)
+            var expected = kept
+            expected.usage?.estimated = false  // the flag went with its column
+            #expect(try await store.history(of: session.id, in: .defaultContext, limit: 10) == [expected])
+        }
+    }
+
+    @Test(arguments: SQLBackend.allCases)
     func revert_moreThanApplied_failsAndChangesNothing(_ backend: SQLBackend) async throws {
         try await withTemporaryDatabase(backend) { database throws in
             let migrator = Migrator(database: database)

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TernCore
+import TernStore
+
+/// Superseding: a client resent the thread with a message edited or regenerated.
+extension ConversationStoreContractTests {
+    /// A session of a fresh conversation in context A holding `contents`, one message each.
+    func makeSession(
+        _ store: any ConversationStore, _ platformID: String, contents: [String], usage: TokenUsage? = nil
+    ) async throws -> (Session, [Message]) {
+        let conversation = try await store.conversation(in: Self.contextA, platform: "openai", platformID: platformID)
+        let session = try await store.currentSession(of: conversation.id, in: Self.contextA)
+        var messages: [Message] = []
+        for (index, content) in contents.enumerated() {
+            let role: Role = index.isMultiple(of: 2) ? .user : .assistant
+            messages.append(
+                try await store.append(
+                    NewMessage(sessionID: session.id, role: role, content: content, usage: usage), in: Self.contextA))
+        }
+        return (session, messages)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func supersede_hidesTheMessageAndLaterOnes_keepsEarlierAndOtherSessions(_ backend: Backend) async throws {
+        try await withStore(backend) { store throws in
+            let (session, messages) = try await makeSession(store, "edit", contents: ["m0", "m1", "m2", "m3"])
+            let (other, _) = try await makeSession(store, "other", contents: ["o0", "o1"])
+            #expect(try await store.supersede(from: messages[2].id, in: Self.contextA) == 2)
+            #expect(try await store.history(of: session.id, in: Self.contextA, limit: 10).map(\.content) == ["m0", "m1"])
+            #expect(try await store.history(of: other.id, in: Self.contextA, limit: 10).map(\.content) == ["o0", "o1"])
+            _ = try await store.append(NewMessage(sessionID: session.id, role: .user, content: "m2'"), in: Self.contextA)
+            let after = try await store.history(of: session.id, in: Self.contextA, limit: 2)
+            #expect(after.map(\.content) == ["m1", "m2'"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func supersede_again_marksOnlyWhatIsStillActive(_ backend: Backend) async throws {
+        try await withStore(backend) { store throws in
+            let (session, messages) = try await makeSession(store, "again", contents: ["m0", "m1", "m2"])
+            #expect(try await store.supersede(from: messages[1].id, in: Self.contextA) == 2)
+            #expect(try await store.supersede(from: messages[1].id, in: Self.contextA) == 0)
+            #expect(try await store.supersede(from: messages[2].id, in: Self.contextA) == 0)
+            #expect(try await store.supersede(from: messages[0].id, in: Self.contextA) == 1)
+            #expect(try await store.history(of: session.id, in: Self.contextA, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func supersede_messageOfAnotherContextOrUnknown_isNotFound_andChangesNothing(_ backend: Backend) async throws {
+        try await withStore(backend) { store throws in
+            let (session, messages) = try await makeSession(store, "iso", contents: ["m0", "m1"])
+            await #expect(throws: StoreError.notFound("message \(messages[0].id)")) {
+                try await store.supersede(from: messages[0].id, in: Self.contextB)
+            }
+            let unknown = MessageID("00000000-0000-0000-0000-0000000000ff")
+            await #expect(throws: StoreError.notFound("message \(unknown)")) {
+                try await store.supersede(from: unknown, in: Self.contextA)
+            }
+            #expect(try await store.history(of: session.id, in: Self.contextA, limit: 10) == messages)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func append_keepsWhetherUsageWasEstimated(_ backend: Backend) async throws {
+        try await withStore(backend) { store throws in
+            let estimated = TokenUsage(promptTokens: 40, completionTokens: 9, estimated: true)
+            let (session, stored) = try await makeSession(store, "estimate", contents: ["q", "a"], usage: estimated)
+            _ = try await store.append(NewMessage(sessionID: session.id, role: .user, content: "none"), in: Self.contextA)
+            let loaded = try await store.history(of: session.id, in: Self.contextA, limit: 10)
+            #expect(Array(loaded.prefix(2)) == stored)
+            #expect(loaded.map(\.usage?.estimated) == [true, true, nil])
+        }
+    }
+}
