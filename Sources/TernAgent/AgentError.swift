@@ -6,12 +6,14 @@ package enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     case planFailed(step: String, message: String, replans: Int)
     /// A chat command (`/approve`, `/deny`, `/<skill>`) is malformed.
     case badCommand(String)
+    /// The client's tools cannot be offered as sent (a name clash renaming cannot settle).
+    case clientTools(String)
 
     package var description: String {
         switch self {
         case .planFailed(let step, let message, let replans):
             "the plan failed at step \"\(step)\" after a retry and \(replans) re-plan\(replans == 1 ? "" : "s"): \(message)"
-        case .badCommand(let message):
+        case .badCommand(let message), .clientTools(let message):
             message
         }
     }

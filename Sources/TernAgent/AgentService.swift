@@ -10,18 +10,21 @@ import TernCore
 /// ``StepSupervisor``, then the answer step). The assistant message is stored with a trace of
 /// everything the agent did and the summed usage.
 package struct AgentService: Sendable {
-    private let store: any ConversationStore
+    let store: any ConversationStore
     let model: any ModelProvider
     let settings: AgentSettings
     let tooling: AgentTooling?
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
+    /// Where the usage of calls outside turns (task calls) goes; `nil` drops it.
+    let usageStore: (any UsageStore)?
 
     package init(
         store: any ConversationStore, model: any ModelProvider, settings: AgentSettings, tooling: AgentTooling? = nil,
-        logger: Logger = Logger(label: "tern.agent"),
+        usageStore: (any UsageStore)? = nil, logger: Logger = Logger(label: "tern.agent"),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.usageStore = usageStore
         self.store = store
         self.model = model
         self.settings = settings
@@ -55,8 +58,12 @@ package struct AgentService: Sendable {
     }
 
     private func execute(_ turn: AgentTurn, recorder: TurnRecorder) async throws {
+        if !turn.toolResults.isEmpty {
+            return try await continueAfterClientTools(turn, recorder: recorder)
+        }
         // History is read before the new message is stored so it is not sent twice.
         let history = try await promptHistory(for: turn)
+        if turn.resendsThread { try await reconcile(turn) }
         _ = try await store.append(
             NewMessage(sessionID: turn.session, role: .user, content: turn.input), in: turn.context)
         try Task.checkCancellation()
@@ -66,12 +73,7 @@ package struct AgentService: Sendable {
             recorder.emit(.content(reply))
             return try await finish(turn, recorder: recorder, reason: "stop")
         }
-        let scope = TurnScope(
-            tool: ToolContext(contextID: turn.context, userID: turn.user, conversationID: turn.conversation),
-            access: ContextAccess(
-                user: turn.user, context: turn.context, epoch: tooling?.epoch ?? MembershipEpoch(),
-                isMember: tooling?.isMember ?? Self.noMembership),
-            recorder: recorder)
+        let scope = makeScope(turn, recorder: recorder)
         let toolbox = try await loadToolbox(for: turn.context)
         let skills = await tooling?.skills.skills(for: turn.context) ?? [:]
         let runner = ToolRunner(settings: settings, approvals: tooling?.approvals, logger: logger)
@@ -88,9 +90,10 @@ package struct AgentService: Sendable {
         // The first call answers directly, or routes the turn through a planning tool.
         let messages = baseMessages(history: history, input: turn.input)
         let routing = settings.routerEnabled ? Router.definitions(toolbox: toolbox, skills: skills) : []
+        let client = try clientRequest(for: turn, toolbox: toolbox, routing: routing)
         var outcome = try await loop.run(
             messages, model: settings.model, toolbox: toolbox, maxTurns: settings.maxToolTurns, stepID: nil,
-            streamContent: true, routing: routing, scope: scope)
+            streamContent: true, routing: routing, client: client, scope: scope)
         if let call = outcome.routingCall {
             switch Router.decide(call, toolbox: toolbox, skills: skills, input: turn.input) {
             case .plan(let plan):
@@ -108,18 +111,33 @@ package struct AgentService: Sendable {
                 recorder.emit(.routed(.fallback(reason: reason)))
                 outcome = try await loop.run(
                     messages, model: settings.model, toolbox: toolbox, maxTurns: settings.maxToolTurns, stepID: nil,
-                    streamContent: true, scope: scope)
+                    streamContent: true, client: client, scope: scope)
             }
         } else if !routing.isEmpty {
             recorder.emit(.routed(.direct))
         }
+        try await finish(turn, recorder: recorder, outcome: outcome)
+    }
+
+    func makeScope(_ turn: AgentTurn, recorder: TurnRecorder) -> TurnScope {
+        TurnScope(
+            tool: ToolContext(contextID: turn.context, userID: turn.user, conversationID: turn.conversation),
+            access: ContextAccess(
+                user: turn.user, context: turn.context, epoch: tooling?.epoch ?? MembershipEpoch(),
+                isMember: tooling?.isMember ?? Self.noMembership),
+            recorder: recorder)
+    }
+
+    /// Ends the turn, handing client tool calls to the channel first when the loop stopped for them.
+    func finish(_ turn: AgentTurn, recorder: TurnRecorder, outcome: ToolLoop.Outcome) async throws {
+        if let round = outcome.clientRound { recorder.recordClientRound(round) }
         try await finish(turn, recorder: recorder, reason: outcome.finishReason)
     }
 
     /// Without tooling no tool is ever offered, so the membership check is never reached.
     private static let noMembership: @Sendable (UserID, ContextID) async throws -> Bool = { _, _ in false }
 
-    private func finish(_ turn: AgentTurn, recorder: TurnRecorder, reason: String) async throws {
+    func finish(_ turn: AgentTurn, recorder: TurnRecorder, reason: String) async throws {
         try Task.checkCancellation()
         let stored = try await store.append(
             NewMessage(
@@ -129,7 +147,7 @@ package struct AgentService: Sendable {
         recorder.finish(messageID: stored.id, finishReason: reason)
     }
 
-    private func loadToolbox(for context: ContextID) async throws -> Toolbox {
+    func loadToolbox(for context: ContextID) async throws -> Toolbox {
         guard let tooling, !tooling.sources.isEmpty else { return Toolbox(context: [:]) }
         return try await Toolbox.load(
             for: context, sources: tooling.sources, permissions: tooling.permissions,
@@ -179,7 +197,7 @@ package struct AgentService: Sendable {
         }
     }
 
-    private func promptHistory(for turn: AgentTurn) async throws -> [ChatMessage] {
+    func promptHistory(for turn: AgentTurn) async throws -> [ChatMessage] {
         if let prior = turn.priorMessages { return prior }
         return try await store.history(of: turn.session, in: turn.context, limit: settings.historyLimit)
             .map { ChatMessage(role: $0.role, content: $0.content) }

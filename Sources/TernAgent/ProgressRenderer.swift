@@ -26,8 +26,9 @@ package struct ProgressRenderer: Sendable {
     package func line(for event: AgentEvent) -> String? {
         let text: String?
         switch event {
-        case .content, .usage, .finished, .routed(.direct):
-            // A direct answer is the ordinary case: the answer itself says enough.
+        case .content, .usage, .finished, .routed(.direct), .clientToolCalls:
+            // A direct answer is the ordinary case: the answer itself says enough. Client tool
+            // calls are rendered by the channel in its own format (OpenAI `tool_calls`).
             return nil
         case .routed(let route):
             text = verbosity == .default ? nil : "route: \(Self.describe(route))"

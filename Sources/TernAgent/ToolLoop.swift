@@ -13,6 +13,20 @@ struct ToolLoop: Sendable {
         var finishReason: String
         /// The planning-tool call that ended the loop, when the model routed the turn.
         var routingCall: ToolCall?
+        /// The round that ended the loop because it called client tools.
+        var clientRound: ClientRound?
+    }
+
+    /// What the client asked for, in the loop of a direct answer.
+    struct ClientRequest: Sendable {
+        var tools: ClientToolSet
+        /// For the first model call only: later rounds (after Tern's own tools) leave the
+        /// choice to the model, or a forced tool would be called again and again.
+        var toolChoice: ToolChoice?
+        var sampling: SamplingParameters
+
+        static let none = ClientRequest(
+            tools: ClientToolSet.empty, toolChoice: nil, sampling: SamplingParameters())
     }
 
     /// - Parameters:
@@ -22,14 +36,16 @@ struct ToolLoop: Sendable {
     ///     ends the loop with ``Outcome/routingCall``.
     func run(
         _ messages: [ChatMessage], model modelName: String, toolbox: Toolbox, maxTurns: Int, stepID: PlanStep.ID?,
-        streamContent: Bool, routing: [ToolDefinition] = [], scope: TurnScope
+        streamContent: Bool, routing: [ToolDefinition] = [], client: ClientRequest = .none, scope: TurnScope
     ) async throws -> Outcome {
         var messages = messages
         var content = ""
         var round = 0
         while true {
-            let offered = round == 0 ? toolbox.definitions + routing : toolbox.definitions
-            let request = ChatRequest(model: modelName, messages: messages, tools: offered)
+            let offered = toolbox.definitions + client.tools.offered + (round == 0 ? routing : [])
+            let request = ChatRequest(
+                model: modelName, messages: messages, sampling: client.sampling, tools: offered,
+                toolChoice: round == 0 ? client.tools.modelChoice(client.toolChoice) : nil)
             var text = ""
             var finished: ChatCompletion?
             let separator = content.isEmpty ? "" : "\n\n"
@@ -70,6 +86,17 @@ struct ToolLoop: Sendable {
                 if call.id.isEmpty { call.id = "call_\(round)_\(index)" }
                 return call
             }
+            if calls.contains(where: { client.tools.isClient($0.name) }) {
+                // The client runs its tools; Tern's calls of the same round run now, and the
+                // whole round is kept so the continuation can hand it back to the model.
+                let own = calls.filter { !client.tools.isClient($0.name) }
+                let results = try await runConcurrently(own, stepID: stepID, toolbox: toolbox, scope: scope)
+                let round = ClientRound(
+                    content: text, calls: calls,
+                    clientCalls: calls.filter { client.tools.isClient($0.name) }.map(client.tools.toClient),
+                    ternResults: Dictionary(results.map { ($0.callID, $0.output) }, uniquingKeysWith: { first, _ in first }))
+                return Outcome(content: content, finishReason: "tool_calls", clientRound: round)
+            }
             messages.append(ChatMessage(role: .assistant, content: text.isEmpty ? nil : text, toolCalls: calls))
             let results = try await runConcurrently(calls, stepID: stepID, toolbox: toolbox, scope: scope)
             for result in results {
@@ -81,6 +108,7 @@ struct ToolLoop: Sendable {
     private func runConcurrently(_ calls: [ToolCall], stepID: PlanStep.ID?, toolbox: Toolbox, scope: TurnScope)
         async throws -> [ToolResultEvent]
     {
+        if calls.isEmpty { return [] }
         if calls.count == 1 {
             return [try await runner.run(calls[0], stepID: stepID, toolbox: toolbox, scope: scope)]
         }

@@ -16,6 +16,7 @@ final class TurnRecorder: Sendable {
         var notices: [String] = []
         var usage: TokenUsage?
         var answer = ""
+        var clientRound: ClientRound?
     }
 
     private let continuation: AsyncThrowingStream<AgentEvent, any Error>.Continuation
@@ -41,7 +42,7 @@ final class TurnRecorder: Sendable {
             case .toolResult(let result): trace.results.append(result)
             case .approvalRequired(let approval), .approvalDecided(let approval):
                 trace.approvals[approval.id.rawValue] = approval
-            case .finished: break
+            case .clientToolCalls, .finished: break
             }
         }
         if case .usage = event { return }
@@ -56,6 +57,13 @@ final class TurnRecorder: Sendable {
     /// The answer text streamed so far.
     var answer: String { trace.withLock { $0.answer } }
 
+    /// Records the round that ended the turn with client tool calls, stored with the answer so
+    /// the continuation can give the model the whole round back.
+    func recordClientRound(_ round: ClientRound) {
+        trace.withLock { $0.clientRound = round }
+        continuation.yield(.clientToolCalls(round.clientCalls))
+    }
+
     /// The turn's summed usage.
     var usage: TokenUsage? { trace.withLock { $0.usage } }
 
@@ -69,7 +77,8 @@ final class TurnRecorder: Sendable {
     /// direct answer without tools (nothing worth storing).
     func toolData() -> String? {
         let trace = trace.withLock { $0 }
-        guard trace.route != nil || !trace.calls.isEmpty || !trace.notices.isEmpty else { return nil }
+        guard trace.route != nil || !trace.calls.isEmpty || !trace.notices.isEmpty || trace.clientRound != nil
+        else { return nil }
         let results = Dictionary(trace.results.map { ($0.callID, $0) }, uniquingKeysWith: { _, last in last })
         var object: [String: JSONValue] = [:]
         if let route = trace.route { object["route"] = .string(Self.name(of: route)) }
@@ -81,6 +90,7 @@ final class TurnRecorder: Sendable {
         if !trace.calls.isEmpty {
             object["tool_calls"] = .array(trace.calls.map { call in Self.json(call, result: results[call.callID]) })
         }
+        if let round = trace.clientRound { object[ClientRound.key] = round.json }
         if !trace.approvals.isEmpty {
             object["approvals"] = .array(
                 trace.approvals.values.sorted { $0.createdAt < $1.createdAt }.map { approval in

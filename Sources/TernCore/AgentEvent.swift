@@ -25,8 +25,13 @@ package enum AgentEvent: Sendable, Equatable {
     case approvalRequired(Approval)
     /// A human (or the clock) decided.
     case approvalDecided(Approval)
-    /// The turn ended; the assistant message is stored under `messageID`.
-    case finished(messageID: MessageID, finishReason: String)
+    /// The model called tools the client offered (OpenAI `tools` in the request); the client
+    /// runs them and continues the turn by sending the results. Always followed by `finished`
+    /// with `tool_calls`. Names are the client's own (any clash rename undone).
+    case clientToolCalls([ToolCall])
+    /// The turn ended; the assistant message is stored under `messageID` (`nil` for a task call,
+    /// which stores no message).
+    case finished(messageID: MessageID?, finishReason: String)
 }
 
 /// How the router chose to handle a turn.
@@ -107,21 +112,42 @@ package struct AgentTurn: Sendable {
     package var user: UserID
     package var conversation: ConversationID
     package var session: SessionID
-    /// The new user message; the agent stores it before any model call.
+    /// The new user message; the agent stores it before any model call. Empty when the turn
+    /// continues with ``toolResults``.
     package var input: String
     /// Messages the client sent before `input` (OpenAI clients send the whole thread each time).
     /// `nil` means the agent loads the session's stored history instead.
     package var priorMessages: [ChatMessage]?
+    /// Tools the client offers (OpenAI `tools`); the client runs them, not Tern.
+    package var clientTools: [ToolDefinition]
+    /// The client's `tool_choice`; it applies to the turn's first model call.
+    package var toolChoice: ToolChoice?
+    /// The client's sampling parameters for the answer.
+    package var sampling: SamplingParameters
+    /// The results of client tool calls (role `tool`) that continue a turn which ended with
+    /// ``AgentEvent/clientToolCalls(_:)``. When set, there is no new user message.
+    package var toolResults: [ChatMessage]
+    /// The client sends the whole thread every turn (Open WebUI, most OpenAI clients): a thread
+    /// that rewinds what is stored (an edited or regenerated message) supersedes the stored tail
+    /// instead of adding to it.
+    package var resendsThread: Bool
 
     package init(
         context: ContextID, user: UserID, conversation: ConversationID, session: SessionID,
-        input: String, priorMessages: [ChatMessage]? = nil
+        input: String, priorMessages: [ChatMessage]? = nil, clientTools: [ToolDefinition] = [],
+        toolChoice: ToolChoice? = nil, sampling: SamplingParameters = SamplingParameters(),
+        toolResults: [ChatMessage] = [], resendsThread: Bool = false
     ) {
+        self.resendsThread = resendsThread
         self.context = context
         self.user = user
         self.conversation = conversation
         self.session = session
         self.input = input
         self.priorMessages = priorMessages
+        self.clientTools = clientTools
+        self.toolChoice = toolChoice
+        self.sampling = sampling
+        self.toolResults = toolResults
     }
 }

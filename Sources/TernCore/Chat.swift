@@ -53,23 +53,84 @@ package struct ToolDefinition: Sendable, Equatable, Codable {
     }
 }
 
+/// How the model may use the tools it is offered (OpenAI's `tool_choice`).
+package enum ToolChoice: Sendable, Equatable {
+    /// Never call a tool.
+    case none
+    /// Call tools or answer, as the model sees fit.
+    case auto
+    /// Call at least one tool.
+    case required
+    /// Call exactly this tool.
+    case function(String)
+}
+
+/// The sampling parameters a client may set; `nil` leaves the server's default.
+package struct SamplingParameters: Sendable, Equatable {
+    package var temperature: Double?
+    package var topP: Double?
+    /// `max_tokens` / `max_completion_tokens`.
+    package var maxTokens: Int?
+    package var stop: [String]?
+    package var seed: Int?
+    /// OpenAI's `response_format` object, passed through as given.
+    package var responseFormat: JSONValue?
+
+    package init(
+        temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil, stop: [String]? = nil,
+        seed: Int? = nil, responseFormat: JSONValue? = nil
+    ) {
+        self.temperature = temperature
+        self.topP = topP
+        self.maxTokens = maxTokens
+        self.stop = stop
+        self.seed = seed
+        self.responseFormat = responseFormat
+    }
+
+    /// Whether nothing is set.
+    package var isEmpty: Bool { self == SamplingParameters() }
+}
+
 /// A request to a chat model.
 package struct ChatRequest: Sendable, Equatable {
     package var model: String
     package var messages: [ChatMessage]
-    package var temperature: Double?
-    package var maxTokens: Int?
+    package var sampling: SamplingParameters
     package var tools: [ToolDefinition]
+    /// `nil`: the provider decides how to offer `tools` (its server profile's default).
+    package var toolChoice: ToolChoice?
 
     package init(
         model: String, messages: [ChatMessage], temperature: Double? = nil, maxTokens: Int? = nil,
-        tools: [ToolDefinition] = []
+        tools: [ToolDefinition] = [], toolChoice: ToolChoice? = nil
+    ) {
+        self.init(
+            model: model, messages: messages, sampling: SamplingParameters(temperature: temperature, maxTokens: maxTokens),
+            tools: tools, toolChoice: toolChoice)
+    }
+
+    package init(
+        model: String, messages: [ChatMessage], sampling: SamplingParameters, tools: [ToolDefinition] = [],
+        toolChoice: ToolChoice? = nil
     ) {
         self.model = model
         self.messages = messages
-        self.temperature = temperature
-        self.maxTokens = maxTokens
+        self.sampling = sampling
         self.tools = tools
+        self.toolChoice = toolChoice
+    }
+
+    /// Shorthand for `sampling.temperature`.
+    package var temperature: Double? {
+        get { sampling.temperature }
+        set { sampling.temperature = newValue }
+    }
+
+    /// Shorthand for `sampling.maxTokens`.
+    package var maxTokens: Int? {
+        get { sampling.maxTokens }
+        set { sampling.maxTokens = newValue }
     }
 }
 
@@ -136,6 +197,11 @@ package enum ModelError: Error, Equatable, CustomStringConvertible {
     case connection(endpoint: String, reason: String)
     /// The server answered something that is not the expected JSON.
     case invalidResponse(endpoint: String, reason: String)
+    /// A streamed answer was cut off: the stream ended (`[DONE]` or the connection closed) without
+    /// a `finish_reason`. A stream throws this *after* yielding the content that arrived, so the
+    /// consumer keeps (and stores as incomplete) the partial answer; tool calls of a cut stream
+    /// are never returned. `usage` counts the partial answer (estimated) when it could be counted.
+    case incomplete(endpoint: String, reason: String, usage: TokenUsage?)
 
     package var description: String {
         switch self {
@@ -149,6 +215,8 @@ package enum ModelError: Error, Equatable, CustomStringConvertible {
             "could not reach model server at \(endpoint): \(reason)"
         case .invalidResponse(let endpoint, let reason):
             "model server sent an invalid response on \(endpoint): \(reason)"
+        case .incomplete(let endpoint, let reason, _):
+            "model server's answer on \(endpoint) was cut off: \(reason)"
         }
     }
 

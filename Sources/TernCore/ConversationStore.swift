@@ -42,8 +42,48 @@ package protocol ConversationStore: Sendable {
     /// Stores a message at the end of its session.
     func append(_ message: NewMessage, in context: ContextID) async throws -> Message
 
-    /// The last `limit` messages of a session, oldest first.
+    /// The last `limit` messages of a session that are not superseded, oldest first.
     func history(of session: SessionID, in context: ContextID, limit: Int) async throws -> [Message]
+
+    /// Marks `message` and every later message of its session as superseded (a client resent
+    /// the thread with that part edited or regenerated). Superseded messages are kept (for the
+    /// record and retention) but left out of ``history(of:in:limit:)``. Returns how many
+    /// messages were marked; marking already superseded ones again changes nothing.
+    ///
+    /// Throws ``StoreError/notFound(_:)`` when the message is not in this context.
+    @discardableResult
+    func supersede(from message: MessageID, in context: ContextID) async throws -> Int
+}
+
+/// Token usage that is not part of a stored message: Open WebUI's background task calls
+/// (titles, tags, follow-ups), counted against the context they were made for.
+package struct UsageRecord: Sendable, Equatable {
+    package var contextID: ContextID
+    /// The conversation the call belonged to, when known.
+    package var conversationID: ConversationID?
+    /// What the call was for, e.g. `task:title`.
+    package var purpose: String
+    package var usage: TokenUsage
+    package var createdAt: Date
+
+    package init(
+        contextID: ContextID, conversationID: ConversationID? = nil, purpose: String, usage: TokenUsage,
+        createdAt: Date
+    ) {
+        self.contextID = contextID
+        self.conversationID = conversationID
+        self.purpose = purpose
+        self.usage = usage
+        self.createdAt = createdAt
+    }
+}
+
+/// Usage of model calls outside conversation turns, per context.
+package protocol UsageStore: Sendable {
+    /// Stores one record.
+    func record(_ record: UsageRecord) async throws
+    /// The summed usage of a context since `date` (all records, estimated or not), or `nil` when there is none.
+    func total(in context: ContextID, since date: Date) async throws -> TokenUsage?
 }
 
 /// Readiness of a storage backend.

@@ -65,24 +65,40 @@ package enum MessageStatus: String, Sendable, Codable {
     case incomplete
 }
 
-/// Token counts reported by the model.
+/// Token counts of one or more model calls: reported by the model server, or estimated by
+/// Tern when the server reported none (``estimated``).
 package struct TokenUsage: Sendable, Equatable, Codable {
     package var promptTokens: Int
     package var completionTokens: Int
     package var totalTokens: Int
+    /// Some of the counts were estimated (the server reported no usage for at least one call).
+    package var estimated: Bool
 
-    package init(promptTokens: Int, completionTokens: Int, totalTokens: Int? = nil) {
+    package init(promptTokens: Int, completionTokens: Int, totalTokens: Int? = nil, estimated: Bool = false) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.totalTokens = totalTokens ?? promptTokens + completionTokens
+        self.estimated = estimated
     }
 
-    /// The usage of two calls together.
+    enum CodingKeys: String, CodingKey {
+        case promptTokens, completionTokens, totalTokens, estimated
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        promptTokens = try container.decode(Int.self, forKey: .promptTokens)
+        completionTokens = try container.decode(Int.self, forKey: .completionTokens)
+        totalTokens = try container.decode(Int.self, forKey: .totalTokens)
+        estimated = try container.decodeIfPresent(Bool.self, forKey: .estimated) ?? false
+    }
+
+    /// The usage of two calls together; estimated if either was.
     package static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
         TokenUsage(
             promptTokens: lhs.promptTokens + rhs.promptTokens,
             completionTokens: lhs.completionTokens + rhs.completionTokens,
-            totalTokens: lhs.totalTokens + rhs.totalTokens)
+            totalTokens: lhs.totalTokens + rhs.totalTokens, estimated: lhs.estimated || rhs.estimated)
     }
 }
 

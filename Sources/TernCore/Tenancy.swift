@@ -50,13 +50,19 @@ package struct Membership: Sendable, Equatable, Codable {
     package var role: MemberRole
     /// The context used when a request names none; one per user.
     package var isDefault: Bool
+    /// Whether the context is someone's personal one or shared.
+    package var contextKind: ContextKind
 
-    package init(userID: UserID, contextID: ContextID, contextName: String, role: MemberRole, isDefault: Bool) {
+    package init(
+        userID: UserID, contextID: ContextID, contextName: String, role: MemberRole, isDefault: Bool,
+        contextKind: ContextKind = .shared
+    ) {
         self.userID = userID
         self.contextID = contextID
         self.contextName = contextName
         self.role = role
         self.isDefault = isDefault
+        self.contextKind = contextKind
     }
 }
 

@@ -86,7 +86,8 @@ enum AgentEventStream {
     static func frame(for event: AgentEvent) -> (String, JSONValue)? {
         switch event {
         case .content(let text): ("content", ["text": .string(text)])
-        case .usage, .finished, .routed(.direct): nil
+        // The agent API takes no client tools, so `clientToolCalls` never reaches it.
+        case .usage, .finished, .routed(.direct), .clientToolCalls: nil
         case .routed(let route): ("notice", ["route": .string(ProgressRenderer.describe(route))])
         case .notice(let message): ("notice", ["message": .string(message)])
         case .plan(let plan): ("plan", plan.json)
@@ -126,6 +127,7 @@ enum AgentEventStream {
             "prompt_tokens": .number(Double(usage.promptTokens)),
             "completion_tokens": .number(Double(usage.completionTokens)),
             "total_tokens": .number(Double(usage.totalTokens)),
+            "estimated": .bool(usage.estimated),
         ]
     }
 

@@ -8,10 +8,23 @@ package struct ChatCompletionRequest: Sendable, Equatable {
     package var messages: [ChatMessage]
     package var stream: Bool
     package var includeUsage: Bool
-    package var temperature: Double?
-    package var maxTokens: Int?
+    /// temperature, top_p, max_tokens, stop, seed, response_format.
+    package var sampling: SamplingParameters
+    /// Tools the client offers (it runs them itself).
+    package var tools: [ToolDefinition]
+    /// The client's `tool_choice`, if any.
+    package var toolChoice: ToolChoice?
     /// OpenAI's end-user identifier; part of the derived conversation key.
     package var user: String?
+
+    /// The results of the client's tool calls at the end of the thread (a continuation), or
+    /// empty when the thread ends with a user message.
+    package var trailingToolResults: [ChatMessage] {
+        Array(messages.reversed().prefix { $0.role == .tool }.reversed())
+    }
+
+    package var temperature: Double? { sampling.temperature }
+    package var maxTokens: Int? { sampling.maxTokens }
 
     /// Parses and validates a request body; every error names the offending field (`param`).
     package static func parse(_ data: Data) throws(APIError) -> ChatCompletionRequest {
@@ -39,11 +52,12 @@ package struct ChatCompletionRequest: Sendable, Equatable {
         for (index, element) in list.enumerated() {
             messages.append(try parseMessage(element, at: index))
         }
-        guard messages.last?.role == .user else {
+        guard messages.last?.role == .user || messages.last?.role == .tool else {
             throw .invalid(
-                "the last message must have role 'user', got '\(messages.last?.role.rawValue ?? "")'",
+                "the last message must have role 'user' (or 'tool' to continue after tool calls), got '\(messages.last?.role.rawValue ?? "")'",
                 param: "messages[\(messages.count - 1)].role")
         }
+        try checkToolResults(messages)
         let stream = try optionalBool(body, "stream") ?? false
         var includeUsage = false
         if let options = body["stream_options"], options != .null {
@@ -52,26 +66,16 @@ package struct ChatCompletionRequest: Sendable, Equatable {
             }
             includeUsage = try optionalBool(object, "include_usage", path: "stream_options.include_usage") ?? false
         }
-        let temperature = try optionalNumber(body, "temperature")
-        if let temperature, !(0...2).contains(temperature) {
-            throw .invalid("'temperature' must be between 0 and 2, got \(temperature)", param: "temperature")
-        }
-        var maxTokens = try optionalInteger(body, "max_completion_tokens")
-        if maxTokens == nil { maxTokens = try optionalInteger(body, "max_tokens") }
-        if let maxTokens, maxTokens < 1 {
-            throw .invalid("'max_tokens' must be at least 1, got \(maxTokens)", param: "max_tokens")
-        }
+        let sampling = try parseSampling(body)
         if let n = try optionalInteger(body, "n"), n != 1 {
             throw .invalid("only n=1 is supported, got \(n)", param: "n")
         }
-        if let tools = body["tools"], tools != .null, tools.arrayValue?.isEmpty == false {
-            throw .invalid(
-                "client-side tools are not supported: Tern's agent runs its own tools", param: "tools")
-        }
+        let tools = try parseTools(body["tools"])
+        let toolChoice = try parseToolChoice(body["tool_choice"], tools: tools)
         let user = try optionalString(body, "user")
         return ChatCompletionRequest(
-            model: model, messages: messages, stream: stream, includeUsage: includeUsage,
-            temperature: temperature, maxTokens: maxTokens, user: user)
+            model: model, messages: messages, stream: stream, includeUsage: includeUsage, sampling: sampling,
+            tools: tools, toolChoice: toolChoice, user: user)
     }
 
     private static func parseMessage(_ value: JSONValue, at index: Int) throws(APIError) -> ChatMessage {
@@ -99,7 +103,20 @@ package struct ChatCompletionRequest: Sendable, Equatable {
         }
         let content = try parseContent(object["content"], path: "\(path).content", role: role)
         let name = try optionalString(object, "name", path: "\(path).name")
-        return ChatMessage(role: role, content: content, name: name)
+        var toolCalls: [ToolCall]?
+        if role == .assistant, let raw = object["tool_calls"], raw != .null {
+            toolCalls = try parseToolCalls(raw, path: "\(path).tool_calls")
+        }
+        var toolCallID: String?
+        if role == .tool {
+            toolCallID = try optionalString(object, "tool_call_id", path: "\(path).tool_call_id")
+            guard let id = toolCallID, !id.isEmpty else {
+                throw .invalid("\(path).tool_call_id is required for role 'tool'", param: "\(path).tool_call_id")
+            }
+        }
+        return ChatMessage(
+            role: role, content: content, name: name, toolCalls: toolCalls?.isEmpty == true ? nil : toolCalls,
+            toolCallID: toolCallID)
     }
 
     private static func parseContent(_ value: JSONValue?, path: String, role: Role) throws(APIError) -> String {
@@ -148,7 +165,7 @@ package struct ChatCompletionRequest: Sendable, Equatable {
         return string
     }
 
-    private static func optionalString(_ object: [String: JSONValue], _ key: String, path: String? = nil)
+    static func optionalString(_ object: [String: JSONValue], _ key: String, path: String? = nil)
         throws(APIError) -> String?
     {
         guard let value = object[key], value != .null else { return nil }
@@ -158,7 +175,7 @@ package struct ChatCompletionRequest: Sendable, Equatable {
         return string
     }
 
-    private static func optionalBool(_ object: [String: JSONValue], _ key: String, path: String? = nil)
+    static func optionalBool(_ object: [String: JSONValue], _ key: String, path: String? = nil)
         throws(APIError) -> Bool?
     {
         guard let value = object[key], value != .null else { return nil }
@@ -168,7 +185,7 @@ package struct ChatCompletionRequest: Sendable, Equatable {
         return flag
     }
 
-    private static func optionalNumber(_ object: [String: JSONValue], _ key: String) throws(APIError) -> Double? {
+    static func optionalNumber(_ object: [String: JSONValue], _ key: String) throws(APIError) -> Double? {
         guard let value = object[key], value != .null else { return nil }
         guard case .number(let number) = value else {
             throw .invalid("'\(key)' must be a number, got \(value.typeName)", param: key)
@@ -176,7 +193,7 @@ package struct ChatCompletionRequest: Sendable, Equatable {
         return number
     }
 
-    private static func optionalInteger(_ object: [String: JSONValue], _ key: String) throws(APIError) -> Int? {
+    static func optionalInteger(_ object: [String: JSONValue], _ key: String) throws(APIError) -> Int? {
         guard let number = try optionalNumber(object, key) else { return nil }
         guard number.rounded() == number, abs(number) < 1e12 else {
             throw .invalid("'\(key)' must be an integer, got \(number)", param: key)

@@ -25,7 +25,21 @@ enum OpenAIWire {
         struct Choice: Encodable {
             struct Message: Encodable {
                 var role = "assistant"
-                var content: String
+                /// `null` when the model only called (client) tools, as OpenAI sends it.
+                var content: String?
+                var toolCalls: [ToolCallWire]?
+
+                enum CodingKeys: String, CodingKey {
+                    case role, content
+                    case toolCalls = "tool_calls"
+                }
+
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(role, forKey: .role)
+                    try container.encode(content, forKey: .content)
+                    try container.encodeIfPresent(toolCalls, forKey: .toolCalls)
+                }
             }
 
             var index = 0
@@ -51,6 +65,12 @@ enum OpenAIWire {
             struct Delta: Encodable {
                 var role: String?
                 var content: String?
+                var toolCalls: [ToolCallWire]?
+
+                enum CodingKeys: String, CodingKey {
+                    case role, content
+                    case toolCalls = "tool_calls"
+                }
             }
 
             var index = 0
@@ -77,6 +97,25 @@ enum OpenAIWire {
         var model: String
         var choices: [Choice]
         var usage: Usage?
+    }
+
+    /// A tool call in a message (`index` unset) or a stream delta (`index` set).
+    struct ToolCallWire: Encodable {
+        struct Function: Encodable {
+            var name: String
+            var arguments: String
+        }
+
+        var index: Int?
+        var id: String
+        var type = "function"
+        var function: Function
+
+        init(_ call: ToolCall, index: Int? = nil) {
+            self.index = index
+            id = call.id
+            function = Function(name: call.name, arguments: call.arguments)
+        }
     }
 
     struct ModelList: Encodable {

@@ -3,6 +3,7 @@ import TernCore
 /// How an OpenAI-API request is tied to a stored conversation.
 ///
 /// - With `X-Tern-Conversation-Id: <id>` the client names the conversation itself.
+/// - Through Open WebUI (a trusted proxy key), its `X-OpenWebUI-Chat-Id` names it.
 /// - Otherwise the key is derived from the OpenAI `user` field and a fingerprint of the first
 ///   user message: clients such as Open WebUI resend the whole thread on every turn, so every
 ///   turn of one thread maps to the same conversation, and a new thread to a new one.
@@ -14,11 +15,18 @@ package enum ConversationKey {
     package static let platform = "openai"
 
     /// The `platform_id` for a request.
+    ///
+    /// - Parameter chatID: Open WebUI's `X-OpenWebUI-Chat-Id`, taken only from a trusted proxy;
+    ///   one Open WebUI chat is one conversation, whatever its first words.
     package static func platformID(
-        context: ContextID, caller: UserID, headerID: String?, user: String?, messages: [ChatMessage]
+        context: ContextID, caller: UserID, headerID: String?, chatID: String? = nil, user: String?,
+        messages: [ChatMessage]
     ) -> String {
         if let headerID, !headerID.isEmpty {
             return "\(context.rawValue)/\(caller.rawValue)/id/\(headerID)"
+        }
+        if let chatID, !chatID.isEmpty {
+            return "\(context.rawValue)/\(caller.rawValue)/openwebui/\(chatID)"
         }
         let first = messages.first(where: { $0.role == .user })?.content ?? ""
         return "\(context.rawValue)/\(caller.rawValue)/user/\(user ?? "-")/\(fingerprint(first))"

@@ -53,6 +53,8 @@ extension OpenAIController {
                     try await writer.write(frames.contentFrame(text))
                 case .usage(let reported):
                     usage = reported
+                case .clientToolCalls(let calls):
+                    try await writer.write(frames.toolCallsFrame(calls))
                 case .finished(_, let reason):
                     try await writer.write(frames.finishFrame(reason))
                 default:
@@ -91,6 +93,13 @@ struct ChunkFramer {
 
     func contentFrame(_ text: String) throws -> ByteBuffer {
         try frame(.init(delta: .init(content: text), finishReason: nil))
+    }
+
+    /// Every call whole in one delta (OpenAI splits arguments over chunks; clients merge by
+    /// `index`, so one chunk per call is equally valid).
+    func toolCallsFrame(_ calls: [ToolCall]) throws -> ByteBuffer {
+        let wire = calls.enumerated().map { OpenAIWire.ToolCallWire($0.element, index: $0.offset) }
+        return try frame(.init(delta: .init(toolCalls: wire), finishReason: nil))
     }
 
     func finishFrame(_ reason: String) throws -> ByteBuffer {

@@ -34,13 +34,16 @@ package struct OpenAIController: Sendable {
         group.post("chat/completions", use: chatCompletions)
     }
 
+    /// `tern` (the caller's default context) and `tern/<name>` for each shared context of the
+    /// caller. Personal contexts are not listed: front ends such as Open WebUI keep one model
+    /// list for all their users, and `tern` already means each user's own context.
     @Sendable func listModels(_ request: Request, context: TernRequestContext) async throws -> Response {
         let caller = try context.requireIdentity()
         let created = Int(clock.now().timeIntervalSince1970)
-        let contexts = try await identity.contexts(for: caller)
+        let shared = try await identity.contexts(for: caller).filter { $0.contextKind == .shared }
         let list = OpenAIWire.ModelList(
             data: [.init(id: Self.agentModel, created: created)]
-                + contexts.map { .init(id: "\(Self.agentModel)/\($0.contextName)", created: created) })
+                + shared.map { .init(id: "\(Self.agentModel)/\($0.contextName)", created: created) })
         return try jsonResponse(list)
     }
 
@@ -64,18 +67,17 @@ package struct OpenAIController: Sendable {
         }
         let headerID = try conversationID(from: request)
         let renderer = ProgressRenderer(verbosity: try Self.verbosity(from: request))
-        let conversation = try await store.conversation(
-            in: identity.context, platform: ConversationKey.platform,
-            platformID: ConversationKey.platformID(
-                context: identity.context, caller: identity.user.id, headerID: headerID, user: chat.user,
-                messages: chat.messages))
-        let session = try await store.currentSession(of: conversation.id, in: identity.context)
-        let turn = AgentTurn(
-            context: identity.context, user: identity.user.id, conversation: conversation.id,
-            session: session.id, input: chat.messages.last?.content ?? "",
-            priorMessages: Array(chat.messages.dropLast()))
+        let key = ConversationKey.platformID(
+            context: identity.context, caller: identity.user.id, headerID: headerID, chatID: context.forwardedChatID,
+            user: chat.user, messages: chat.messages)
+        let eventStream: AsyncThrowingStream<AgentEvent, any Error>
+        if TaskCall.isTask(chat.messages) {
+            eventStream = try await taskEvents(chat, identity: identity, key: key, named: headerID ?? context.forwardedChatID)
+        } else {
+            eventStream = try await turnEvents(chat, identity: identity, key: key, chatID: context.forwardedChatID)
+        }
         // A client that hangs up cancels the turn (and with it the upstream call) at once.
-        let events = CancellableEvents(agent.run(turn))
+        let events = CancellableEvents(eventStream)
         let watch = connections.onClientGone(context.connection) { events.cancel() }
         let release: @Sendable () -> Void = { [connections, connection = context.connection] in
             connections.forget(connection, watch)
@@ -90,6 +92,40 @@ package struct OpenAIController: Sendable {
         }
         defer { release() }
         return try await collected(events, meta: meta, renderer: renderer)
+    }
+
+    /// A chat turn, or the continuation of one after the client ran its tools.
+    private func turnEvents(
+        _ chat: ChatCompletionRequest, identity: ResolvedIdentity, key: String, chatID: String?
+    ) async throws -> AsyncThrowingStream<AgentEvent, any Error> {
+        let conversation = try await store.conversation(
+            in: identity.context, platform: ConversationKey.platform, platformID: key)
+        let session = try await store.currentSession(of: conversation.id, in: identity.context)
+        let results = chat.trailingToolResults
+        let prior = Array(chat.messages.dropLast(results.isEmpty ? 1 : results.count))
+        let turn = AgentTurn(
+            context: identity.context, user: identity.user.id, conversation: conversation.id,
+            session: session.id, input: results.isEmpty ? chat.messages.last?.content ?? "" : "",
+            priorMessages: prior, clientTools: chat.tools, toolChoice: chat.toolChoice, sampling: chat.sampling,
+            toolResults: results, resendsThread: chatID != nil || prior.contains { $0.role == .user })
+        return agent.run(turn)
+    }
+
+    /// A front end's background task (`### Task:`): a plain model call, stored nowhere but in
+    /// the context's usage.
+    private func taskEvents(
+        _ chat: ChatCompletionRequest, identity: ResolvedIdentity, key: String, named: String?
+    ) async throws -> AsyncThrowingStream<AgentEvent, any Error> {
+        // Only a conversation the client named is looked up; a task call never creates one from
+        // the task prompt's fingerprint.
+        var conversation: ConversationID?
+        if named != nil {
+            conversation = try await store.conversation(
+                in: identity.context, platform: ConversationKey.platform, platformID: key
+            ).id
+        }
+        return agent.answerTask(
+            TaskCall(context: identity.context, conversation: conversation, messages: chat.messages, sampling: chat.sampling))
     }
 
     /// The header that picks how much progress an OpenAI client sees.
@@ -126,17 +162,22 @@ package struct OpenAIController: Sendable {
         var content = ""
         var usage: TokenUsage?
         var finishReason = "stop"
+        var toolCalls: [ToolCall] = []
         while let event = try await events.next() {
             switch event {
             case .content(let text): content += text
             case .usage(let reported): usage = reported
+            case .clientToolCalls(let calls): toolCalls += calls
             case .finished(_, let reason): finishReason = reason
             default: if let line = renderer.line(for: event) { content += line }
             }
         }
+        let message = OpenAIWire.Completion.Choice.Message(
+            content: content.isEmpty && !toolCalls.isEmpty ? nil : content,
+            toolCalls: toolCalls.isEmpty ? nil : toolCalls.map { OpenAIWire.ToolCallWire($0) })
         let completion = OpenAIWire.Completion(
             id: meta.id, created: meta.created, model: meta.model,
-            choices: [.init(message: .init(content: content), finishReason: finishReason)],
+            choices: [.init(message: message, finishReason: finishReason)],
             usage: usage.map(OpenAIWire.Usage.init))
         return try jsonResponse(completion)
     }

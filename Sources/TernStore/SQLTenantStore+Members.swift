@@ -71,7 +71,7 @@ extension SQLTenantStore {
             try await database.read { db in
                 try await db.raw(
                     """
-                    SELECT m.user_id, m.context_id, c.name, m.role, m.is_default
+                    SELECT m.user_id, m.context_id, c.name, c.kind, m.role, m.is_default
                     FROM context_members m JOIN contexts c ON c.id = m.context_id
                     WHERE \(unsafeRaw: column) = \(bind: value)
                     ORDER BY c.name
@@ -86,7 +86,9 @@ extension SQLTenantStore {
                 contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
                 contextName: try row.decode(column: "name", as: String.self),
                 role: try MemberRole(rawValue: role).unwrap("unknown member role \(role)"),
-                isDefault: try row.decode(column: "is_default", as: Int.self) == 1)
+                isDefault: try row.decode(column: "is_default", as: Int.self) == 1,
+                contextKind: try ContextKind(rawValue: row.decode(column: "kind", as: String.self))
+                    .unwrap("unknown context kind"))
         }
     }
 

@@ -1,0 +1,40 @@
+import Foundation
+import TernCore
+
+/// Clients that resend the whole thread each turn (Open WebUI) also resend it after an edit or
+/// a "regenerate": then the thread is shorter than what is stored. The stored messages from the
+/// rewound point on are marked superseded (kept, but never history again), so the new answer
+/// replaces the old one instead of duplicating the turn.
+extension AgentService {
+    /// How many stored messages are compared with the client's thread.
+    static let reconcileWindow = 200
+
+    func reconcile(_ turn: AgentTurn) async throws {
+        guard let prior = turn.priorMessages else { return }
+        let stored = try await store.history(of: turn.session, in: turn.context, limit: Self.reconcileWindow)
+        let storedUsers = stored.filter { $0.role == .user }
+        guard let lastStored = storedUsers.last else { return }
+        let clientUsers = prior.filter { $0.role == .user }.map { $0.content ?? "" }
+        // The ordinary next turn: the client's thread ends with what Tern stored last.
+        if clientUsers.last == lastStored.content { return }
+        let firstReplaced: Message?
+        if stored.count < Self.reconcileWindow {
+            // The whole session is in view: the client's k user messages are the stored first k.
+            firstReplaced = clientUsers.count < storedUsers.count ? storedUsers[clientUsers.count] : nil
+        } else if let last = clientUsers.last,
+            let match = storedUsers.lastIndex(where: { $0.content == last }), match + 1 < storedUsers.count
+        {
+            firstReplaced = storedUsers[match + 1]
+        } else {
+            firstReplaced = nil
+        }
+        guard let firstReplaced else { return }
+        let count = try await store.supersede(from: firstReplaced.id, in: turn.context)
+        logger.info(
+            "client rewound the thread; stored tail superseded",
+            metadata: [
+                "context": "\(turn.context)", "session": "\(turn.session)", "from": "\(firstReplaced.id)",
+                "messages": "\(count)",
+            ])
+    }
+}
