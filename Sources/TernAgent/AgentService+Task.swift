@@ -53,6 +53,7 @@ extension AgentService {
                     case .finished(let finished): completion = finished
                     }
                 }
+                try Task.checkCancellation()
                 guard let completion else {
                     throw ModelError.invalidResponse(
                         endpoint: "chat/completions", reason: "the stream ended without a final chunk")

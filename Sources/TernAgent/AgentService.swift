@@ -215,7 +215,9 @@ package struct AgentService: Sendable {
         do {
             let stored = try await write.value
             logger.warning(
-                "turn ended early; partial answer stored",
+                cause is CancellationError
+                    ? "turn cancelled by the client or user; partial answer stored"
+                    : "turn ended early; partial answer stored",
                 metadata: [
                     "message_id": "\(stored.id)", "context": "\(turn.context)",
                     "characters": "\(message.content.count)", "cause": "\(cause)",

@@ -58,6 +58,8 @@ struct ToolLoop: Sendable {
                     finished = completion
                 }
             }
+            // A cancelled turn's stream just ends; that is the user's doing, not the model's.
+            try Task.checkCancellation()
             guard let completion = finished else {
                 throw ModelError.invalidResponse(endpoint: "chat/completions", reason: "the stream ended without a final chunk")
             }

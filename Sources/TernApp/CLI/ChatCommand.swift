@@ -101,6 +101,8 @@ struct TerminalChat {
                         if let line = progress.line(for: event) { write(line) }
                     }
                 }
+                // A cancelled iteration just ends: say it was cancelled, not that it finished.
+                try Task.checkCancellation()
             }
             interrupts.whileRunning(task)
             do {
