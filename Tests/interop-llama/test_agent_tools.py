@@ -60,3 +60,34 @@ def test_plain_question_gets_a_plain_answer_without_tools(tern):
     assert status == 200, f"{body}\n{tern.log_tail()}"
     assert (body.get("answer") or "").strip(), f"an empty answer with 200\n{tern.log_tail()}"
     assert not body["answer"].lstrip().startswith("functions."), "tool-call syntax leaked as the answer"
+
+
+WEATHER = [{"type": "function", "function": {
+    "name": "get_weather", "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+
+
+def test_client_tool_forced_by_name_and_its_result_round_trip(tern):
+    """A client's own tool with a named tool_choice (grammar-forced on llama-cpp-python), then the
+    client's usual next request: the assistant tool-call message with `content: null` and the result."""
+    conversation = str(uuid.uuid4())
+    question = {"role": "user", "content": "What is the weather in Paris?"}
+    status, body, _ = tern.chat({"messages": [question], "tools": WEATHER,
+                                 "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
+                                conversation)
+    assert status == 200, f"{body}\n{tern.log_tail()}"
+    choice = body["choices"][0]
+    calls = choice["message"].get("tool_calls") or []
+    print(f"\nforced client tool: finish {choice['finish_reason']}, calls "
+          f"{[(c['function']['name'], c['function']['arguments']) for c in calls]}")
+    assert choice["finish_reason"] == "tool_calls" and [c["function"]["name"] for c in calls] == ["get_weather"], \
+        f"{body}\n{tern.log_tail()}"
+    assert isinstance(json.loads(calls[0]["function"]["arguments"]), dict)
+
+    messages = [question, {"role": "assistant", "content": None, "tool_calls": calls},
+                {"role": "tool", "tool_call_id": calls[0]["id"], "content": "Sunny, 21 degrees."}]
+    status, body, _ = tern.chat({"messages": messages, "tools": WEATHER, "max_tokens": 40}, conversation)
+    print(f"after the tool result: {status}, {str(body)[:200]}")
+    assert status == 200, f"the round trip after the tool result failed (content: null?): {body}\n{tern.log_tail()}"
+    assert body["choices"][0]["finish_reason"] in ("stop", "length")
+    assert isinstance(body["choices"][0]["message"]["content"], str)

@@ -38,27 +38,9 @@ def test_killed_model_server_fails_fast_and_readyz_follows_it(isolated, kind):
     status, body, _ = tern.chat({"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 8})
     assert status == 200, body
 
-    # Killed in the middle of a long stream: the client learns it was cut.
-    conversation = str(uuid.uuid4())
-    first_piece = threading.Event()
-    result = {}
-    reader = threading.Thread(target=lambda: result.update(tern.stream(
-        {"messages": [{"role": "user", "content": "Write a very long story about a dragon."}], "max_tokens": 400},
-        conversation, on_content=lambda _: first_piece.set())))
-    reader.start()
-    assert first_piece.wait(60), tern.log_tail()
+    # Killed while idle: /readyz must notice by itself (no failed turn as evidence).
     gone = model.kill()
-    reader.join(60)
-    assert not reader.is_alive(), "the stream never ended after the model server died"
-    row = tern.assistant_messages(conversation)[-1]
-    print(f"killed mid-stream: finish {result['finish_reasons']}, errors {[e.get('message') for e in result['errors']]},"
-          f" stored {row['status']}")
-    assert result["errors"] and not result["finish_reasons"], f"a cut stream reported as finished\n{tern.log_tail()}"
-    assert not leaks(result["errors"][0].get("message", ""))
-    assert row["status"] == "incomplete"
-
-    # /readyz notices (no turn in between: the background check alone).
-    _, down_after = poll(lambda: _llm_state(tern, "unreachable"), 120, interval=0.1, what="readyz llm unreachable")
+    poll(lambda: _llm_state(tern, "unreachable"), 120, interval=0.1, what="readyz llm unreachable")
     down_after = time.monotonic() - gone
     print(f"/readyz said unreachable {down_after:.1f} s after the kill (spec: within 10 s)")
 
@@ -77,9 +59,30 @@ def test_killed_model_server_fails_fast_and_readyz_follows_it(isolated, kind):
 
     # Back on the same port.
     back = model.start()
-    _, _ = poll(lambda: _llm_state(tern, "reachable"), 120, interval=0.1, what="readyz llm reachable again")
+    poll(lambda: _llm_state(tern, "reachable"), 120, interval=0.1, what="readyz llm reachable again")
     up_after = time.monotonic() - back
     print(f"/readyz said reachable {up_after:.1f} s after the server answered again (spec: within 5 s)")
+
+    # Killed in the middle of a long stream: the client learns it was cut, the row says so.
+    conversation = str(uuid.uuid4())
+    first_piece = threading.Event()
+    result = {}
+    reader = threading.Thread(target=lambda: result.update(tern.stream(
+        {"messages": [{"role": "user", "content": "Write a very long story about a dragon."}], "max_tokens": 400},
+        conversation, on_content=lambda _: first_piece.set())))
+    reader.start()
+    assert first_piece.wait(60), tern.log_tail()
+    model.kill()
+    reader.join(60)
+    assert not reader.is_alive(), "the stream never ended after the model server died"
+    row = tern.assistant_messages(conversation)[-1]
+    print(f"killed mid-stream: finish {result['finish_reasons']}, errors {[e.get('message') for e in result['errors']]},"
+          f" stored {row['status']}, tokens {row['prompt_tokens']}/{row['completion_tokens']}")
+    assert result["errors"] and not result["finish_reasons"], f"a cut stream reported as finished\n{tern.log_tail()}"
+    assert not leaks(result["errors"][0].get("message", ""))
+    assert row["status"] == "incomplete"
+
+    model.start()
     status, body, _ = tern.chat({"messages": [{"role": "user", "content": "Hello again"}], "max_tokens": 8})
     assert status == 200, f"{body}\n{tern.log_tail()}"
 
@@ -88,3 +91,4 @@ def test_killed_model_server_fails_fast_and_readyz_follows_it(isolated, kind):
     assert streamed["seconds"] < 10, f"a streamed turn against a stopped server took {streamed['seconds']:.1f} s"
     assert down_after < 15, f"/readyz took {down_after:.1f} s to notice the server was gone (spec: 10 s)"
     assert up_after < 8, f"/readyz took {up_after:.1f} s to notice the server was back (spec: 5 s)"
+    assert row["prompt_tokens"] is not None, "a cut answer is stored with usage too"
