@@ -8,54 +8,76 @@ import TernCore
 struct Call: Sendable {
     /// The HTTP method.
     var method: HTTPMethod
-    /// The path below the base URL, e.g. `/chat/completions`.
+    /// The URL path below the base URL (or below the server's root for ``atRoot`` calls).
     var path: String
-    /// Method and full path, e.g. `POST /v1/chat/completions`.
+    /// Whether `path` is below the server's root rather than the API base (tokenize endpoints).
+    var atRoot: Bool
+    /// Method, server and full path, e.g. `POST 127.0.0.1:8000/v1/chat/completions`: names the
+    /// model server without its scheme, credentials or query.
     var endpoint: String
 
-    /// Names the endpoint `path` below `basePath`.
-    init(method: HTTPMethod, path: String, basePath: String) {
+    /// Names the endpoint `path` below `basePath` on `server` (`host:port`).
+    init(method: HTTPMethod, path: String, server: String, basePath: String, atRoot: Bool = false) {
         self.method = method
         self.path = path
-        endpoint = "\(method.rawValue) \(basePath)\(path)"
+        self.atRoot = atRoot
+        endpoint = "\(method.rawValue) \(server)\(atRoot ? "" : basePath)\(path)"
     }
 }
 
 extension OpenAIClientConfiguration {
-    /// An `HTTPClient` configuration whose connect timeout matches ``connectTimeout``, for
-    /// building the shared client. Read timeouts are enforced per call by ``OpenAIClient``.
+    /// An `HTTPClient` configuration for the client the model calls use: connect timeout
+    /// ``connectTimeout``, and a refused connection fails the request at once instead of being
+    /// retried by the connection pool until the connect timeout (AsyncHTTPClient's default,
+    /// which made every refused try last 10 s); ``OpenAIClient`` retries briefly itself. Read
+    /// timeouts are enforced per call by ``OpenAIClient``.
     package var httpClientConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.seconds * 1e9)), read: nil)
+        configuration.connectionPool.retryConnectionEstablishment = false
         return configuration
     }
 }
 
 extension OpenAIClient {
-    /// Limits for a non-streamed call, or for a stream (no total limit).
+    /// Limits for a non-streamed call, or for a stream (no total limit). The head limit is the
+    /// read timeout itself (connecting included), so a timeout names the configured value.
     func limits(streaming: Bool) -> CallLimits {
         CallLimits(
-            head: configuration.connectTimeout + configuration.readTimeout, idle: configuration.readTimeout,
+            head: configuration.readTimeout, idle: configuration.readTimeout,
             total: streaming ? nil : configuration.requestTimeout)
     }
 
     /// Sends a non-streamed request with retries and timeouts and returns the 2xx body.
-    func send(_ call: Call, body: Data?) async throws -> Data {
-        let limits = limits(streaming: false)
+    /// Counted in ``callTracker`` while it runs. `limits` default to the configured ones;
+    /// `retries: false` makes one attempt only.
+    func send(_ call: Call, body: Data?, limits: CallLimits? = nil, retries: Bool = true) async throws -> Data {
+        try await exchange(call, body: body, limits: limits, retries: retries).body
+    }
+
+    /// Like ``send(_:body:limits:retries:)``, also returning the response's `Server` header.
+    func exchange(_ call: Call, body: Data?, limits: CallLimits? = nil, retries: Bool = true) async throws
+        -> (body: Data, server: String?)
+    {
+        let limits = limits ?? self.limits(streaming: false)
         let maxBytes = configuration.maxResponseBytes
-        return try await withRetries(endpoint: call.endpoint) { _ in
-            try await withWatchdog(limits, endpoint: call.endpoint) { watchdog in
-                let response = try await execute(call, body: body, accept: "application/json", limits: limits)
-                watchdog.touch()
-                try await checkStatus(response, for: call, watchdog: watchdog)
-                return try await readBody(response, upTo: maxBytes, for: call, watchdog: watchdog)
+        return try await callTracker.withCall {
+            try await withRetries(endpoint: call.endpoint, retries: retries) { _ in
+                try await withWatchdog(limits, endpoint: call.endpoint) { watchdog in
+                    let response = try await execute(call, body: body, accept: "application/json", limits: limits)
+                    watchdog.touch()
+                    try await checkStatus(response, for: call, watchdog: watchdog)
+                    let data = try await readBody(response, upTo: maxBytes, for: call, watchdog: watchdog)
+                    return (data, response.headers.first(name: "Server"))
+                }
             }
         }
     }
 
-    /// Starts the HTTP request; returns once the response head arrived.
+    /// Starts the HTTP request; returns once the response head arrived, which counts as
+    /// evidence that the server is reachable.
     func execute(_ call: Call, body: Data?, accept: String, limits: CallLimits) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: baseURL + call.path)
+        var request = HTTPClientRequest(url: (call.atRoot ? rootURL : baseURL) + call.path)
         request.method = call.method
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "User-Agent", value: "tern")
@@ -68,31 +90,10 @@ extension OpenAIClient {
         }
         // The watchdog enforces the real limits; this deadline is only a backstop behind it.
         let backstop = limits.head + (limits.total ?? .zero) + .seconds(1)
-        return try await httpClient.execute(request, timeout: .nanoseconds(Int64(backstop.seconds * 1e9)))
-    }
-
-    /// Throws an ``AttemptFailure`` for a non-2xx status, with the upstream's error message.
-    func checkStatus(_ response: HTTPClientResponse, for call: Call, watchdog: Watchdog) async throws {
-        let status = Int(response.status.code)
-        guard !(200..<300).contains(status) else { return }
-        let data = try await readBody(response, upTo: 64 * 1024, for: call, watchdog: watchdog)
-        let message = upstreamMessage(in: data) ?? response.status.reasonPhrase
-        let retryable = status == 429 || (500..<600).contains(status)
-        throw AttemptFailure(
-            error: ModelError.upstream(endpoint: call.endpoint, status: status, message: message),
-            isRetryable: retryable,
-            retryAfter: retryable ? RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After")) : nil)
-    }
-
-    /// The `error.message` of an OpenAI-shaped error body, else the start of the body text.
-    func upstreamMessage(in data: Data) -> String? {
-        if let envelope = try? JSONDecoder().decode(WireErrorEnvelope.self, from: data),  // not JSON: use the text
-            let message = envelope.bestMessage, !message.isEmpty
-        {
-            return redact(message)
-        }
-        let text = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? nil : redact(text)
+        let start = ContinuousClock.now
+        let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(backstop.seconds * 1e9)))
+        note(.reachable(milliseconds: Int((ContinuousClock.now - start) / .milliseconds(1))))
+        return response
     }
 
     /// Collects the response body, refusing more than `maxBytes`.
@@ -110,37 +111,6 @@ extension OpenAIClient {
             data.append(contentsOf: buffer.readableBytesView)
         }
         return data
-    }
-
-    /// Sorts any error of an attempt into a typed ``ModelError`` and whether to retry it.
-    func classify(_ error: any Error, endpoint: String) -> AttemptFailure {
-        if let failure = error as? AttemptFailure { return failure }
-        if Task.isCancelled || error is CancellationError { return .final(CancellationError()) }
-        if let error = error as? ModelError { return .final(error) }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout:
-                return .final(ModelError.timeout(endpoint: endpoint, seconds: configuration.connectTimeout.seconds))
-            case .readTimeout:
-                return .final(ModelError.timeout(endpoint: endpoint, seconds: configuration.readTimeout.seconds))
-            case .deadlineExceeded:
-                return .final(ModelError.timeout(endpoint: endpoint, seconds: configuration.requestTimeout.seconds))
-            case .invalidURL, .emptyHost, .emptyScheme:
-                return .final(
-                    ModelError.notConfigured(hint: "the model server URL is not a valid http(s) URL (\(error))"))
-            default:
-                break
-            }
-        }
-        return AttemptFailure(
-            error: ModelError.connection(endpoint: endpoint, reason: describe(error)), isRetryable: true,
-            retryAfter: nil)
-    }
-
-    /// A short description of a transport error, with the API key redacted just in case.
-    func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        return redact(text.count > 300 ? String(text.prefix(300)) + "…" : text)
     }
 
     /// `text` without the API key.

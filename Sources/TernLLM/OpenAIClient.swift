@@ -1,13 +1,19 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOHTTP1
 import TernCore
 
 /// A ``ModelProvider`` for any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio,
 /// Ollama, …): chat (plain and streamed), models and embeddings, with retries and timeouts.
 ///
-/// The `HTTPClient` is injected and not owned: the caller shuts it down.
-package struct OpenAIClient: ModelProvider {
+/// The request is shaped per ``ModelServerProfile`` (configured, or detected once from
+/// `GET /models`); a completion without usage gets Tern's count (``TokenUsage/estimated``);
+/// every call is counted in ``callTracker`` for the reachability check.
+///
+/// The `HTTPClient` is injected and not owned: the caller shuts it down. Build it from
+/// ``OpenAIClientConfiguration/httpClientConfiguration`` so a refused connection fails at once.
+package struct OpenAIClient: ModelProvider, ModelCallTracking {
     /// The sleep used between retries; injectable so tests can record backoff without waiting.
     package typealias Sleep = @Sendable (Duration) async throws -> Void
 
@@ -25,6 +31,14 @@ package struct OpenAIClient: ModelProvider {
     let baseURL: String
     /// The path part of `baseURL` (e.g. `/v1`), for naming endpoints in errors.
     let basePath: String
+    /// `scheme://host:port` of `baseURL`, for endpoints at the server's root (tokenize).
+    let rootURL: String
+    /// `host:port` of the model server, for errors and logs (no scheme, credentials or path).
+    let serverName: String
+    /// Calls in flight and the latest evidence of reachability.
+    package let callTracker: ModelCallTracker
+    /// The detected server profile, once known.
+    let profiles = ProfileCache()
 
     /// Creates a client.
     /// - Parameters:
@@ -32,13 +46,16 @@ package struct OpenAIClient: ModelProvider {
     ///   - httpClient: The shared HTTP client; not shut down by this type.
     ///   - logger: Defaults to the `tern.llm` label.
     ///   - sleep: Waits between retries; tests pass a recorder.
+    ///   - callTracker: Counts this client's calls; pass one to share it.
     package init(
         configuration: OpenAIClientConfiguration,
         httpClient: HTTPClient,
         logger: Logger = Logger(label: "tern.llm"),
-        sleep: @escaping Sleep = { try await Task.sleep(for: $0) }
+        sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
+        callTracker: ModelCallTracker = ModelCallTracker()
     ) {
         self.configuration = configuration
+        self.callTracker = callTracker
         self.httpClient = httpClient
         self.logger = logger
         self.sleep = sleep
@@ -48,40 +65,64 @@ package struct OpenAIClient: ModelProvider {
         var base = configuration.baseURL.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
         baseURL = base
-        basePath = URLComponents(string: base)?.path ?? ""
+        let components = URLComponents(string: base)
+        basePath = components?.path ?? ""
+        let host = components?.host ?? "model-server"
+        let port = components?.port.map { ":\($0)" } ?? ""
+        serverName = host + port
+        rootURL = "\(components?.scheme ?? "http")://\(host.contains(":") ? "[\(host)]" : host)\(port)"
     }
 
-    /// One non-streamed chat completion, retried on connection errors, 429 and 5xx.
+    /// Names `path` below the base URL (or the server's root) for errors and logs.
+    func call(_ method: HTTPMethod, _ path: String, atRoot: Bool = false) -> Call {
+        Call(method: method, path: path, server: serverName, basePath: basePath, atRoot: atRoot)
+    }
+
+    /// One non-streamed chat completion, retried on connection errors, 408, 409, 429 and 5xx
+    /// (except a 500 that reads like a validation error).
     package func complete(_ request: ChatRequest) async throws -> ChatCompletion {
-        let call = Call(method: .POST, path: "/chat/completions", basePath: basePath)
-        let body = try encode(WireChatRequest(request, stream: false), for: call)
+        let call = call(.POST, "/chat/completions")
+        let profile = await profile()
+        let body = try encode(WireChatRequest(request, stream: false, profile: profile), for: call)
         logger.debug("chat completion", metadata: ["endpoint": "\(call.endpoint)", "model": "\(request.model)"])
         let data = try await send(call, body: body)
-        let completion = try decode(WireChatResponse.self, from: data, for: call).completion(endpoint: call.endpoint)
+        var completion = try decode(WireChatResponse.self, from: data, for: call).completion(endpoint: call.endpoint)
+        completion.usage = await usage(of: completion, for: request, profile: profile)
+        logFinished("chat completion finished", completion, call: call)
+        return completion
+    }
+
+    /// Logs a finished chat call at debug: finish reason, tool calls, tokens (and whether estimated).
+    func logFinished(_ message: Logger.Message, _ completion: ChatCompletion, call: Call) {
         logger.debug(
-            "chat completion finished",
+            message,
             metadata: [
                 "endpoint": "\(call.endpoint)", "finish_reason": "\(completion.finishReason ?? "none")",
                 "tool_calls": "\(completion.toolCalls.count)",
                 "completion_tokens": "\(completion.usage.map { String($0.completionTokens) } ?? "unknown")",
+                "usage_estimated": "\(completion.usage?.estimated ?? false)",
             ])
-        return completion
     }
 
-    /// The models the server lists.
+    /// The models the server lists. The answer also settles the server profile when it is
+    /// `auto` and not detected yet.
     package func models() async throws -> [ModelInfo] {
-        let call = Call(method: .GET, path: "/models", basePath: basePath)
-        let data = try await send(call, body: nil)
-        return try decode(WireModelList.self, from: data, for: call).data.map {
+        let call = call(.GET, "/models")
+        let (data, serverHeader) = try await exchange(call, body: nil)
+        let models = try decode(WireModelList.self, from: data, for: call).data.map {
             ModelInfo(id: $0.id, ownedBy: $0.ownedBy)
         }
+        if configuration.profile == nil, profiles.detected == nil {
+            settleProfile(ownedBy: models.compactMap(\.ownedBy), serverHeader: serverHeader)
+        }
+        return models
     }
 
     /// Embeddings for each input, in input order. `model` falls back to
     /// ``OpenAIClientConfiguration/embeddingModel``.
     package func embed(_ inputs: [String], model: String?) async throws -> [[Float]] {
         guard !inputs.isEmpty else { return [] }
-        let call = Call(method: .POST, path: "/embeddings", basePath: basePath)
+        let call = call(.POST, "/embeddings")
         let request = WireEmbeddingRequest(
             model: model ?? configuration.embeddingModel, input: inputs,
             encodingFormat: configuration.embeddingEncoding.rawValue)

@@ -14,15 +14,17 @@ package struct OpenAIClientConfiguration: Sendable {
     package var baseURL: String
     /// Sent as `Authorization: Bearer …` when set; never logged or put into errors.
     package var apiKey: String?
-    /// Time allowed to open the connection. Until the response head arrives a request may take
-    /// `connectTimeout + readTimeout`.
+    /// Time allowed to open the connection (applied by an `HTTPClient` built from
+    /// ``httpClientConfiguration``). The time to the response head, connecting included, is
+    /// limited by `readTimeout`.
     package var connectTimeout: Duration
     /// Longest silence allowed between received bytes (and before the first byte once connected).
     package var readTimeout: Duration
     /// Longest a whole non-streamed request (including its body) may take. Streams have no total
     /// limit; only `readTimeout` applies between their bytes.
     package var requestTimeout: Duration
-    /// Retries after the first attempt for connection errors, 429 and 5xx.
+    /// Retries after the first attempt for 408, 409, 429, 5xx and broken connections; a refused
+    /// connection is retried at most twice, briefly.
     package var maxRetries: Int
     /// The first backoff delay; it doubles per retry and is jittered.
     package var retryBaseDelay: Duration
@@ -34,12 +36,15 @@ package struct OpenAIClientConfiguration: Sendable {
     package var embeddingEncoding: EmbeddingEncoding
     /// The largest response body accepted for non-streamed calls.
     package var maxResponseBytes: Int
+    /// The kind of server, which shapes requests; `nil` (`TERN_LLM_PROFILE=auto`) detects it from
+    /// the first `GET /models`. Defaults to ``ModelServerProfile/openai``.
+    package var profile: ModelServerProfile?
 
     /// Creates a configuration; only `baseURL` is required.
     package init(
         baseURL: String,
         apiKey: String? = nil,
-        connectTimeout: Duration = .seconds(10),
+        connectTimeout: Duration = .seconds(5),
         readTimeout: Duration = .seconds(120),
         requestTimeout: Duration = .seconds(600),
         maxRetries: Int = 2,
@@ -47,7 +52,8 @@ package struct OpenAIClientConfiguration: Sendable {
         maxRetryDelay: Duration = .seconds(30),
         embeddingModel: String? = nil,
         embeddingEncoding: EmbeddingEncoding = .float,
-        maxResponseBytes: Int = 32 * 1024 * 1024
+        maxResponseBytes: Int = 32 * 1024 * 1024,
+        profile: ModelServerProfile? = .openai
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey
@@ -60,5 +66,6 @@ package struct OpenAIClientConfiguration: Sendable {
         self.embeddingModel = embeddingModel
         self.embeddingEncoding = embeddingEncoding
         self.maxResponseBytes = maxResponseBytes
+        self.profile = profile
     }
 }

@@ -5,104 +5,6 @@ import TernCore
 // omit or send as null is optional here, and defaults are applied when mapping to Core types.
 // Stored fields mirror the JSON keys named in their `CodingKeys` and carry no further docs.
 
-/// The body of `POST /chat/completions`.
-struct WireChatRequest: Encodable {
-    var model: String
-    var messages: [WireMessage]
-    var temperature: Double?
-    var maxTokens: Int?
-    var tools: [WireTool]?
-    var stream: Bool?
-    var streamOptions: StreamOptions?
-
-    /// `stream_options`: asks for a final usage chunk.
-    struct StreamOptions: Encodable {
-        var includeUsage: Bool
-        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, tools, stream
-        case maxTokens = "max_tokens"
-        case streamOptions = "stream_options"
-    }
-
-    /// The wire form of `request`, asking for SSE and usage when `stream` is set.
-    init(_ request: ChatRequest, stream: Bool) {
-        model = request.model
-        messages = request.messages.map(WireMessage.init)
-        temperature = request.temperature
-        maxTokens = request.maxTokens
-        tools = request.tools.isEmpty ? nil : request.tools.map(WireTool.init)
-        self.stream = stream ? true : nil
-        streamOptions = stream ? StreamOptions(includeUsage: true) : nil
-    }
-}
-
-/// One message as the server expects it.
-struct WireMessage: Encodable {
-    var message: ChatMessage
-
-    /// Wraps a Core message.
-    init(_ message: ChatMessage) { self.message = message }
-
-    enum CodingKeys: String, CodingKey {
-        case role, content, name
-        case toolCalls = "tool_calls"
-        case toolCallID = "tool_call_id"
-    }
-
-    /// Encodes `content: null` only for assistant messages that carry no text.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(message.role.rawValue, forKey: .role)
-        if let content = message.content {
-            try container.encode(content, forKey: .content)
-        } else if message.role == .assistant {
-            try container.encodeNil(forKey: .content)  // an assistant turn that only calls tools
-        } else {
-            try container.encode("", forKey: .content)
-        }
-        try container.encodeIfPresent(message.name, forKey: .name)
-        if let toolCalls = message.toolCalls, !toolCalls.isEmpty {
-            try container.encode(toolCalls.map(WireToolCall.init), forKey: .toolCalls)
-        }
-        try container.encodeIfPresent(message.toolCallID, forKey: .toolCallID)
-    }
-}
-
-/// A tool offered to the model.
-struct WireTool: Encodable {
-    var type = "function"
-    var function: Function
-
-    /// The function's name, description and JSON-schema parameters.
-    struct Function: Encodable {
-        var name: String
-        var description: String
-        var parameters: JSONValue
-    }
-
-    /// Wraps a Core tool definition.
-    init(_ tool: ToolDefinition) {
-        function = Function(name: tool.name, description: tool.description, parameters: tool.parameters)
-    }
-}
-
-/// A complete tool call, in requests (assistant history) and non-streamed responses.
-struct WireToolCall: Codable {
-    var id: String?
-    var type: String?
-    var function: WireFunction?
-
-    /// Wraps a Core tool call.
-    init(_ call: ToolCall) {
-        id = call.id
-        type = "function"
-        function = WireFunction(name: call.name, arguments: WireArguments(text: call.arguments))
-    }
-}
-
 /// A function name and its arguments; in stream deltas either may be missing.
 struct WireFunction: Codable {
     var name: String?
@@ -223,10 +125,12 @@ struct WireChunk: Decodable {
 struct WireError: Decodable {
     var message: String?
     var code: Int?
+    /// A non-numeric `code`, e.g. `context_length_exceeded`.
+    var codeName: String?
 
     enum CodingKeys: String, CodingKey { case message, code }
 
-    /// Accepts an object with `message`/`code` (numeric or numeric string) or a bare string.
+    /// Accepts an object with `message`/`code` (numeric, numeric string or a name) or a bare string.
     init(from decoder: any Decoder) throws {
         if let text = try? decoder.singleValueContainer().decode(String.self) {
             message = text
@@ -238,8 +142,14 @@ struct WireError: Decodable {
             code = number
         } else if let text = try? container.decodeIfPresent(String.self, forKey: .code) {
             code = Int(text)
+            if code == nil { codeName = text }
         }
     }
+}
+
+/// The answer of a tokenize endpoint (llama-cpp-python, llama-server).
+struct WireTokens: Decodable {
+    var tokens: [JSONValue]
 }
 
 /// The error bodies servers send with a failure status: OpenAI's `error`, or a bare

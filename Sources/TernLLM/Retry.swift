@@ -9,6 +9,10 @@ struct AttemptFailure: Error {
     var isRetryable: Bool
     /// The server's `Retry-After`, when it sent one in seconds.
     var retryAfter: Duration?
+    /// A failure that is known at once (a refused connection): retried at most
+    /// ``RetryPolicy/quickRetries`` times after at most ``RetryPolicy/quickDelay`` each, so a
+    /// stopped server fails a call in well under 2 s.
+    var isQuick = false
 
     /// A failure that must not be retried.
     static func final(_ error: any Error) -> AttemptFailure {
@@ -24,6 +28,10 @@ struct RetryPolicy: Sendable {
     var baseDelay: Duration
     /// No single delay exceeds this, whatever the server asks for.
     var maxDelay: Duration
+    /// The most retries of a quick failure (a refused connection).
+    var quickRetries = 2
+    /// The cap on the delay before retrying a quick failure.
+    var quickDelay: Duration = .milliseconds(250)
 
     /// The delay before retry number `retry` (0-based): `Retry-After` when given, else
     /// `baseDelay · 2^retry` scaled by a random factor in `0.5...1` ("equal jitter"); both capped.
@@ -46,17 +54,24 @@ extension OpenAIClient {
     /// Runs `attempt` until it succeeds, fails for good, or the retries are spent; sleeps the
     /// backoff between attempts. Errors are sorted by ``classify(_:endpoint:)``; the caller gets
     /// the typed ``ModelError`` (or `CancellationError`). The attempt number (0-based) is passed in.
-    func withRetries<T: Sendable>(endpoint: String, _ attempt: (Int) async throws -> T) async throws -> T {
+    /// A connection failure or timeout is recorded in ``callTracker`` as evidence.
+    func withRetries<T: Sendable>(endpoint: String, retries: Bool = true, _ attempt: (Int) async throws -> T)
+        async throws -> T
+    {
         var retry = 0
         while true {
             do {
                 return try await attempt(retry)
             } catch {
                 let failure = classify(error, endpoint: endpoint)
-                guard failure.isRetryable, retry < retryPolicy.maxRetries, !Task.isCancelled else {
+                noteFailure(failure.error)
+                let maxRetries =
+                    !retries ? 0 : failure.isQuick ? min(retryPolicy.quickRetries, retryPolicy.maxRetries) : retryPolicy.maxRetries
+                guard failure.isRetryable, retry < maxRetries, !Task.isCancelled else {
                     throw failure.error
                 }
-                let delay = retryPolicy.delay(beforeRetry: retry, retryAfter: failure.retryAfter)
+                var delay = retryPolicy.delay(beforeRetry: retry, retryAfter: failure.retryAfter)
+                if failure.isQuick { delay = min(delay, retryPolicy.quickDelay) }
                 logger.warning(
                     "model call failed, retrying",
                     metadata: [

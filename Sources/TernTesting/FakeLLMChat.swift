@@ -80,7 +80,19 @@ extension FakeLLMRoutes {
         guard let messages = json?["messages"]?.arrayValue else {
             return Self.error(status: 400, message: "'messages' is required and must be an array")
         }
-        let reply = state.dequeue() ?? Self.echo(messages)
+        if state.quirks.rejectsNullContent, FakeLLMQuirks.hasNullAssistantContent(messages) {
+            return Self.json(
+                .object([
+                    "error": .object([
+                        "message": .string(FakeLLMQuirks.nullContentErrorMessage), "type": .string("internal_server_error"),
+                        "param": .null, "code": .null,
+                    ])
+                ]), status: 500)
+        }
+        var reply = state.dequeue() ?? Self.directed(messages, tools: json?["tools"]) ?? Self.echo(messages)
+        if state.quirks.toolsNeedNamedChoice {
+            reply = FakeLLMQuirks.applyingToolChoice(json?["tool_choice"], to: reply, messages: messages)
+        }
         let clientGone = state.clientGone(on: channel)
         if reply.delay != nil || reply.delayGate != nil {
             try await pause(for: reply.delay, gate: reply.delayGate, clientGone: clientGone)
@@ -171,6 +183,12 @@ extension FakeLLMRoutes {
             Array("data: ".utf8) + Array(Self.encode(value)) + Array("\n\n".utf8)
         }
         let keepAlive = Array(": keep-alive\n\n".utf8)
+        let running = state.quirks.interruptsStreamsOnNewRequest ? state.streamStarted() : nil
+        defer { running.map { state.streamEnded($0.id) } }
+        func endInterrupted(_ writer: inout any ResponseBodyWriter) async throws {
+            try await writer.write(ByteBuffer(bytes: Array("data: [DONE]\n\n".utf8)))
+            try await writer.finish(nil)
+        }
 
         try await writer.write(ByteBuffer(bytes: frame(answer.chunk(delta: .object(["role": .string("assistant"), "content": .string("")])))))
         try await writer.write(ByteBuffer(bytes: keepAlive))
@@ -181,6 +199,7 @@ extension FakeLLMRoutes {
         case .disconnect(let count, _), .errorFrame(let count, _, _), .stall(let count): limit = min(count, deltas.count)
         }
         for (number, delta) in deltas.prefix(limit).enumerated() {
+            if running?.interrupted.isFired == true { return try await endInterrupted(&writer) }
             let bytes = frame(answer.chunk(delta: delta))
             if number.isMultiple(of: 2) {
                 try await writer.write(ByteBuffer(bytes: bytes))
@@ -192,11 +211,12 @@ extension FakeLLMRoutes {
             if number % 3 == 2 { try await writer.write(ByteBuffer(bytes: keepAlive)) }
         }
 
+        if running?.interrupted.isFired == true { return try await endInterrupted(&writer) }
         switch ending {
         case .complete:
             try await writer.write(
                 ByteBuffer(bytes: frame(answer.chunk(delta: .object([:]), finishReason: .string(answer.finishReason)))))
-            if let usage = answer.usageJSON {
+            if let usage = answer.usageJSON, state.quirks.streamsUsage {
                 let usageChunk: JSONValue = .object([
                     "id": .string(answer.id), "object": .string("chat.completion.chunk"), "created": .number(0),
                     "model": .string(answer.model), "choices": .array([]), "usage": usage,
@@ -211,39 +231,11 @@ extension FakeLLMRoutes {
             error["code"] = code.map { .number(Double($0)) } ?? .null
             try await writer.write(ByteBuffer(bytes: frame(.object(["error": .object(error)]))))
         case .stall:
-            try await pause(for: nil, clientGone: clientGone)
+            try await pause(for: nil, gate: running.map { FakeLLMGate(firing: $0.interrupted) }, clientGone: clientGone)
+            if running?.interrupted.isFired == true { return try await endInterrupted(&writer) }
             throw FakeLLMDroppedConnection()
         }
         try await writer.write(ByteBuffer(bytes: keepAlive + Array("data: [DONE]\n\n".utf8)))
         try await writer.finish(nil)
-    }
-
-    /// The default reply: `Echo: <last user message>`, streamed word by word.
-    static func echo(_ messages: [JSONValue]) -> FakeLLMReply {
-        let lastUser = messages.last { $0["role"]?.stringValue == "user" }.map(text(of:)) ?? ""
-        let words = "Echo: \(lastUser)".components(separatedBy: " ")
-        let pieces = words.enumerated().map { $0.offset == 0 ? $0.element : " " + $0.element }
-        return .content(pieces)
-    }
-
-    /// The text of a message: its `content` string, or its text parts joined by newlines.
-    static func text(of message: JSONValue) -> String {
-        switch message["content"] {
-        case .string(let text): text
-        case .array(let parts): parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
-        default: ""
-        }
-    }
-
-    static func usage(_ usage: FakeLLMReply.Usage, messages: [JSONValue], pieces: [String]) -> TokenUsage? {
-        switch usage {
-        case .omitted:
-            return nil
-        case .exact(let usage):
-            return usage
-        case .counted:
-            let prompt = messages.map { FakeLLMText.wordCount(text(of: $0)) }.reduce(0, +)
-            return TokenUsage(promptTokens: prompt, completionTokens: FakeLLMText.wordCount(pieces.joined()))
-        }
     }
 }

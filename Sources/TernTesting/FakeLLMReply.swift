@@ -26,9 +26,12 @@ package struct FakeLLMToolCall: Sendable, Equatable {
 /// answers or drops a connection (no sleeping in tests). See ``FakeLLMReply/delayed(until:)`` and
 /// ``FakeLLMReply/disconnecting(afterChunks:after:)``.
 package final class FakeLLMGate: Sendable, Equatable {
-    let signal = FakeLLMSignal()
+    let signal: FakeLLMSignal
 
-    package init() {}
+    package init() { signal = FakeLLMSignal() }
+
+    /// A gate that opens when `signal` fires.
+    init(firing signal: FakeLLMSignal) { self.signal = signal }
 
     /// Lets every reply waiting on this gate go on (now and later).
     package func open() { signal.fire() }

@@ -27,15 +27,28 @@ struct FakeLLMRoutes: Sendable {
     func register(on router: Router<FakeLLMContext>) {
         router.post("v1/chat/completions") { request, context in
             let (record, json) = try await recordRequest(request)
+            try await waitWhileFrozen(channel: context.channel)
             return try await chatResponse(to: record, json: json, channel: context.channel)
         }
-        router.get("v1/models") { request, _ in
+        router.get("v1/models") { request, context in
             _ = try await recordRequest(request)
+            try await waitWhileFrozen(channel: context.channel)
             let model: JSONValue = .object([
                 "id": .string(FakeLLMServer.modelID), "object": .string("model"), "created": .number(0),
-                "owned_by": .string("tern-fake-llm"),
+                "owned_by": .string(state.quirks.ownedBy),
             ])
             return Self.json(.object(["object": .string("list"), "data": .array([model])]))
+        }
+        if let tokenizer = state.quirks.tokenizer {
+            router.post(RouterPath(stringLiteral: String(tokenizer.path.dropFirst()))) { request, context in
+                let (_, json) = try await recordRequest(request)
+                try await waitWhileFrozen(channel: context.channel)
+                guard let text = json?[tokenizer.inputKey]?.stringValue else {
+                    return Self.error(status: 422, message: "'\(tokenizer.inputKey)' is required")
+                }
+                let count = FakeLLMText.wordCount(text)
+                return Self.json(.object(["tokens": .array((0..<count).map { .number(Double($0 + 1)) })]))
+            }
         }
         router.post("v1/embeddings") { request, _ in
             let (_, json) = try await recordRequest(request)
@@ -52,6 +65,16 @@ struct FakeLLMRoutes: Sendable {
         router.get("_requests") { _, _ in
             let chats = state.records.filter { $0.path == "/v1/chat/completions" }.compactMap(\.json)
             return Self.json(.object(["data": .array(chats)]))
+        }
+    }
+
+    /// Holds the request while the server is frozen; drops it when its client leaves.
+    private func waitWhileFrozen(channel: any Channel) async throws {
+        guard let gate = state.frozenGate else { return }
+        switch await fakeLLMWait(for: nil, gate: gate.signal, stop: state.stopping, clientGone: state.clientGone(on: channel)) {
+        case .elapsed: return
+        case .clientGone: throw FakeLLMDroppedConnection()
+        case .serverStopping: throw HTTPError(.serviceUnavailable, message: "the fake LLM server is stopping")
         }
     }
 

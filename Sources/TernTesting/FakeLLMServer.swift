@@ -53,11 +53,13 @@ package final class FakeLLMServer: Sendable {
         return logger
     }
 
-    /// Starts a server and returns once it accepts connections. Port 0 lets the OS choose one.
+    /// Starts a server and returns once it accepts connections. Port 0 lets the OS choose one;
+    /// `quirks` picks a real server's behaviour to reproduce.
     package static func start(
-        host: String = "127.0.0.1", port: Int = 0, logger: Logger = FakeLLMServer.defaultLogger()
+        host: String = "127.0.0.1", port: Int = 0, quirks: FakeLLMQuirks = .none,
+        logger: Logger = FakeLLMServer.defaultLogger()
     ) async throws -> FakeLLMServer {
-        let state = FakeLLMState()
+        let state = FakeLLMState(quirks: quirks)
         let router = Router(context: FakeLLMContext.self)
         FakeLLMRoutes(state: state, logger: logger).register(on: router)
 
@@ -65,7 +67,7 @@ package final class FakeLLMServer: Sendable {
         let application = Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [FakeLLMDisconnectWatcher(state: state)])),
-            configuration: .init(address: .hostname(host, port: port), serverName: "tern-fake-llm"),
+            configuration: .init(address: .hostname(host, port: port), serverName: quirks.serverHeader),
             onServerRunning: { channel in started.finish(.success(channel.localAddress?.port ?? port)) },
             logger: logger
         )
@@ -102,6 +104,13 @@ package final class FakeLLMServer: Sendable {
     package func enqueue(_ replies: [FakeLLMReply]) {
         state.enqueue(replies)
     }
+
+    /// Makes every request wait unanswered (a frozen server) until ``thaw()``; a request whose
+    /// client gives up is dropped.
+    package func freeze() { state.freeze() }
+
+    /// Lets the requests held by ``freeze()`` go on.
+    package func thaw() { state.thaw() }
 
     /// Scripted replies not used yet.
     package var pendingReplies: Int { state.pendingReplies }
@@ -145,9 +154,10 @@ package final class FakeLLMServer: Sendable {
 
 /// Runs `body` with a started ``FakeLLMServer`` and always stops it afterwards.
 package func withFakeLLM<T>(
-    logger: Logger = FakeLLMServer.defaultLogger(), _ body: (FakeLLMServer) async throws -> T
+    quirks: FakeLLMQuirks = .none, logger: Logger = FakeLLMServer.defaultLogger(),
+    _ body: (FakeLLMServer) async throws -> T
 ) async throws -> T {
-    let server = try await FakeLLMServer.start(logger: logger)
+    let server = try await FakeLLMServer.start(quirks: quirks, logger: logger)
     do {
         let result = try await body(server)
         await server.stop()

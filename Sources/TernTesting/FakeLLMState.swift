@@ -10,6 +10,15 @@ final class FakeLLMState: Sendable {
         var records: [FakeLLMRecordedRequest] = []
         var connections: [ObjectIdentifier: FakeLLMSignal] = [:]
         var nextID = 0
+        var runningStreams: [Int: FakeLLMSignal] = [:]
+        var frozen: FakeLLMGate?
+    }
+
+    /// The real-server quirks this server reproduces.
+    let quirks: FakeLLMQuirks
+
+    init(quirks: FakeLLMQuirks = .none) {
+        self.quirks = quirks
     }
 
     /// Fired when the server starts stopping; every waiting handler gives up.
@@ -28,10 +37,47 @@ final class FakeLLMState: Sendable {
         shared.withLock { $0.queue.isEmpty ? nil : $0.queue.removeFirst() }
     }
 
+    /// Records a request; with ``FakeLLMQuirks/interruptsStreamsOnNewRequest`` it interrupts
+    /// every running stream.
     func record(_ request: FakeLLMRecordedRequest) {
-        shared.withLock { $0.records.append(request) }
+        let interrupted = shared.withLock { state in
+            state.records.append(request)
+            return quirks.interruptsStreamsOnNewRequest ? Array(state.runningStreams.values) : []
+        }
+        for signal in interrupted { signal.fire() }
         requestCount.increment()
     }
+
+    /// Registers a running stream; the signal fires when a later request interrupts it.
+    func streamStarted() -> (id: Int, interrupted: FakeLLMSignal) {
+        let signal = FakeLLMSignal()
+        let id = makeID()
+        shared.withLock { $0.runningStreams[id] = signal }
+        return (id, signal)
+    }
+
+    /// Forgets a stream registered with ``streamStarted()``.
+    func streamEnded(_ id: Int) {
+        _ = shared.withLock { $0.runningStreams.removeValue(forKey: id) }
+    }
+
+    /// Makes every request wait (unanswered) until ``thaw()``.
+    func freeze() {
+        shared.withLock { state in
+            if state.frozen == nil { state.frozen = FakeLLMGate() }
+        }
+    }
+
+    /// Lets frozen requests go on.
+    func thaw() {
+        shared.withLock { state in
+            defer { state.frozen = nil }
+            return state.frozen
+        }?.open()
+    }
+
+    /// The gate requests wait on while frozen.
+    var frozenGate: FakeLLMGate? { shared.withLock { $0.frozen } }
 
     var records: [FakeLLMRecordedRequest] { shared.withLock { $0.records } }
 

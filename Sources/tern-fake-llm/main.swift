@@ -1,11 +1,14 @@
 // A standalone fake OpenAI-compatible server (default echo behaviour) for the Python SDK
 // interop test and benchmarks. Prints one line with its base URL, runs until SIGTERM/SIGINT.
+// `--quirks llama-cpp-python|llama-server|none` (or FAKE_LLM_QUIRKS) reproduces a real
+// server's quirks (see FakeLLMQuirks).
 import Dispatch
 import Foundation
 import TernTesting
 
 var host = "127.0.0.1"
 var port = 0
+var quirksName = ProcessInfo.processInfo.environment["FAKE_LLM_QUIRKS"] ?? "none"
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -16,13 +19,19 @@ while let argument = arguments.popFirst() {
             exit(2)
         }
         port = value
+    case "--quirks": quirksName = arguments.popFirst() ?? quirksName
     default:
-        FileHandle.standardError.write(Data("usage: tern-fake-llm [--host 127.0.0.1] [--port 0]\n".utf8))
+        FileHandle.standardError.write(
+            Data("usage: tern-fake-llm [--host 127.0.0.1] [--port 0] [--quirks none|llama-cpp-python|llama-server]\n".utf8))
         exit(2)
     }
 }
 
-let server = try await FakeLLMServer.start(host: host, port: port)
+guard let quirks = FakeLLMQuirks(name: quirksName) else {
+    FileHandle.standardError.write(Data("unknown quirks '\(quirksName)': use none, llama-cpp-python or llama-server\n".utf8))
+    exit(2)
+}
+let server = try await FakeLLMServer.start(host: host, port: port, quirks: quirks)
 FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))  // unbuffered
 
 let (stopRequests, stopRequested) = AsyncStream.makeStream(of: Int32.self)

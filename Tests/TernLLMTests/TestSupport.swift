@@ -22,26 +22,27 @@ let testAPIKey = "sk-tern-test-0123456789abcdef"
 /// Runs `body` with a client pointed at `fake` on its own `HTTPClient`, shut down afterwards.
 func withClient<T>(
     _ fake: FakeLLMServer, sleeps: SleepRecorder = SleepRecorder(),
-    configure: (inout OpenAIClientConfiguration) -> Void = { _ in },
+    configure: (inout OpenAIClientConfiguration) -> Void = { _ in }, tracker: ModelCallTracker = ModelCallTracker(),
     _ body: (OpenAIClient) async throws -> T
 ) async throws -> T {
     var configuration = OpenAIClientConfiguration(
         baseURL: fake.baseURL, apiKey: testAPIKey, connectTimeout: .seconds(5), readTimeout: .seconds(30),
         maxRetries: 2, retryBaseDelay: .milliseconds(1))
     configure(&configuration)
-    return try await withClient(configuration: configuration, sleeps: sleeps, body)
+    return try await withClient(configuration: configuration, sleeps: sleeps, tracker: tracker, body)
 }
 
 /// Runs `body` with a client for `configuration` on its own `HTTPClient`, shut down afterwards.
 func withClient<T>(
     configuration: OpenAIClientConfiguration, sleeps: SleepRecorder = SleepRecorder(),
-    _ body: (OpenAIClient) async throws -> T
+    tracker: ModelCallTracker = ModelCallTracker(), _ body: (OpenAIClient) async throws -> T
 ) async throws -> T {
     let httpClient = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration.httpClientConfiguration)
     var logger = Logger(label: "tern.llm")
     logger.logLevel = .error  // retries log warnings; keep test output readable
-    let client = OpenAIClient(configuration: configuration, httpClient: httpClient, logger: logger, sleep: sleeps.sleep)
+    let client = OpenAIClient(
+        configuration: configuration, httpClient: httpClient, logger: logger, sleep: sleeps.sleep, callTracker: tracker)
     do {
         let result = try await body(client)
         try await httpClient.shutdown()
@@ -80,4 +81,7 @@ func userRequest(_ text: String, tools: [ToolDefinition] = []) -> ChatRequest {
     ChatRequest(model: "test-model", messages: [ChatMessage(role: .user, content: text)], tools: tools)
 }
 
-let chatEndpoint = "POST /v1/chat/completions"
+/// The chat endpoint as errors name it: method, `host:port` and path.
+func chatEndpoint(_ fake: FakeLLMServer) -> String {
+    "POST \(fake.host):\(fake.port)/v1/chat/completions"
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import TernCore
+import TernTesting
+
+@testable import TernLLM
+
+/// Streams that end without a `finish_reason` are errors, never complete answers.
+@Suite struct OpenAIClientIncompleteTests {
+    /// Asserts the stream yielded `contents`, no `.finished`, and ended with `.incomplete`.
+    private func expectIncomplete(_ outcome: StreamOutcome, contents: [String], fake: FakeLLMServer) {
+        #expect(outcome.contents == contents)
+        #expect(outcome.finished.isEmpty, "a cut stream must not finish (its tool calls could run)")
+        guard case .incomplete(let endpoint, _, let usage)? = outcome.error as? ModelError else {
+            Issue.record("expected .incomplete, got \(String(describing: outcome.error))")
+            return
+        }
+        #expect(endpoint == chatEndpoint(fake))
+        #expect(usage?.estimated == true)
+        #expect((usage?.completionTokens ?? 0) >= 1)
+    }
+
+    @Test func stream_interruptedByAConcurrentRequest_throwsIncompleteAfterThePartialContent() async throws {
+        try await withFakeLLM(quirks: .llamaCppPython) { fake in
+            fake.enqueue(.content("Once", " upon", " a time").stalling(afterChunks: 1))
+            try await withClient(fake, configure: { $0.profile = .llamaCpp }) { client in
+                var events: [ChatStreamEvent] = []
+                var thrown: (any Error)?
+                do {
+                    for try await event in client.stream(userRequest("tell a story")) {
+                        events.append(event)
+                        // The first piece arrived: another request now cuts the stream, as the
+                        // reachability check did against llama-cpp-python.
+                        if events.count == 1 { _ = try await client.models() }
+                    }
+                } catch {
+                    thrown = error
+                }
+                expectIncomplete(StreamOutcome(events: events, error: thrown), contents: ["Once"], fake: fake)
+            }
+        }
+    }
+
+    @Test func stream_doneWithoutFinishReason_neverReturnsTruncatedToolCalls() async throws {
+        try await withFakeLLM(quirks: .llamaCppPython) { fake in
+            let call = FakeLLMToolCall(id: "c1", name: "clock", argumentPieces: [#"{"zo"#, #"ne": "UTC"}"#])
+            fake.enqueue(.toolCalls(call, content: ["Checking"]).stalling(afterChunks: 2))
+            try await withClient(fake, configure: { $0.profile = .llamaCpp }) { client in
+                var request = userRequest("time?", tools: [Self.clock])
+                request.toolChoice = .function("clock")
+                var events: [ChatStreamEvent] = []
+                var thrown: (any Error)?
+                do {
+                    for try await event in client.stream(request) {
+                        events.append(event)
+                        if events.count == 1 { _ = try await client.models() }
+                    }
+                } catch {
+                    thrown = error
+                }
+                // Content and half the arguments arrived, then [DONE] without finish_reason.
+                expectIncomplete(StreamOutcome(events: events, error: thrown), contents: ["Checking"], fake: fake)
+            }
+        }
+    }
+
+    @Test func incomplete_mapsToAClearDescription() {
+        let error = ModelError.incomplete(
+            endpoint: "POST 127.0.0.1:8000/v1/chat/completions", reason: "the stream ended with [DONE] but no finish_reason",
+            usage: nil)
+        #expect(
+            error.description
+                == "model server's answer on POST 127.0.0.1:8000/v1/chat/completions was cut off: "
+                + "the stream ended with [DONE] but no finish_reason")
+    }
+
+    static let clock = ToolDefinition(
+        name: "clock", description: "The time", parameters: ["type": "object", "properties": ["zone": ["type": "string"]]])
+}
