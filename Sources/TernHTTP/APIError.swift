@@ -126,6 +126,10 @@ extension APIError {
             return APIError(status: .gatewayTimeout, message: error.description, type: "upstream_error", code: "upstream_timeout")
         case .connection, .invalidResponse:
             return APIError(status: .badGateway, message: error.description, type: "upstream_error", code: "upstream_unavailable")
+        case .incomplete:
+            // The partial answer is stored as incomplete; a stream that already sent content ends
+            // with this as its error frame.
+            return APIError(status: .badGateway, message: error.description, type: "upstream_error", code: "upstream_incomplete")
         }
     }
 }

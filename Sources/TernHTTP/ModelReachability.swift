@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 import TernCore
 
-/// What the last background check of the model server found.
+/// What is known about the model server: the latest evidence of a real call or a check.
 package enum ModelReachabilityState: Sendable, Equatable {
     case unknown
     case notConfigured
@@ -21,42 +20,74 @@ package enum ModelReachabilityState: Sendable, Equatable {
     }
 }
 
-/// Checks in the background whether the model server answers, so `/readyz` never waits on it.
+/// Keeps `/readyz`'s view of the model server current without ever disturbing real work.
+///
+/// - Real calls are evidence: the provider (when it is ``ModelCallTracking``) records every
+///   answer as reachable and every refused connection or silent server as unreachable at once.
+/// - The background check (`GET /models`, every ``interval``) is **skipped while any model call
+///   is in flight** — llama-cpp-python cuts a running stream when another request arrives — and
+///   has its own short ``checkTimeout``, so a frozen server is reported within
+///   `interval + checkTimeout` (10 s by default) and a recovered one within `interval`. A server
+///   that freezes *during* a call is reported by that call's own timeout.
 package final class ModelReachability: Service, Sendable {
     private let model: (any ModelProvider)?
-    private let interval: Duration
-    private let state = Mutex(ModelReachabilityState.unknown)
+    private let calls: ModelCallTracker
+    /// The pause between checks.
+    package let interval: Duration
+    /// How long one check may take before the server counts as unreachable.
+    package let checkTimeout: Duration
     private let logger: Logger
 
-    /// - Parameter model: `nil` when no model server is configured.
-    package init(model: (any ModelProvider)?, interval: Duration = .seconds(30), logger: Logger) {
+    /// - Parameters:
+    ///   - model: `nil` when no model server is configured.
+    ///   - calls: The tracker the provider's calls update; defaults to the provider's own
+    ///     (``ModelCallTracking``), else a private one that only the checks update.
+    package init(
+        model: (any ModelProvider)?, calls: ModelCallTracker? = nil, interval: Duration = .seconds(5),
+        checkTimeout: Duration = .seconds(5), logger: Logger
+    ) {
         self.model = model
+        self.calls = calls ?? (model as? any ModelCallTracking)?.callTracker ?? ModelCallTracker()
         self.interval = interval
+        self.checkTimeout = checkTimeout
         self.logger = logger
-        if model == nil { state.withLock { $0 = .notConfigured } }
     }
 
-    /// The latest result.
-    package var current: ModelReachabilityState { state.withLock { $0 } }
+    /// The latest evidence.
+    package var current: ModelReachabilityState {
+        guard model != nil else { return .notConfigured }
+        switch calls.evidence {
+        case nil: return .unknown
+        case .reachable(let milliseconds): return .reachable(milliseconds: milliseconds)
+        case .unreachable(let reason): return .unreachable(reason: reason)
+        }
+    }
 
-    /// Checks once now.
-    package func check() async {
-        guard let model else { return }
+    /// Checks once now, unless a model call is in flight (its outcome is the evidence then).
+    /// Returns whether it checked.
+    @discardableResult
+    package func check() async -> Bool {
+        guard let model else { return false }
+        guard calls.inFlight == 0 else {
+            logger.trace("model server check skipped: calls in flight", metadata: ["in_flight": "\(calls.inFlight)"])
+            return false
+        }
         let start = ContinuousClock.now
-        let result: ModelReachabilityState
+        let evidence: ModelCallTracker.Evidence
         do {
-            _ = try await model.models()
-            result = .reachable(milliseconds: Int((ContinuousClock.now - start) / .milliseconds(1)))
+            _ = try await withTimeLimit(checkTimeout, orThrow: { CheckTimedOut() }) { try await model.models() }
+            evidence = .reachable(milliseconds: Int((ContinuousClock.now - start) / .milliseconds(1)))
+        } catch is CancellationError {
+            return false  // shutdown: nothing was learned
+        } catch is CheckTimedOut {
+            evidence = .unreachable(reason: "no answer within \(checkTimeout)")
         } catch {
-            result = .unreachable(reason: "\(error)")
+            evidence = .unreachable(reason: "\(error)")
         }
-        let previous = state.withLock { state in
-            defer { state = result }
-            return state
+        if calls.record(evidence) {
+            logger.notice("model server is \(current.summary)", metadata: ["state": "\(current)"])
         }
-        if previous.summary != result.summary {
-            logger.notice("model server is \(result.summary)", metadata: ["state": "\(result)"])
-        }
+        return true
     }
 
     package func run() async throws {
@@ -77,3 +108,6 @@ package final class ModelReachability: Service, Sendable {
         }
     }
 }
+
+/// A check that ran out of ``ModelReachability/checkTimeout``.
+private struct CheckTimedOut: Error {}
