@@ -319,6 +319,11 @@ private struct ValueReader {
         let baseURL = string(.llmBaseURL)
         let timeout = seconds(.llmTimeoutSeconds)
         let retries = integer(.llmMaxRetries, in: 0...10)
+        let profile = string(.llmProfile).lowercased()
+        if !TernConfig.llmProfiles.contains(profile) {
+            problems.append(
+                "TERN_LLM_PROFILE must be one of \(TernConfig.llmProfiles.joined(separator: ", ")); got '\(profile)'")
+        }
         guard !baseURL.isEmpty else { return nil }
         if let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", url.host?.isEmpty == false
@@ -337,7 +342,7 @@ private struct ValueReader {
         while trimmedBase.hasSuffix("/") { trimmedBase.removeLast() }
         return TernConfig.LLM(
             baseURL: trimmedBase, apiKey: apiKey.isEmpty ? nil : apiKey, model: model,
-            timeoutSeconds: timeout, maxRetries: retries)
+            timeoutSeconds: timeout, maxRetries: retries, profile: profile)
     }
 
     mutating func keys(_ key: ConfigKey) -> [String] {

@@ -40,6 +40,9 @@ package struct TernConfig: Sendable, Equatable {
         package var model: String
         package var timeoutSeconds: Double
         package var maxRetries: Int
+        /// `TERN_LLM_PROFILE`: `auto` (detected from `GET /models`) or a fixed server kind
+        /// (`openai`, `llama-cpp`, `llama-server`, `vllm`, `ollama`).
+        package var profile: String = "auto"
     }
 
     /// How the agent works: routing, tools, skills, approvals.
