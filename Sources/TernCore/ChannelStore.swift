@@ -5,7 +5,8 @@ import Foundation
 /// users, and the one-time codes that make those links.
 ///
 /// Tables `channel_state`, `channel_updates`, `telegram_links` and `telegram_link_codes`
-/// (migration 6). Every method is safe to call from several replicas at once.
+/// (migration 6), `channel_inbox` and `channel_chat_contexts` (migration 9). Every method is safe
+/// to call from several replicas at once.
 package protocol ChannelStore: Sendable {
     /// The last offset saved for `channel`, or `nil` if none was.
     func offset(for channel: String) async throws -> Int64?
@@ -21,6 +22,24 @@ package protocol ChannelStore: Sendable {
     func markProcessed(_ updateID: Int64, channel: String) async throws -> Bool
     /// Forgets the processed updates of `channel` below `updateID`; returns how many.
     func pruneProcessed(channel: String, below updateID: Int64) async throws -> Int
+
+    /// Queues update `updateID` of `channel` durably with its `payload` (the update as received),
+    /// so the platform may be told it arrived before it is handled; `true` if it was new, `false`
+    /// if it was queued already (which changes nothing).
+    /// - Throws: ``StoreError/invalid(_:)`` for a channel name that is empty or too long.
+    func enqueue(_ updateID: Int64, payload: String, channel: String) async throws -> Bool
+    /// The updates of `channel` queued and not yet dequeued, oldest (lowest id) first.
+    func queuedUpdates(channel: String) async throws -> [QueuedChannelUpdate]
+    /// Removes a queued update (it was taken for handling); removing one not queued does nothing.
+    func dequeue(_ updateID: Int64, channel: String) async throws
+
+    /// The context chat `chat` of `channel` talks in, if one was chosen.
+    func chatContext(chat: Int64, channel: String) async throws -> ContextID?
+    /// Chooses the context chat `chat` of `channel` talks in, replacing an earlier choice. SQL
+    /// stores forget the choice when the context is deleted.
+    /// - Throws: ``StoreError/invalid(_:)`` for a channel name that is empty or too long; SQL
+    ///   stores ``StoreError/notFound(_:)`` for an unknown context.
+    func setChatContext(_ context: ContextID, chat: Int64, channel: String) async throws
 
     /// The Tern user a Telegram account is linked to, or `nil`.
     func linkedUser(telegramUserID: Int64) async throws -> UserID?
@@ -52,6 +71,20 @@ extension ChannelStore {
         guard (1...maxChannelLength).contains(channel.count) else {
             throw StoreError.invalid("channel name must be 1 to \(maxChannelLength) characters")
         }
+    }
+}
+
+/// An update queued by ``ChannelStore/enqueue(_:payload:channel:)``.
+package struct QueuedChannelUpdate: Sendable, Equatable {
+    /// The platform's update id.
+    package var updateID: Int64
+    /// The update as received (for Telegram, its JSON).
+    package var payload: String
+
+    /// Creates a queued update.
+    package init(updateID: Int64, payload: String) {
+        self.updateID = updateID
+        self.payload = payload
     }
 }
 

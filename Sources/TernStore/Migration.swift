@@ -34,6 +34,7 @@ extension Migration {
         .channelTables,
         .mcpServers,
         .usageAndSupersede,
+        .chatContextsAndInbox,
     ]
 }
 

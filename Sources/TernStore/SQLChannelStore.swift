@@ -83,6 +83,80 @@ package struct SQLChannelStore: ChannelStore {
         }
     }
 
+    package func enqueue(_ updateID: Int64, payload: String, channel: String) async throws -> Bool {
+        try Self.validate(channel: channel)
+        let now = clock.next()
+        let inserted = try await mapErrors {
+            try await database.write { db in
+                try await db.insert(into: "channel_inbox")
+                    .columns("channel", "update_id", "payload", "received_at")
+                    .values(SQLBind(channel), SQLBind(updateID), SQLBind(payload), SQLBind(now))
+                    .ignoringConflicts(with: ["channel", "update_id"])
+                    .returning("update_id")
+                    .all()
+                    .count
+            }
+        }
+        return inserted == 1
+    }
+
+    package func queuedUpdates(channel: String) async throws -> [QueuedChannelUpdate] {
+        let rows = try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("update_id", "payload").from("channel_inbox")
+                    .where("channel", .equal, SQLBind(channel))
+                    .orderBy("update_id")
+                    .all()
+            }
+        }
+        return try rows.map { row in
+            QueuedChannelUpdate(
+                updateID: try row.decode(column: "update_id", as: Int64.self),
+                payload: try row.decode(column: "payload", as: String.self))
+        }
+    }
+
+    package func dequeue(_ updateID: Int64, channel: String) async throws {
+        try await mapErrors {
+            try await database.write { db in
+                try await db.delete(from: "channel_inbox")
+                    .where("channel", .equal, SQLBind(channel))
+                    .where("update_id", .equal, SQLBind(updateID))
+                    .run()
+            }
+        }
+    }
+
+    package func chatContext(chat: Int64, channel: String) async throws -> ContextID? {
+        let row = try await mapErrors {
+            try await database.read { db in
+                try await db.select().column("context_id").from("channel_chat_contexts")
+                    .where("channel", .equal, SQLBind(channel))
+                    .where("chat_id", .equal, SQLBind(chat))
+                    .first()
+            }
+        }
+        return try row.map { ContextID(try $0.decode(column: "context_id", as: String.self)) }
+    }
+
+    package func setChatContext(_ context: ContextID, chat: Int64, channel: String) async throws {
+        try Self.validate(channel: channel)
+        let now = clock.next()
+        try await mapErrors {
+            try await database.transaction { db in
+                // Checked first so an unknown context reads the same on SQLite and PostgreSQL.
+                try await SQLTenantStore.requireContext(db, context)
+                try await db.insert(into: "channel_chat_contexts")
+                    .columns("channel", "chat_id", "context_id", "updated_at")
+                    .values(SQLBind(channel), SQLBind(chat), SQLBind(context.rawValue), SQLBind(now))
+                    .onConflict(with: ["channel", "chat_id"]) { update in
+                        update.set(excludedValueOf: "context_id").set(excludedValueOf: "updated_at")
+                    }
+                    .run()
+            }
+        }
+    }
+
     package func linkedUser(telegramUserID: Int64) async throws -> UserID? {
         let row = try await mapErrors {
             try await database.read { db in

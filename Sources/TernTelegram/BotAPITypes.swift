@@ -6,7 +6,7 @@ import Foundation
 /// unknown fields are ignored, so Telegram adding fields never breaks decoding.
 package enum BotAPI {
     /// One incoming event from `getUpdates`. Tern asks only for messages and callback queries.
-    package struct Update: Decodable, Sendable, Equatable {
+    package struct Update: Codable, Sendable, Equatable {
         /// Increases by one per update; the next `getUpdates` offset is the last ID + 1.
         package var updateID: Int64
         /// A new message in a chat with the bot.
@@ -27,7 +27,7 @@ package enum BotAPI {
     }
 
     /// A chat message, sent by a user or by the bot.
-    package struct Message: Decodable, Sendable, Equatable {
+    package struct Message: Codable, Sendable, Equatable {
         /// Unique within its chat.
         package var messageID: Int64
         /// Where it was sent.
@@ -56,7 +56,7 @@ package enum BotAPI {
     }
 
     /// A private chat, group, supergroup or channel.
-    package struct Chat: Decodable, Sendable, Equatable {
+    package struct Chat: Codable, Sendable, Equatable {
         /// Positive for private chats, negative for groups.
         package var id: Int64
         /// `private`, `group`, `supergroup` or `channel`.
@@ -70,7 +70,7 @@ package enum BotAPI {
     }
 
     /// A Telegram user or bot (`getMe` answers with the bot itself).
-    package struct User: Decodable, Sendable, Equatable {
+    package struct User: Codable, Sendable, Equatable {
         /// The stable user ID.
         package var id: Int64
         /// Whether this is a bot.
@@ -94,7 +94,7 @@ package enum BotAPI {
     }
 
     /// A button press on an inline keyboard; must be answered with `answerCallbackQuery`.
-    package struct CallbackQuery: Decodable, Sendable, Equatable {
+    package struct CallbackQuery: Codable, Sendable, Equatable {
         /// Passed back to `answerCallbackQuery`.
         package var id: String
         /// Who pressed.

@@ -39,6 +39,12 @@ package actor ChatDispatcher {
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
+    /// Drops the work not yet started; running work goes on.
+    package func dropQueued() {
+        queues.removeAll()
+        waiting.removeAll()
+    }
+
     /// Cancels every running piece of work and drops what is queued.
     package func cancelAll() {
         queues.removeAll()

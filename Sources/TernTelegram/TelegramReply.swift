@@ -9,7 +9,7 @@ struct TelegramReply {
     let service: TelegramService
     let chat: Int64
 
-    func run(_ events: AsyncThrowingStream<AgentEvent, any Error>, stored: Once) async throws {
+    func run(_ events: AsyncThrowingStream<AgentEvent, any Error>) async throws {
         let client = service.client
         let settings = service.settings
         do {
@@ -25,7 +25,6 @@ struct TelegramReply {
         var lastEdit = clock.now
         do {
             for try await event in events {
-                stored.run()  // any event means the agent has stored the user message
                 switch event {
                 case .content(let piece):
                     text += piece
@@ -53,7 +52,6 @@ struct TelegramReply {
             service.logger.warning("turn failed in telegram", metadata: ["chat": "\(chat)", "error": "\(error)"])
             text += (text.isEmpty ? "" : "\n\n") + "Sorry, that failed: \(error)"
         }
-        stored.run()
         // A cancelled turn (the bot is stopping) ends its event stream without an error: send nothing.
         try Task.checkCancellation()
         var pieces = TelegramText.split(text)

@@ -3,14 +3,10 @@ import Synchronization
 import TernAgent
 import TernCore
 
-/// What the bot remembers about chats while it runs: the context each chat talks in (default:
-/// the user's default context) and which unlinked users were already told how to link.
+/// What the bot remembers about chats while it runs: which unlinked users were already told how
+/// to link. (The context a chat chose is stored: ``ChannelStore/chatContext(chat:channel:)``.)
 final class TelegramChats: Sendable {
-    private let contexts = Mutex<[Int64: ContextID]>([:])
     private let explained = Mutex<Set<Int64>>([])
-
-    func context(of chat: Int64) -> ContextID? { contexts.withLock { $0[chat] } }
-    func setContext(_ context: ContextID, for chat: Int64) { contexts.withLock { $0[chat] = context } }
 
     /// True the first time for a Telegram user.
     func shouldExplain(to user: Int64) -> Bool { explained.withLock { $0.insert(user).inserted } }
@@ -23,7 +19,7 @@ extension TelegramService {
         /<skill> <text> runs a skill.
         """
 
-    func handleMessage(_ message: BotAPI.Message, stored: Once) async throws {
+    func handleMessage(_ message: BotAPI.Message) async throws {
         let chat = message.chat.id
         guard let from = message.from, !from.isBot, let text = message.text?.trimmingCharacters(in: .whitespacesAndNewlines),
             !text.isEmpty
@@ -42,7 +38,8 @@ extension TelegramService {
             return
         }
         let memberships = try await tenants.memberships(of: user)
-        guard let context = chats.context(of: chat).flatMap({ id in memberships.first { $0.contextID == id } })
+        let chosen = try await channels.chatContext(chat: chat, channel: Self.channel)
+        guard let context = chosen.flatMap({ id in memberships.first { $0.contextID == id } })
             ?? memberships.first(where: \.isDefault) ?? memberships.first
         else {
             _ = try await client.sendMessage(chatID: chat, text: "You are not a member of any context yet.")
@@ -70,13 +67,13 @@ extension TelegramService {
                         + memberships.map(\.contextName).joined(separator: ", "))
                 return
             }
-            chats.setContext(target.contextID, for: chat)
+            try await channels.setChatContext(target.contextID, chat: chat, channel: Self.channel)
             _ = try await client.sendMessage(chatID: chat, text: "Now talking in '\(target.contextName)'.")
         default:
             let session = try await conversations.currentSession(of: conversation.id, in: context.contextID)
             let turn = AgentTurn(
                 context: context.contextID, user: user, conversation: conversation.id, session: session.id, input: text)
-            try await TelegramReply(service: self, chat: chat).run(agent.run(turn), stored: stored)
+            try await TelegramReply(service: self, chat: chat).run(agent.run(turn))
         }
     }
 
@@ -119,7 +116,8 @@ extension TelegramService {
             return
         }
         let memberships = try await tenants.memberships(of: user)
-        let context = chats.context(of: chat) ?? memberships.first(where: \.isDefault)?.contextID
+        let chosen = try await channels.chatContext(chat: chat, channel: Self.channel)
+        let context = chosen ?? memberships.first(where: \.isDefault)?.contextID
         guard let context, memberships.contains(where: { $0.contextID == context }) else {
             try await client.answerCallbackQuery(id: query.id, text: "You are not allowed to decide this.")
             return

@@ -17,11 +17,14 @@ package struct TelegramSettings: Sendable {
     /// Wait after a failed poll; doubles up to ``maxBackoff``.
     package var backoff: Duration
     package var maxBackoff: Duration
+    /// On a graceful shutdown, how long running turns may go on before they are cancelled (the
+    /// long poll is cancelled at once); keeps a stop well inside Docker's and Kubernetes' grace.
+    package var shutdownGrace: Duration
 
     package init(
         pollTimeout: Int = 50, maxConcurrentChats: Int = 16, allowedUsers: Set<Int64> = [], allowGroups: Bool = false,
         streamEdits: Bool = true, editInterval: Duration = .seconds(1), backoff: Duration = .seconds(1),
-        maxBackoff: Duration = .seconds(60)
+        maxBackoff: Duration = .seconds(60), shutdownGrace: Duration = .seconds(1)
     ) {
         self.pollTimeout = pollTimeout
         self.maxConcurrentChats = maxConcurrentChats
@@ -31,5 +34,6 @@ package struct TelegramSettings: Sendable {
         self.editInterval = editInterval
         self.backoff = backoff
         self.maxBackoff = maxBackoff
+        self.shutdownGrace = shutdownGrace
     }
 }

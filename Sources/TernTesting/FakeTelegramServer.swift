@@ -179,6 +179,15 @@ package final class FakeTelegramServer: Sendable {
         await state.parkedPolls.wait(atLeast: count)
     }
 
+    /// How many `getUpdates` calls found nothing pending and began to wait, so far.
+    package var longPolls: Int { state.parkedPolls.value }
+
+    /// Returns once a `getUpdates` offset has confirmed update `updateID` (Telegram then drops
+    /// it and never sends it again), or the server stopped, or the waiting task is cancelled.
+    package func waitForConfirmation(of updateID: Int64) async {
+        await state.confirmed.wait(atLeast: Int(updateID))
+    }
+
     /// Stops the server: long polls end at once, then a graceful shutdown, then (after a few
     /// seconds) cancellation. Safe to call more than once.
     package func stop() async {

@@ -32,6 +32,8 @@ final class FakeTelegramState: Sendable {
     struct Shared {
         var queue: [QueuedUpdate] = []
         var nextUpdateID: Int64 = 1
+        /// The highest update ID an offset has confirmed.
+        var confirmedID: Int64 = 0
         /// Fired (and replaced) whenever an update is queued; long polls wait on it.
         var arrival = OneShotSignal()
         /// Fired when another `getUpdates` replaces the one waiting now.
@@ -57,6 +59,8 @@ final class FakeTelegramState: Sendable {
     let eventCount = FakeLLMCounter()
     /// `getUpdates` calls that found nothing and started waiting.
     let parkedPolls = FakeLLMCounter()
+    /// The highest update ID a `getUpdates` offset has confirmed (offset − 1), 0 before any.
+    let confirmed = FakeLLMCounter()
     let shared = Mutex(Shared())
 
     init(botID: Int64, username: String) {
@@ -128,7 +132,14 @@ final class FakeTelegramState: Sendable {
     /// keeps only that many of the newest) and returns up to `limit` updates, or none and the
     /// signal that fires when the next one arrives.
     func poll(offset: Int64?, limit: Int, allowed: [String]?) -> (updates: [JSONValue], arrival: OneShotSignal) {
-        shared.withLock { state in
+        let newlyConfirmed = shared.withLock { state -> Int in
+            guard let offset, offset - 1 > state.confirmedID else { return 0 }
+            defer { state.confirmedID = offset - 1 }
+            return Int(offset - 1 - state.confirmedID)
+        }
+        // The counter only counts up by one: raise it to the newly confirmed ID.
+        for _ in 0..<newlyConfirmed { confirmed.increment() }
+        return shared.withLock { state in
             if let allowed { state.allowedKinds = Set(allowed) }
             if let offset, offset < 0 {
                 state.queue = Array(state.queue.suffix(Int(min(-offset, Int64(Int.max)))))
@@ -171,7 +182,7 @@ final class FakeTelegramState: Sendable {
             return Array(state.sentCounters.values) + Array(state.requestCounters.values)
         }
         stopping.fire()
-        for counter in counters + [eventCount, parkedPolls] { counter.close() }
+        for counter in counters + [eventCount, parkedPolls, confirmed] { counter.close() }
     }
 }
 

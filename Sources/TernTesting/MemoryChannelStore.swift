@@ -7,8 +7,8 @@ import TernCore
 /// redeeming replaces an account's link. Times are truncated to microseconds, as stored rows are.
 ///
 /// It keeps codes in clear (nothing to protect in a test) and does not know which users exist,
-/// so unlike the SQL store ``createLinkCode(for:expiresAt:)`` never throws
-/// ``StoreError/notFound(_:)``.
+/// so unlike the SQL store ``createLinkCode(for:expiresAt:)`` and
+/// ``setChatContext(_:chat:channel:)`` never throw ``StoreError/notFound(_:)``.
 package final class MemoryChannelStore: ChannelStore {
     private struct PendingCode {
         var user: UserID
@@ -20,6 +20,8 @@ package final class MemoryChannelStore: ChannelStore {
         var processed: [String: Set<Int64>] = [:]
         var links: [Int64: UserID] = [:]
         var codes: [String: PendingCode] = [:]
+        var inbox: [String: [Int64: String]] = [:]
+        var chatContexts: [String: [Int64: ContextID]] = [:]
     }
 
     private let state = Mutex(State())
@@ -53,6 +55,35 @@ package final class MemoryChannelStore: ChannelStore {
             state.processed[channel] = kept
             return ids.count - kept.count
         }
+    }
+
+    package func enqueue(_ updateID: Int64, payload: String, channel: String) async throws -> Bool {
+        try Self.validate(channel: channel)
+        return state.withLock { state in
+            guard state.inbox[channel]?[updateID] == nil else { return false }
+            state.inbox[channel, default: [:]][updateID] = payload
+            return true
+        }
+    }
+
+    package func queuedUpdates(channel: String) async throws -> [QueuedChannelUpdate] {
+        state.withLock { state in
+            (state.inbox[channel] ?? [:]).sorted { $0.key < $1.key }
+                .map { QueuedChannelUpdate(updateID: $0.key, payload: $0.value) }
+        }
+    }
+
+    package func dequeue(_ updateID: Int64, channel: String) async throws {
+        state.withLock { _ = $0.inbox[channel]?.removeValue(forKey: updateID) }
+    }
+
+    package func chatContext(chat: Int64, channel: String) async throws -> ContextID? {
+        state.withLock { $0.chatContexts[channel]?[chat] }
+    }
+
+    package func setChatContext(_ context: ContextID, chat: Int64, channel: String) async throws {
+        try Self.validate(channel: channel)
+        state.withLock { $0.chatContexts[channel, default: [:]][chat] = context }
     }
 
     package func linkedUser(telegramUserID: Int64) async throws -> UserID? {

@@ -228,6 +228,61 @@ import TernTesting
         }
     }
 
+    @Test(arguments: Backend.allCases)
+    func inbox_queuesOncePerChannel_inOrder_untilDequeued(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _, _ throws in
+            #expect(try await store.queuedUpdates(channel: "telegram").isEmpty)
+            #expect(try await store.enqueue(12, payload: #"{"update_id":12}"#, channel: "telegram"))
+            #expect(try await store.enqueue(11, payload: #"{"update_id":11}"#, channel: "telegram"))
+            #expect(try await !store.enqueue(12, payload: "changed", channel: "telegram"))  // queued already
+            #expect(try await store.enqueue(12, payload: "x", channel: "other"))
+            #expect(try await store.queuedUpdates(channel: "telegram") == [
+                QueuedChannelUpdate(updateID: 11, payload: #"{"update_id":11}"#),
+                QueuedChannelUpdate(updateID: 12, payload: #"{"update_id":12}"#),
+            ])
+            try await store.dequeue(11, channel: "telegram")
+            try await store.dequeue(99, channel: "telegram")  // not queued: nothing happens
+            #expect(try await store.queuedUpdates(channel: "telegram").map(\.updateID) == [12])
+            #expect(try await store.queuedUpdates(channel: "other").map(\.updateID) == [12])
+            await #expect(throws: StoreError.invalid("channel name must be 1 to 100 characters")) {
+                try await store.enqueue(1, payload: "x", channel: "")
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func chatContext_isNilUntilChosen_perChatAndChannel(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _, _ throws in
+            #expect(try await store.chatContext(chat: 5, channel: "telegram") == nil)
+            try await store.setChatContext(.defaultContext, chat: 5, channel: "telegram")
+            #expect(try await store.chatContext(chat: 5, channel: "telegram") == .defaultContext)
+            #expect(try await store.chatContext(chat: 6, channel: "telegram") == nil)
+            #expect(try await store.chatContext(chat: 5, channel: "other") == nil)
+            await #expect(throws: StoreError.invalid("channel name must be 1 to 100 characters")) {
+                try await store.setChatContext(.defaultContext, chat: 5, channel: "")
+            }
+        }
+    }
+
+    @Test(arguments: SQLBackend.allCases)
+    func chatContext_replaces_unknownContextIsNotFound_deletingTheContextForgetsIt(_ backend: SQLBackend)
+        async throws
+    {
+        try await withSQLStore(backend) { store, database, _ throws in
+            let tenants = SQLTenantStore(database: database)
+            let team = try await tenants.createContext(name: "team", kind: .shared, owner: .localUser)
+            try await store.setChatContext(.defaultContext, chat: 5, channel: "telegram")
+            try await store.setChatContext(team.id, chat: 5, channel: "telegram")
+            #expect(try await store.chatContext(chat: 5, channel: "telegram") == team.id)
+            await #expect(throws: StoreError.notFound("context nowhere")) {
+                try await store.setChatContext("nowhere", chat: 5, channel: "telegram")
+            }
+            #expect(try await store.chatContext(chat: 5, channel: "telegram") == team.id)
+            try await tenants.deleteContext(team.id)
+            #expect(try await store.chatContext(chat: 5, channel: "telegram") == nil)
+        }
+    }
+
     private func count(_ database: any DatabaseHandle, _ table: String) async throws -> Int {
         let row = try await database.read { db in
             try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()
