@@ -8,11 +8,15 @@ package struct ResolvedIdentity: Sendable, Equatable {
     package var context: ContextID
     /// The key's context restriction, when the caller used a restricted API key.
     package var restrictedTo: ContextID?
+    /// The proxy's chat this request belongs to (Open WebUI's `X-OpenWebUI-Chat-Id`); only ever
+    /// set for a request with a trusted proxy key, `nil` with any other credential.
+    package var forwardedChatID: String?
 
-    package init(user: User, context: ContextID, restrictedTo: ContextID? = nil) {
+    package init(user: User, context: ContextID, restrictedTo: ContextID? = nil, forwardedChatID: String? = nil) {
         self.user = user
         self.context = context
         self.restrictedTo = restrictedTo
+        self.forwardedChatID = forwardedChatID
     }
 }
 
@@ -29,6 +33,32 @@ package struct ForwardedUser: Sendable, Equatable {
     }
 }
 
+/// Everything an authenticating proxy sent about a request, as read off the wire. Only trusted
+/// with a trusted proxy key; with any other credential it is ignored unread.
+package struct ForwardedCredentials: Sendable, Equatable {
+    /// A signed identity token (Open WebUI's `X-OpenWebUI-User-Jwt`), not yet verified.
+    package var token: String?
+    /// The user named in plain headers, or why those headers could not be read (e.g. a name that
+    /// is not valid percent-encoding); `nil` when the request named no user in plain headers.
+    package var user: Result<ForwardedUser, IdentityError>?
+    /// The proxy's chat id (Open WebUI's `X-OpenWebUI-Chat-Id`), not yet validated.
+    package var chatID: String?
+
+    package init(token: String? = nil, user: Result<ForwardedUser, IdentityError>? = nil, chatID: String? = nil) {
+        self.token = token
+        self.user = user
+        self.chatID = chatID
+    }
+}
+
+/// Verifies a proxy's signed identity token (Open WebUI's HS256 JWT) and returns the user it names.
+///
+/// Declared here so the resolver owns the policy; implemented next to the wire format (TernHTTP).
+package protocol ForwardedTokenVerifier: Sendable {
+    /// The user the token vouches for; throws ``IdentityError/forwardedIdentity(_:)`` saying why not.
+    func verify(_ token: String) async throws(IdentityError) -> ForwardedUser
+}
+
 /// Why a caller could not be resolved. Each case maps to one HTTP status at the edge.
 package enum IdentityError: Error, Equatable, CustomStringConvertible {
     /// 401: no or bad credentials.
@@ -37,10 +67,13 @@ package enum IdentityError: Error, Equatable, CustomStringConvertible {
     case forbidden(String)
     /// 404: the named context does not exist.
     case unknownContext(String)
+    /// 401: a trusted proxy's request names no user Tern can trust (missing, unsigned or badly
+    /// signed identity, unreadable headers); the message says which proxy setting to change.
+    case forwardedIdentity(String)
 
     package var description: String {
         switch self {
-        case .unauthenticated(let why), .forbidden(let why), .unknownContext(let why): why
+        case .unauthenticated(let why), .forbidden(let why), .unknownContext(let why), .forwardedIdentity(let why): why
         }
     }
 }
@@ -48,9 +81,12 @@ package enum IdentityError: Error, Equatable, CustomStringConvertible {
 /// Turns credentials into `(user, context)` for every channel.
 ///
 /// - A static key (`TERN_API_KEYS`) is the local user.
-/// - A trusted proxy key (`TERN_TRUSTED_PROXY_KEYS`) may vouch for a forwarded user, who is
-///   created with a personal context on first sight; the forwarded role counts only then.
-///   Forwarded headers with any other credential are ignored.
+/// - A trusted proxy key (`TERN_TRUSTED_PROXY_KEYS`) must vouch for a forwarded user, who is
+///   created with a personal context on first sight; the forwarded role counts only then. A proxy
+///   request without a user it can trust is refused (fail closed), never the local user. With a
+///   token verifier (`TERN_OPENWEBUI_JWT_SECRET`) only a valid signed token names the user and
+///   plain headers are ignored; without one, plain headers name the user and a lone token is
+///   refused, since nothing can check it. Forwarded data with any other credential is ignored.
 /// - A stored API key (`tern_…`) is its user, limited to its context when it has one.
 /// - With no keys configured at all, callers without credentials are the local user.
 ///
@@ -60,17 +96,22 @@ package struct IdentityResolver: Sendable {
     private let keys: any APIKeyStore
     private let staticKeys: [String]
     private let proxyKeys: [String]
+    private let forwardedTokens: (any ForwardedTokenVerifier)?
     private let clock: any WallClock
     private let logger: Logger
 
+    /// - Parameter forwardedTokens: verifies the proxy's signed identity token; when set, a proxy
+    ///   request must carry a valid one.
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, staticKeys: [String], proxyKeys: [String],
+        forwardedTokens: (any ForwardedTokenVerifier)? = nil,
         clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "tern.identity")
     ) {
         self.tenants = tenants
         self.keys = keys
         self.staticKeys = staticKeys
         self.proxyKeys = proxyKeys
+        self.forwardedTokens = forwardedTokens
         self.clock = clock
         self.logger = logger
     }
@@ -82,17 +123,22 @@ package struct IdentityResolver: Sendable {
     ///
     /// - Parameters:
     ///   - bearer: the presented secret, if any.
-    ///   - forwarded: the user a proxy vouches for, if the request carried such headers.
+    ///   - forwarded: what a proxy sent about the request; read only when `bearer` is a trusted
+    ///     proxy key.
     ///   - contextName: the context the request asks for (`X-Tern-Context`, `tern/<name>`).
-    package func resolve(bearer: String?, forwarded: ForwardedUser?, contextName: String?) async throws
+    package func resolve(bearer: String?, forwarded: ForwardedCredentials?, contextName: String?) async throws
         -> ResolvedIdentity
     {
         let user: User
         var restriction: ContextID?
+        var chatID: String?
         if let bearer, !bearer.isEmpty {
-            if matches(bearer, proxyKeys), let forwarded {
-                user = try await forwardedUser(forwarded)
-            } else if matches(bearer, staticKeys) || matches(bearer, proxyKeys) {
+            if matches(bearer, proxyKeys) {
+                let credentials = forwarded ?? ForwardedCredentials()
+                // Checked first, so a refused request provisions nobody.
+                chatID = try Self.validChatID(credentials.chatID)
+                user = try await forwardedUser(vouchedUser(credentials))
+            } else if matches(bearer, staticKeys) {
                 user = try await localUser()
             } else if let record = try await keys.authenticate(bearer) {
                 guard let owner = try await tenants.user(record.userID) else {
@@ -109,7 +155,7 @@ package struct IdentityResolver: Sendable {
             throw IdentityError.unauthenticated("missing Authorization header; send 'Authorization: Bearer <api key>'")
         }
         let context = try await chooseContext(for: user, named: contextName, restrictedTo: restriction)
-        return ResolvedIdentity(user: user, context: context, restrictedTo: restriction)
+        return ResolvedIdentity(user: user, context: context, restrictedTo: restriction, forwardedChatID: chatID)
     }
 
     /// Switches an already resolved caller to another context by name, with the same checks.
@@ -133,6 +179,43 @@ package struct IdentityResolver: Sendable {
             matched = constantTimeEquals(presented, key) || matched
         }
         return matched
+    }
+
+    /// The user a trusted proxy's request names, or why it names none Tern can trust.
+    private func vouchedUser(_ forwarded: ForwardedCredentials) async throws(IdentityError) -> ForwardedUser {
+        if let verifier = forwardedTokens {
+            // Plain headers are never a fallback: anyone holding the proxy key could forge them.
+            guard let token = forwarded.token else { throw .forwardedIdentity(Self.noSignedIdentity) }
+            return try await verifier.verify(token)
+        }
+        if let plain = forwarded.user { return try plain.get() }
+        if forwarded.token != nil { throw .forwardedIdentity(Self.unverifiableToken) }
+        throw .forwardedIdentity(Self.noForwardedIdentity)
+    }
+
+    static let noForwardedIdentity =
+        "this key is a trusted proxy key (TERN_TRUSTED_PROXY_KEYS), but the request names no user: set "
+        + "ENABLE_FORWARD_USER_INFO_HEADERS=true in Open WebUI so it sends X-OpenWebUI-User-Email (or set the same "
+        + "secret as FORWARD_USER_INFO_HEADER_JWT_SECRET in Open WebUI and TERN_OPENWEBUI_JWT_SECRET in Tern)"
+    static let noSignedIdentity =
+        "TERN_OPENWEBUI_JWT_SECRET is set, so a trusted proxy must sign its user in X-OpenWebUI-User-Jwt, but the "
+        + "request has no such header: set FORWARD_USER_INFO_HEADER_JWT_SECRET in Open WebUI to the same secret, "
+        + "with ENABLE_FORWARD_USER_INFO_HEADERS=true"
+    static let unverifiableToken =
+        "the request names its user only in a signed X-OpenWebUI-User-Jwt, but Tern has no secret to verify it: "
+        + "set TERN_OPENWEBUI_JWT_SECRET to the value of Open WebUI's FORWARD_USER_INFO_HEADER_JWT_SECRET"
+
+    /// Longest chat id accepted; Open WebUI's are UUIDs (36 characters).
+    static let maxChatIDLength = 256
+
+    /// The proxy's chat id, `nil` when absent or blank; refused when it could not be a chat id.
+    static func validChatID(_ raw: String?) throws(IdentityError) -> String? {
+        guard let id = raw?.trimmingCharacters(in: .whitespaces), !id.isEmpty else { return nil }
+        guard id.count <= maxChatIDLength, id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw .forwardedIdentity(
+                "X-OpenWebUI-Chat-Id must be at most \(maxChatIDLength) visible ASCII characters without spaces")
+        }
+        return id
     }
 
     private func localUser() async throws -> User {
@@ -165,7 +248,7 @@ package struct IdentityResolver: Sendable {
             }
             return user
         } catch StoreError.invalid(let why) {
-            throw IdentityError.unauthenticated("the forwarded user is invalid: \(why)")
+            throw IdentityError.forwardedIdentity("the forwarded user is invalid: \(why)")
         }
     }
 

@@ -15,6 +15,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case llmProfile = "TERN_LLM_PROFILE"
     case apiKeys = "TERN_API_KEYS"
     case trustedProxyKeys = "TERN_TRUSTED_PROXY_KEYS"
+    case openWebUIJWTSecret = "TERN_OPENWEBUI_JWT_SECRET"
     case secretKey = "TERN_SECRET_KEY"
     case logLevel = "TERN_LOG_LEVEL"
     case systemPrompt = "TERN_SYSTEM_PROMPT"
@@ -60,7 +61,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .host: "127.0.0.1"
         case .port: "8080"
         case .dataDir: "./data"
-        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .secretKey, .systemPrompt: ""
+        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .openWebUIJWTSecret, .secretKey, .systemPrompt: ""
         case .llmTimeoutSeconds: "120"
         case .llmMaxRetries: "2"
         case .llmProfile: "auto"
@@ -97,6 +98,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
 
     /// Whether the value must never be printed.
     package var isSecret: Bool {
-        self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .secretKey || self == .telegramToken
+        self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .openWebUIJWTSecret
+            || self == .secretKey || self == .telegramToken
     }
 }

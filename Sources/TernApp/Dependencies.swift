@@ -61,8 +61,11 @@ package struct Dependencies: Sendable {
         let epoch = MembershipEpoch()
         let tenants = SQLTenantStore(database: database, epoch: epoch)
         let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret))
+        var forwardedTokens: OpenWebUIJWTVerifier?
+        if let jwtSecret = config.openWebUIJWTSecret { forwardedTokens = await OpenWebUIJWTVerifier(secret: jwtSecret) }
         let identity = IdentityResolver(
             tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
+            forwardedTokens: forwardedTokens,
             logger: logger.labelled("tern.identity"))
         let approvals = ApprovalCenter(
             store: SQLApprovalStore(database: database), logger: logger.labelled("tern.agent.approvals"))

@@ -50,6 +50,7 @@ extension TernConfig {
         let llm = reader.llm()
         let apiKeys = reader.keys(.apiKeys)
         let trustedProxyKeys = reader.keys(.trustedProxyKeys)
+        let openWebUIJWTSecret = reader.openWebUIJWTSecret()
         let secretKey = reader.secretKey()
         let logLevel = reader.logLevel()
         let systemPrompt = reader.string(.systemPrompt)
@@ -63,7 +64,7 @@ extension TernConfig {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
-            trustedProxyKeys: trustedProxyKeys, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
+            trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
             telegram: telegram, mcp: mcp, configFile: usedFile)
     }
@@ -357,6 +358,18 @@ private struct ValueReader {
             problems.append("\(key.rawValue): keys must not contain white space")
         }
         return keys
+    }
+
+    mutating func openWebUIJWTSecret() -> String? {
+        let secret = string(.openWebUIJWTSecret)
+        guard !secret.isEmpty else { return nil }
+        // HS256 wants a key at least as long as its hash; jwt-kit enforces it (PyJWT warns).
+        if secret.utf8.count < 32 {
+            problems.append(
+                "TERN_OPENWEBUI_JWT_SECRET has \(secret.utf8.count) bytes; use at least 32 (e.g. openssl rand -hex 32) "
+                    + "and the same value as Open WebUI's FORWARD_USER_INFO_HEADER_JWT_SECRET")
+        }
+        return secret
     }
 
     mutating func secretKey() -> [UInt8]? {

@@ -109,6 +109,9 @@ package struct TernConfig: Sendable, Equatable {
     package var apiKeys: [String]
     /// Keys of authenticating proxies (Open WebUI) whose forwarded user headers are trusted.
     package var trustedProxyKeys: [String]
+    /// Open WebUI's `FORWARD_USER_INFO_HEADER_JWT_SECRET`; when set, proxy requests must carry a
+    /// valid signed `X-OpenWebUI-User-Jwt` and plain forwarded headers are ignored.
+    package var openWebUIJWTSecret: String?
     /// The server's secret (API key hashes, later secrets at rest); `nil` = kept in the data dir.
     package var secretKey: [UInt8]?
     package var logLevel: Logger.Level

@@ -6,15 +6,13 @@ import TernCore
 
 /// Authenticates every API request through the ``IdentityResolver`` and picks its context.
 ///
-/// Reads `Authorization: Bearer <key>`, Open WebUI's forwarded-user headers (trusted only with
-/// a proxy key) and `X-Tern-Context: <name>`.
+/// Reads `Authorization: Bearer <key>`, Open WebUI's forwarded user and chat id
+/// (``OpenWebUIIdentity``; trusted only with a proxy key, which then must name a user) and
+/// `X-Tern-Context: <name>`.
 package struct AuthMiddleware: RouterMiddleware {
     package typealias Context = TernRequestContext
 
     package static let contextHeader = HTTPField.Name("X-Tern-Context")!
-    static let forwardedEmail = HTTPField.Name("X-OpenWebUI-User-Email")!
-    static let forwardedName = HTTPField.Name("X-OpenWebUI-User-Name")!
-    static let forwardedRole = HTTPField.Name("X-OpenWebUI-User-Role")!
 
     private let resolver: IdentityResolver
 
@@ -27,10 +25,7 @@ package struct AuthMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         let bearer = try Self.bearer(in: request)
-        let forwarded = request.headers[Self.forwardedEmail].map {
-            ForwardedUser(
-                email: $0, name: request.headers[Self.forwardedName], role: request.headers[Self.forwardedRole])
-        }
+        let forwarded = OpenWebUIIdentity.credentials(in: request.headers)
         do {
             context.identity = try await resolver.resolve(
                 bearer: bearer, forwarded: forwarded, contextName: request.headers[Self.contextHeader])
@@ -60,6 +55,10 @@ extension APIError {
             self.init(
                 status: .unauthorized, message: why, type: "authentication_error",
                 code: why.contains("missing") ? "missing_api_key" : "invalid_api_key",
+                headers: [.wwwAuthenticate: "Bearer"])
+        case .forwardedIdentity(let why):
+            self.init(
+                status: .unauthorized, message: why, type: "authentication_error", code: "invalid_forwarded_user",
                 headers: [.wwwAuthenticate: "Bearer"])
         case .forbidden(let why):
             self.init(status: .forbidden, message: why, type: "permission_error", code: "forbidden")

@@ -20,6 +20,10 @@ package struct TernRequestContext: RequestContext {
     /// Chat requests carry whole conversations; 4 MiB leaves room for long threads.
     package var maxUploadSize: Int { 4 * 1024 * 1024 }
 
+    /// The Open WebUI chat this request belongs to (`X-OpenWebUI-Chat-Id`), only for requests with
+    /// a trusted proxy key; see ``ResolvedIdentity/forwardedChatID``.
+    package var forwardedChatID: String? { identity?.forwardedChatID }
+
     /// The caller's identity; throws 401 if a route forgot its authentication middleware.
     package func requireIdentity() throws -> ResolvedIdentity {
         guard let identity else {

@@ -39,6 +39,19 @@ import Testing
         }
     }
 
+    /// A proxy key without a forwarded user is refused (OpenWebUIIdentityTests); a static key
+    /// still means the local admin, also when proxy keys are configured.
+    @Test func staticKey_besideProxyKeys_isStillTheLocalAdmin() async throws {
+        try await Harness.run(apiKeys: [Harness.apiKey], proxyKeys: [IdentityTests.proxyKey]) { _, client throws in
+            let admin = try await client.execute(
+                uri: "/admin/api/v1/users", method: .get, headers: [.authorization: "Bearer \(Harness.apiKey)"])
+            #expect(admin.status == .ok)
+            let proxied = try await client.execute(
+                uri: "/admin/api/v1/users", method: .get, headers: [.authorization: "Bearer \(IdentityTests.proxyKey)"])
+            #expect(proxied.status == .unauthorized)
+        }
+    }
+
     @Test func noKeysConfigured_apiIsOpen() async throws {
         try await Harness.run(apiKeys: []) { _, client throws in
             let response = try await client.execute(uri: "/v1/models", method: .get)

@@ -19,6 +19,7 @@ struct Harness {
     let database: SQLiteDatabase
     let tenants: SQLTenantStore
     let keys: SQLAPIKeyStore
+    let identity: IdentityResolver
     let connections: ConnectionWatch
     /// Approvals of the agent (with tools only).
     let approvals: ApprovalCenter?
@@ -30,7 +31,8 @@ struct Harness {
     /// Runs `body` against a live server. `llm: false` leaves the model unconfigured; `mcp` builds
     /// the admin API's MCP servers over the harness database (none: those routes answer 503).
     static func run(
-        apiKeys: [String] = [apiKey], proxyKeys: [String] = [], llm: Bool = true, tools: [any Tool] = [],
+        apiKeys: [String] = [apiKey], proxyKeys: [String] = [], forwardedTokens: (any ForwardedTokenVerifier)? = nil,
+        llm: Bool = true, tools: [any Tool] = [],
         settings: AgentSettings = .init(model: "fake-model"),
         mcp: (@Sendable (SQLiteDatabase, Logger) -> any MCPServerAdmin)? = nil,
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
@@ -72,7 +74,8 @@ struct Harness {
         let agent = AgentService(store: store, model: model, settings: settings, tooling: tooling, logger: logger)
         let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
         let identity = IdentityResolver(
-            tenants: tenants, keys: keys, staticKeys: apiKeys, proxyKeys: proxyKeys, logger: logger)
+            tenants: tenants, keys: keys, staticKeys: apiKeys, proxyKeys: proxyKeys, forwardedTokens: forwardedTokens,
+            logger: logger)
         let router = buildRouter(
             HTTPDependencies(
                 conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
@@ -82,7 +85,8 @@ struct Harness {
         let app = Application(
             router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         let harness = Harness(
-            fake: fake, store: store, database: database, tenants: tenants, keys: keys, connections: connections,
+            fake: fake, store: store, database: database, tenants: tenants, keys: keys, identity: identity,
+            connections: connections,
             approvals: tooling?.approvals, approvalRequested: signal)
         do {
             try await app.test(.live) { client in try await body(harness, client) }
