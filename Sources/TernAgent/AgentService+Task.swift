@@ -27,14 +27,18 @@ package struct TaskCall: Sendable {
         return (only.content ?? "").drop { $0.isWhitespace }.hasPrefix("### Task:")
     }
 
-    /// What the task is for (`task:title`, `task:tags`, …), from Open WebUI's prompt templates.
+    /// What the task is for (`task:title`, `task:tags`, `task:follow_ups`, `task:queries`,
+    /// `task:autocomplete`, `task:image_prompt`, else `task:other`), read from the first line
+    /// after `### Task:` of Open WebUI 0.12's default prompt templates.
     package var purpose: String {
-        let text = (messages.last?.content ?? "").prefix(400).lowercased()
+        let text = messages.last { $0.role == .user }?.content ?? ""
+        let body = text.drop { $0.isWhitespace }.dropFirst("### Task:".count).drop { $0.isWhitespace }
+        let headline = body.prefix { $0 != "\n" }.lowercased()
         let kinds: [(String, String)] = [
-            ("follow-up", "follow_ups"), ("follow_ups", "follow_ups"), ("title", "title"), ("tags", "tags"),
-            ("search quer", "queries"), ("queries", "queries"), ("autocomplet", "autocomplete"), ("emoji", "emoji"),
+            ("autocompletion", "autocomplete"), ("search quer", "queries"), ("image generation", "image_prompt"),
+            ("title", "title"), ("tags", "tags"), ("messages this user might", "follow_ups"), ("follow-up", "follow_ups"),
         ]
-        return "task:" + (kinds.first { text.contains($0.0) }?.1 ?? "other")
+        return "task:" + (kinds.first { headline.contains($0.0) }?.1 ?? "other")
     }
 }
 

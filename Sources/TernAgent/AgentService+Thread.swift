@@ -15,12 +15,14 @@ extension AgentService {
         let storedUsers = stored.filter { $0.role == .user }
         guard let lastStored = storedUsers.last else { return }
         let clientUsers = prior.filter { $0.role == .user }.map { $0.content ?? "" }
-        // The ordinary next turn: the client's thread ends with what Tern stored last.
-        if clientUsers.last == lastStored.content { return }
         let firstReplaced: Message?
         if stored.count < Self.reconcileWindow {
-            // The whole session is in view: the client's k user messages are the stored first k.
+            // The whole session is in view: the client's k user messages are the stored first k,
+            // so a thread with fewer than Tern stored was rewound (edit or regenerate).
             firstReplaced = clientUsers.count < storedUsers.count ? storedUsers[clientUsers.count] : nil
+        } else if clientUsers.last == lastStored.content {
+            // A long session (only its tail in view) whose thread ends where Tern's does.
+            firstReplaced = nil
         } else if let last = clientUsers.last,
             let match = storedUsers.lastIndex(where: { $0.content == last }), match + 1 < storedUsers.count
         {

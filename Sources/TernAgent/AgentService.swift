@@ -47,6 +47,8 @@ package struct AgentService: Sendable {
                 try await execute(turn, recorder: recorder)
                 continuation.finish()
             } catch {
+                // A cut stream's partial answer still cost tokens: store the estimate with it.
+                if case ModelError.incomplete(_, _, let usage?) = error { recorder.add(usage) }
                 if !recorder.answer.isEmpty || recorder.toolData() != nil {
                     await storeIncomplete(turn: turn, recorder: recorder, cause: error)
                 }
@@ -171,10 +173,17 @@ package struct AgentService: Sendable {
         var messages = [ChatMessage(role: .system, content: skill.instructions)]
         messages += history.filter { $0.role != .system }
         messages.append(ChatMessage(role: .user, content: input))
+        let tools = toolbox.restricted(to: skill)
+        // A skill built around one tool calls it first: named, the call is reliable even on
+        // servers that offer no tools unless a call is forced (llama-cpp-python).
+        var forced = ToolLoop.ClientRequest.none
+        if skill.allowedTools.count == 1, let only = tools.names.first, tools.names.count == 1 {
+            forced.toolChoice = .function(only)
+        }
         return try await loop.run(
-            messages, model: skill.model ?? settings.model, toolbox: toolbox.restricted(to: skill),
+            messages, model: skill.model ?? settings.model, toolbox: tools,
             maxTurns: skill.maxTurns ?? settings.maxToolTurns, stepID: stepID, streamContent: streamContent,
-            scope: scope)
+            client: forced, scope: scope)
     }
 
     /// Handles `/approve` and `/deny`; returns the reply, or `nil` for a skill command.

@@ -50,7 +50,12 @@ package struct Dependencies: Sendable {
             try await database.close()
             throw error
         }
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init())
+        // A refused connection fails at once (the pool would retry it until the connect timeout,
+        // 10 s per try to a stopped model server); callers retry briefly themselves.
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: config.llm.map { Self.openAIClientConfiguration($0).httpClientConfiguration }
+                ?? OpenAIClientConfiguration(baseURL: "").httpClientConfiguration)
         let model: any ModelProvider
         if let llm = config.llm {
             model = Self.makeOpenAIClient(llm, httpClient: httpClient, logger: logger.labelled("tern.llm"))
@@ -84,7 +89,7 @@ package struct Dependencies: Sendable {
         }
         let agent = AgentService(
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
-            logger: logger.labelled("tern.agent"))
+            usageStore: SQLUsageStore(database: database), logger: logger.labelled("tern.agent"))
         var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp"))]
         var diagnostics: [String: @Sendable () async -> JSONValue] = ["mcp": { await mcp.pool.diagnostics() }]
         if let telegram = config.telegram {

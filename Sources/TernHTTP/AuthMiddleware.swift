@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
+import Synchronization
 import TernAgent
 import TernCore
 
@@ -15,9 +17,11 @@ package struct AuthMiddleware: RouterMiddleware {
     package static let contextHeader = HTTPField.Name("X-Tern-Context")!
 
     private let resolver: IdentityResolver
+    private let refusals: RefusalLog
 
-    package init(resolver: IdentityResolver) {
+    package init(resolver: IdentityResolver, logger: Logger = Logger(label: "tern.http.auth")) {
         self.resolver = resolver
+        refusals = RefusalLog(logger: logger)
     }
 
     package func handle(
@@ -29,6 +33,15 @@ package struct AuthMiddleware: RouterMiddleware {
         do {
             context.identity = try await resolver.resolve(
                 bearer: bearer, forwarded: forwarded, contextName: request.headers[Self.contextHeader])
+        } catch IdentityError.forwardedIdentity(let why) {
+            // A misconfigured front end fails every request: say so in Tern's log too (once a
+            // minute), since the front end may not show the answer to anyone.
+            refusals.note(why)
+            let namesNobody = forwarded.user == nil && forwarded.token == nil
+            guard namesNobody, request.method == .get, request.uri.path.hasSuffix("/v1/models") else {
+                throw APIError(IdentityError.forwardedIdentity(why))
+            }
+            context.unidentifiedProxy = true
         } catch let error as IdentityError {
             throw APIError(error)
         }
@@ -83,5 +96,26 @@ package struct AdminOnlyMiddleware: RouterMiddleware {
                 code: "admin_required")
         }
         return try await next(request, context)
+    }
+}
+
+/// Logs refused proxy requests at warning, at most once a minute per reason.
+final class RefusalLog: Sendable {
+    private let logger: Logger
+    private let last = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func note(_ reason: String) {
+        let now = ContinuousClock.now
+        let due = last.withLock { last in
+            if let previous = last[reason], now - previous < .seconds(60) { return false }
+            if last.count > 64 { last.removeAll() }  // reasons are a handful of fixed texts; stay bounded
+            last[reason] = now
+            return true
+        }
+        if due { logger.warning("trusted proxy request refused", metadata: ["reason": "\(reason)"]) }
     }
 }

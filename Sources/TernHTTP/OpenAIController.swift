@@ -38,8 +38,11 @@ package struct OpenAIController: Sendable {
     /// caller. Personal contexts are not listed: front ends such as Open WebUI keep one model
     /// list for all their users, and `tern` already means each user's own context.
     @Sendable func listModels(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let caller = try context.requireIdentity()
         let created = Int(clock.now().timeIntervalSince1970)
+        if context.unidentifiedProxy {
+            return try jsonResponse(OpenAIWire.ModelList(data: [.init(id: Self.agentModel, created: created)]))
+        }
+        let caller = try context.requireIdentity()
         let shared = try await identity.contexts(for: caller).filter { $0.contextKind == .shared }
         let list = OpenAIWire.ModelList(
             data: [.init(id: Self.agentModel, created: created)]

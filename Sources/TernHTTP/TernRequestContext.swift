@@ -18,7 +18,13 @@ package struct TernRequestContext: RequestContext {
     }
 
     /// Chat requests carry whole conversations; 4 MiB leaves room for long threads.
-    package var maxUploadSize: Int { 4 * 1024 * 1024 }
+    /// ``ChatBodyLimitMiddleware`` sets the configured cap (`TERN_MAX_BODY_MB`) on the chat routes.
+    package var maxUploadSize: Int = 4 * 1024 * 1024
+
+    /// A trusted proxy sent this request without naming a user. Only `GET /v1/models` lets it
+    /// through (with just `tern`), so Open WebUI lists the model and its chats show Tern's 401
+    /// naming the setting to turn on, instead of an empty model list.
+    package var unidentifiedProxy = false
 
     /// The Open WebUI chat this request belongs to (`X-OpenWebUI-Chat-Id`), only for requests with
     /// a trusted proxy key; see ``ResolvedIdentity/forwardedChatID``.

@@ -21,6 +21,10 @@ import TernTesting
         #expect(first.tools.map(\.name) == ["clock"])
         #expect(first.messages.first?.content == "You keep time.")
         #expect(first.messages.last?.content == "what time is it?")
+        // A one-tool skill names its tool for the first call (servers such as llama-cpp-python
+        // offer no tools otherwise), then leaves the choice to the model.
+        #expect(first.toolChoice == .function("clock"))
+        #expect(rig.model.requests.dropFirst().allSatisfy { $0.toolChoice == nil })
     }
 
     @Test func forgedCallOutsideTheCeiling_isRefused_andTheToolNeverRuns() async throws {

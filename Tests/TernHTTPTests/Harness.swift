@@ -71,7 +71,9 @@ struct Harness {
                 sources: [ListToolSource(list: tools)], permissions: SQLToolPermissionStore(database: database),
                 skills: NoSkills(), approvals: approvals, epoch: epoch,
                 isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
-        let agent = AgentService(store: store, model: model, settings: settings, tooling: tooling, logger: logger)
+        let agent = AgentService(
+            store: store, model: model, settings: settings, tooling: tooling,
+            usageStore: SQLUsageStore(database: database), logger: logger)
         let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
         let identity = IdentityResolver(
             tenants: tenants, keys: keys, staticKeys: apiKeys, proxyKeys: proxyKeys, forwardedTokens: forwardedTokens,

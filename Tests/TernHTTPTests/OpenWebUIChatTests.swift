@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import TernAgent
 import TernCore
 import TernTesting
 
@@ -97,6 +98,31 @@ import TernTesting
             #expect(try await Self.activeMessages(harness) == ["user:one", "assistant:Echo: one", "user:two", "assistant:Echo: two"])
             #expect(try await harness.count("messages") == 6)
         }
+    }
+
+    @Test func regenerateAfterTheSameTextTwice_stillSupersedes() async throws {
+        try await Harness.run(proxyKeys: [Self.proxyKey]) { harness, client throws in
+            _ = try await Self.post(client, Self.thread([], then: "go on"), chat: "c")
+            _ = try await Self.post(client, Self.thread([("go on", "Echo: go on")], then: "go on"), chat: "c")
+            _ = try await Self.post(client, Self.thread([("go on", "Echo: go on")], then: "go on"), chat: "c")
+            #expect(try await Self.activeMessages(harness).count == 4)
+        }
+    }
+
+    /// The first line of Open WebUI 0.12's default task templates, and what Tern records.
+    @Test(arguments: [
+        ("### Task:\nGenerate a concise title summarizing the chat history.", "task:title"),
+        ("### Task:\nGenerate 1-3 broad tags categorizing the main themes of the chat history.", "task:tags"),
+        ("### Task:\nPredict 3-5 useful messages this user might naturally send next.", "task:follow_ups"),
+        ("### Task:\nAnalyze the chat history to determine the necessity of generating search queries.", "task:queries"),
+        ("### Task:\nYou are an autocompletion system. Continue the text. Search Query type.", "task:autocomplete"),
+        ("### Task:\nGenerate a detailed prompt for am image generation task.", "task:image_prompt"),
+        ("### Task:\nSomething new.", "task:other"),
+    ])
+    func taskPurpose_followsTheTemplatesHeadline(prompt: String, purpose: String) {
+        let messages = [ChatMessage(role: .user, content: prompt)]
+        #expect(TaskCall.isTask(messages))
+        #expect(TaskCall(context: ContextID("c"), conversation: nil, messages: messages, sampling: .init()).purpose == purpose)
     }
 
     @Test func editOfTheFirstMessage_supersedesTheWholeStoredThread() async throws {

@@ -111,12 +111,18 @@ import TernHTTP
 
     @Test func proxyKeyWithoutForwardedUser_is401NamingTheSetting() async throws {
         try await Harness.run(apiKeys: [Harness.apiKey], proxyKeys: [Self.proxyKey]) { harness, client throws in
-            for (uri, method, body) in [("/v1/models", HTTPRequest.Method.get, nil), ("/v1/chat/completions", .post, chatBody())] {
-                let response = try await client.execute(
-                    uri: uri, method: method, headers: Self.proxyHeaders(["X-OpenWebUI-User-Name": "Ann"]), body: body)
-                try await Self.expectRefused(response, "ENABLE_FORWARD_USER_INFO_HEADERS=true", harness: harness)
-                #expect(response.headers[.wwwAuthenticate] == "Bearer")
-            }
+            let response = try await client.execute(
+                uri: "/v1/chat/completions", method: .post, headers: Self.proxyHeaders(["X-OpenWebUI-User-Name": "Ann"]),
+                body: chatBody())
+            try await Self.expectRefused(response, "ENABLE_FORWARD_USER_INFO_HEADERS=true", harness: harness)
+            #expect(response.headers[.wwwAuthenticate] == "Bearer")
+            // The model list still answers (with `tern` only, as nobody), so Open WebUI lists the
+            // model and its chats show the refusal above instead of an empty model list.
+            let models = try await client.execute(
+                uri: "/v1/models", method: .get, headers: Self.proxyHeaders(["X-OpenWebUI-User-Name": "Ann"]))
+            #expect(models.status == .ok)
+            #expect((try json(models.body)["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["tern"])
+            #expect(try await harness.count("users") == 1)
             // The admin API is not the local admin's either.
             let admin = try await client.execute(uri: "/admin/api/v1/users", method: .get, headers: Self.proxyHeaders([:]))
             #expect(admin.status == .unauthorized)

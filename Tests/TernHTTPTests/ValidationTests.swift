@@ -35,7 +35,7 @@ import Testing
         Case(name: "temperature range", body: #"{"model":"tern","temperature":7,"messages":[{"role":"user","content":"x"}]}"#, param: "temperature", message: "between 0 and 2"),
         Case(name: "max_tokens zero", body: #"{"model":"tern","max_tokens":0,"messages":[{"role":"user","content":"x"}]}"#, param: "max_tokens", message: "at least 1"),
         Case(name: "n above one", body: #"{"model":"tern","n":2,"messages":[{"role":"user","content":"x"}]}"#, param: "n", message: "only n=1"),
-        Case(name: "client tools", body: #"{"model":"tern","tools":[{"type":"function"}],"messages":[{"role":"user","content":"x"}]}"#, param: "tools", message: "client-side tools are not supported"),
+        Case(name: "client tools", body: #"{"model":"tern","tools":[{"type":"function"}],"messages":[{"role":"user","content":"x"}]}"#, param: "tools[0].function", message: "tools[0].function is required"),
     ]
 
     @Test(arguments: cases)
