@@ -49,14 +49,26 @@ struct ToolLoop: Sendable {
             var text = ""
             var finished: ChatCompletion?
             let separator = content.isEmpty ? "" : "\n\n"
-            for try await event in model.stream(request) {
-                switch event {
-                case .content(let piece):
-                    if streamContent { scope.recorder.emit(.content(text.isEmpty ? separator + piece : piece)) }
-                    text += piece
-                case .finished(let completion):
-                    finished = completion
+            do {
+                for try await event in model.stream(request) {
+                    switch event {
+                    case .content(let piece):
+                        if streamContent { scope.recorder.emit(.content(text.isEmpty ? separator + piece : piece)) }
+                        text += piece
+                    case .finished(let completion):
+                        finished = completion
+                    }
                 }
+            } catch {
+                // An answer that broke off (connection lost, client gone) still cost tokens; a cut
+                // stream (`incomplete`) carries its own estimate, which the agent adds.
+                if !text.isEmpty, !Self.carriesUsage(error) {
+                    scope.recorder.add(TokenUsage.estimated(prompt: request.promptText, answer: text))
+                }
+                throw error
+            }
+            if Task.isCancelled, !text.isEmpty {
+                scope.recorder.add(TokenUsage.estimated(prompt: request.promptText, answer: text))
             }
             // A cancelled turn's stream just ends; that is the user's doing, not the model's.
             try Task.checkCancellation()
@@ -105,6 +117,11 @@ struct ToolLoop: Sendable {
                 messages.append(ChatMessage(role: .tool, content: result.output, toolCallID: result.callID))
             }
         }
+    }
+
+    private static func carriesUsage(_ error: any Error) -> Bool {
+        if case ModelError.incomplete = error { return true }
+        return false
     }
 
     private func runConcurrently(_ calls: [ToolCall], stepID: PlanStep.ID?, toolbox: Toolbox, scope: TurnScope)

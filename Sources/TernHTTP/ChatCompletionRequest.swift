@@ -1,8 +1,9 @@
 import Foundation
 import TernCore
 
-/// A validated `POST /v1/chat/completions` body. Unknown fields are ignored, as OpenAI clients
-/// send many (`top_p`, `seed`, `metadata`, …) that Tern does not use.
+/// A validated `POST /v1/chat/completions` body: messages (with tool calls and results), client
+/// tools and `tool_choice`, and the sampling parameters forwarded to the model server. Unknown
+/// fields are ignored, as OpenAI clients send many (`metadata`, `parallel_tool_calls`, …).
 package struct ChatCompletionRequest: Sendable, Equatable {
     package var model: String
     package var messages: [ChatMessage]

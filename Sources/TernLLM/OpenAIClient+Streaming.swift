@@ -98,7 +98,7 @@ extension OpenAIClient {
                 "server": "\(serverName)", "base_url": "\(Self.withoutCredentials(baseURL))", "endpoint": "\(endpoint)",
                 "reason": "\(reason)", "received_characters": "\(content.count)",
             ])
-        let usage = Self.estimatedUsage(prompt: Self.promptText(of: request), answer: content)
+        let usage = TokenUsage.estimated(prompt: request.promptText, answer: content)
         return .incomplete(endpoint: endpoint, reason: reason, usage: usage)
     }
 

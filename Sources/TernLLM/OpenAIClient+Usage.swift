@@ -14,8 +14,8 @@ extension OpenAIClient {
         -> TokenUsage
     {
         if let usage = completion.usage { return usage }
-        let prompt = Self.promptText(of: request)
-        let answer = Self.answerText(content: completion.content, toolCalls: completion.toolCalls)
+        let prompt = request.promptText
+        let answer = ChatRequest.answerText(content: completion.content, toolCalls: completion.toolCalls)
         if let tokenizer = profile.tokenizer, callTracker.inFlight == 0 {
             do {
                 let promptTokens = try await countTokens(prompt, with: tokenizer, model: request.model)
@@ -27,30 +27,7 @@ extension OpenAIClient {
                     metadata: ["server": "\(serverName)", "path": "\(tokenizer.path)", "error": "\(error)"])
             }
         }
-        return Self.estimatedUsage(prompt: prompt, answer: answer)
-    }
-
-    /// About one token per four characters, at least one per non-empty text; estimated.
-    static func estimatedUsage(prompt: String, answer: String) -> TokenUsage {
-        TokenUsage(promptTokens: estimateTokens(prompt), completionTokens: estimateTokens(answer), estimated: true)
-    }
-
-    /// About one token per four characters, at least one for a non-empty text.
-    static func estimateTokens(_ text: String) -> Int {
-        text.isEmpty ? 0 : max(1, (text.count + 3) / 4)
-    }
-
-    /// The request's messages as one text: role, content and tool calls of each.
-    static func promptText(of request: ChatRequest) -> String {
-        request.messages.map { message in
-            let calls = answerText(content: "", toolCalls: message.toolCalls ?? [])
-            return [message.role.rawValue, message.content ?? "", calls].filter { !$0.isEmpty }.joined(separator: "\n")
-        }.joined(separator: "\n")
-    }
-
-    /// An answer's text: its content, then each tool call's name and arguments.
-    static func answerText(content: String, toolCalls: [ToolCall]) -> String {
-        ([content] + toolCalls.map { "\($0.name) \($0.arguments)" }).filter { !$0.isEmpty }.joined(separator: "\n")
+        return TokenUsage.estimated(prompt: prompt, answer: answer)
     }
 
     /// The number of tokens in `text` by the server's tokenizer (one brief try).

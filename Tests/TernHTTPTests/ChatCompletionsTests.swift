@@ -129,6 +129,9 @@ import TernTesting
             let stored = await harness.store.next { $0.role == .assistant }
             #expect(stored?.content == "partial ")
             #expect(stored?.status == .incomplete)
+            // What the broken answer cost is still counted (estimated: the server never said).
+            #expect(stored?.usage?.estimated == true)
+            #expect((stored?.usage?.completionTokens ?? 0) > 0)
         }
     }
 

@@ -83,8 +83,8 @@ import TernTesting
     }
 
     @Test func estimate_isAtLeastOnePerNonEmptyText() {
-        #expect(OpenAIClient.estimateTokens("") == 0)
-        #expect(OpenAIClient.estimateTokens("a") == 1)
-        #expect(OpenAIClient.estimateTokens("abcde") == 2)
+        #expect(TokenUsage.estimateTokens("") == 0)
+        #expect(TokenUsage.estimateTokens("a") == 1)
+        #expect(TokenUsage.estimateTokens("abcde") == 2)
     }
 }
