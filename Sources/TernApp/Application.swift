@@ -5,16 +5,26 @@ import ServiceLifecycle
 import TernHTTP
 
 /// Builds the HTTP application for a configuration and its dependencies.
+///
+/// The router and the server share one ``ConnectionWatch`` carrying the configured limits
+/// (deadlines, body cap, stream keep-alives); the server accepts at most
+/// `TERN_MAX_CONNECTIONS` connections at once.
 package func buildApplication(
     config: TernConfig, dependencies: Dependencies, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let httpLogger = logger.labelled("tern.http")
+    var dependencies = dependencies
+    dependencies.connections = ConnectionWatch(limits: config.server, logger: httpLogger)
     let router = buildRouter(dependencies.http)
     return Application(
         router: router,
         server: dependencies.connections.serverBuilder,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "tern"),
+        configuration: .init(
+            address: .hostname(config.host, port: config.port), serverName: "tern",
+            availableConnectionsDelegate: ConnectionLimit(
+                maxConnections: config.server.maxConnections, logger: httpLogger)),
         services: [dependencies.modelReachability] + dependencies.services,
         onServerRunning: onServerRunning,
-        logger: logger.labelled("tern.http"))
+        logger: httpLogger)
 }

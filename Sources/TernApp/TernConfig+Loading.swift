@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TernCore
+import TernHTTP
 import TernMCP
 import TernStore
 import TernTools
@@ -60,13 +61,14 @@ extension TernConfig {
         let tools = reader.tools()
         let telegram = reader.telegram()
         let mcp = reader.mcp(environment: environment, workingDirectory: workingDirectory)
+        let server = reader.server()
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
-            telegram: telegram, mcp: mcp, configFile: usedFile)
+            telegram: telegram, mcp: mcp, configFile: usedFile, server: server)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
@@ -268,6 +270,16 @@ private struct ValueReader {
             webCacheMaxEntries: integer(.webCacheMaxEntries, in: 0...1_000_000),
             webCacheMaxBytes: integer(.webCacheMaxMB, in: 0...100_000) * 1024 * 1024,
             gitTimeoutSeconds: seconds(.gitTimeoutSeconds))
+    }
+
+    mutating func server() -> ServerLimits {
+        ServerLimits(
+            headerTimeout: .seconds(seconds(.headerTimeoutSeconds)), idleTimeout: .seconds(seconds(.idleTimeoutSeconds)),
+            maxConnections: integer(.maxConnections, in: 1...1_000_000),
+            maxRequestsPerConnection: integer(.maxRequestsPerConnection, in: 1...1_000_000),
+            maxChatBodyBytes: integer(.maxBodyMB, in: 1...1024) * 1024 * 1024,
+            streamKeepAlive: .seconds(seconds(.streamKeepAliveSeconds)),
+            streamStartGrace: .seconds(seconds(.streamGraceSeconds)))
     }
 
     mutating func seconds(_ key: ConfigKey) -> Double {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TernCore
+import TernHTTP
 import TernTools
 import TernStore
 
@@ -125,6 +126,8 @@ package struct TernConfig: Sendable, Equatable {
     package var mcp: MCP
     /// The `tern.yaml` that was read, if any.
     package var configFile: String?
+    /// Connection deadlines and limits, body cap, stream keep-alives (`TERN_HEADER_TIMEOUT_SECONDS`…).
+    package var server: ServerLimits = .init()
 
     /// Whether `host` only accepts connections from this machine.
     package var bindsLoopbackOnly: Bool {

@@ -38,14 +38,17 @@ enum AgentEventStream {
         }
     }
 
-    /// The SSE response. The first event is awaited before the head is sent, so a turn that
-    /// fails at once gets a real HTTP status.
+    /// The SSE response. The first event is awaited for a short grace before the head is sent,
+    /// so a turn that fails at once gets a real HTTP status; after that the headers go out, and
+    /// an SSE comment (`: keep-alive`) follows every ``ServerLimits/streamKeepAlive`` of silence.
     static func response(
-        _ events: CancellableEvents, conversationKey: String, logger: Logger, release: @escaping @Sendable () -> Void
+        _ events: CancellableEvents, conversationKey: String, logger: Logger, limits: ServerLimits = .init(),
+        release: @escaping @Sendable () -> Void
     ) async throws -> Response {
-        let first: AgentEvent?
+        let first: CancellableEvents.Item?
         do {
-            first = try await events.next()
+            events.startKeepAlive(grace: limits.streamStartGrace, every: limits.streamKeepAlive)
+            first = try await events.nextItem()
         } catch {
             release()
             throw error
@@ -55,12 +58,17 @@ enum AgentEventStream {
             var summary = Summary()
             var pending = first
             do {
-                while let event = pending {
-                    summary.add(event)
-                    if let (name, data) = frame(for: event) {
-                        try await writer.write(ByteBuffer(string: "event: \(name)\ndata: \(data.jsonText)\n\n"))
+                while let item = pending {
+                    switch item {
+                    case .keepAlive:
+                        try await writer.write(CancellableEvents.keepAliveFrame)
+                    case .event(let event):
+                        summary.add(event)
+                        if let (name, data) = frame(for: event) {
+                            try await writer.write(ByteBuffer(string: "event: \(name)\ndata: \(data.jsonText)\n\n"))
+                        }
                     }
-                    pending = try await events.next()
+                    pending = try await events.nextItem()
                 }
                 try await writer.write(
                     ByteBuffer(string: "event: done\ndata: \(summary.done(conversationKey: conversationKey).jsonText)\n\n"))

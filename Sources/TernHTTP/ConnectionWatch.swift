@@ -1,9 +1,11 @@
 import Hummingbird
 import HummingbirdCore
+import Logging
 import NIOCore
 import Synchronization
 
-/// Tells request handlers when their client has hung up.
+/// Tells request handlers when their client has hung up, and holds the limits every connection
+/// is served under.
 ///
 /// The HTTP server allows half-closure and reads no further while a handler runs, so a handler
 /// would only notice a gone client at its next write. A small channel handler in each
@@ -11,17 +13,37 @@ import Synchronization
 package final class ConnectionWatch: Sendable {
     private struct Entry {
         var gone = false
+        var client: String?
         var actions: [Int: @Sendable () -> Void] = [:]
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
     private let nextID = Mutex(0)
+    /// Deadlines, connection and body limits, stream keep-alives.
+    package let limits: ServerLimits
+    private let logger: Logger
 
-    package init() {}
+    package init(limits: ServerLimits = .init(), logger: Logger = Logger(label: "tern.http")) {
+        self.limits = limits
+        self.logger = logger
+    }
 
-    /// The HTTP/1 server with a watcher in every connection.
+    /// The HTTP/1 server with a watcher and the request-head deadline in every connection, and
+    /// the idle timeout between requests.
     package var serverBuilder: HTTPServerBuilder {
-        .http1(configuration: .init(additionalChannelHandlers: [Watcher(watch: self)]))
+        let limits = limits
+        let logger = logger
+        return .http1(
+            configuration: .init(
+                additionalChannelHandlers: [
+                    Watcher(watch: self), RequestHeadDeadline.makeHandler(limits: limits, logger: logger),
+                ],
+                idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds)))
+    }
+
+    /// The address the client of `connection` connects from (IP without port), for logs.
+    package func clientAddress(of connection: ObjectIdentifier) -> String? {
+        entries.withLock { $0[connection]?.client }
     }
 
     /// Runs `action` once when the client of `connection` hangs up (at once if it already has).
@@ -53,8 +75,8 @@ package final class ConnectionWatch: Sendable {
         entries.withLock { $0.values.reduce(0) { $0 + $1.actions.count } }
     }
 
-    fileprivate func opened(_ connection: ObjectIdentifier) {
-        entries.withLock { $0[connection] = Entry() }
+    fileprivate func opened(_ connection: ObjectIdentifier, client: String?) {
+        entries.withLock { $0[connection] = Entry(client: client) }
     }
 
     fileprivate func gone(_ connection: ObjectIdentifier, forget: Bool) {
@@ -63,7 +85,7 @@ package final class ConnectionWatch: Sendable {
             if forget {
                 entries[connection] = nil
             } else {
-                entries[connection] = Entry(gone: true)
+                entries[connection] = Entry(gone: true, client: entries[connection]?.client)
             }
             return actions
         }
@@ -77,7 +99,8 @@ package final class ConnectionWatch: Sendable {
         init(watch: ConnectionWatch) { self.watch = watch }
 
         func handlerAdded(context: ChannelHandlerContext) {
-            watch.opened(ObjectIdentifier(context.channel))
+            let address = context.channel.remoteAddress
+            watch.opened(ObjectIdentifier(context.channel), client: address?.ipAddress ?? address?.description)
         }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error thrown below it into an OpenAI-shaped JSON answer; logs what is not the
 /// caller's fault.
@@ -19,6 +20,13 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                         metadata: ["path": "\(request.uri.path)", "status": "\(apiError.status.code)", "error": "\(error)"])
                 }
                 return try apiError.response(from: request, context: context)
+            }
+            if error is NIOTooManyBytesError {
+                // Normally answered by OversizedBodyMiddleware, naming the cap; never a 500.
+                return try APIError(
+                    status: .contentTooLarge, message: "the request body is larger than this endpoint accepts",
+                    code: "request_too_large"
+                ).response(from: request, context: context)
             }
             context.logger.error(
                 "unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])

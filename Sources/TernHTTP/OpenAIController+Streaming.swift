@@ -2,23 +2,30 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import Synchronization
 import TernAgent
 import TernCore
 
 extension OpenAIController {
     /// Streams the turn as `chat.completion.chunk` SSE frames ending in `data: [DONE]`.
     ///
-    /// The first event is awaited before the response starts, so a turn that fails at once
-    /// (no model configured, upstream down) gets a real HTTP status instead of a 200 stream.
+    /// The first event is awaited for a short grace (``ServerLimits/streamStartGrace``) before
+    /// the response starts, so a turn that fails at once (no model configured, upstream down)
+    /// gets a real HTTP status instead of a 200 stream; a slow model does not hold the headers:
+    /// they and the role chunk go out when the grace ends. While the model is silent an SSE
+    /// comment (`: keep-alive`) goes out every ``ServerLimits/streamKeepAlive``, so proxies with
+    /// short read timeouts keep the connection.
     /// When the client hangs up, the events are cancelled at once (not at the next write),
     /// which cancels the turn; the agent stores the partial answer marked incomplete.
     func streamed(
         _ events: CancellableEvents, meta: ResponseMeta, includeUsage: Bool, renderer: ProgressRenderer,
         logger: Logger, release: @escaping @Sendable () -> Void
     ) async throws -> Response {
-        let first: AgentEvent?
+        let first: CancellableEvents.Item?
         do {
-            first = try await events.next()
+            events.startKeepAlive(grace: connections.limits.streamStartGrace, every: connections.limits.streamKeepAlive)
+            first = try await events.nextItem()
         } catch {
             release()
             throw error
@@ -39,28 +46,30 @@ extension OpenAIController {
     }
 
     private static func write(
-        first: AgentEvent?, rest events: CancellableEvents, to writer: inout any ResponseBodyWriter, meta: ResponseMeta,
-        includeUsage: Bool, renderer: ProgressRenderer, logger: Logger
+        first: CancellableEvents.Item?, rest events: CancellableEvents, to writer: inout any ResponseBodyWriter,
+        meta: ResponseMeta, includeUsage: Bool, renderer: ProgressRenderer, logger: Logger
     ) async throws {
         let frames = ChunkFramer(meta: meta)
         try await writer.write(frames.roleFrame())
         var usage: TokenUsage?
         var pending = first
         do {
-            while let event = pending {
-                switch event {
-                case .content(let text):
+            while let item = pending {
+                switch item {
+                case .keepAlive:
+                    try await writer.write(CancellableEvents.keepAliveFrame)
+                case .event(.content(let text)):
                     try await writer.write(frames.contentFrame(text))
-                case .usage(let reported):
+                case .event(.usage(let reported)):
                     usage = reported
-                case .clientToolCalls(let calls):
+                case .event(.clientToolCalls(let calls)):
                     try await writer.write(frames.toolCallsFrame(calls))
-                case .finished(_, let reason):
+                case .event(.finished(_, let reason)):
                     try await writer.write(frames.finishFrame(reason))
-                default:
+                case .event(let event):
                     if let line = renderer.line(for: event) { try await writer.write(frames.contentFrame(line)) }
                 }
-                pending = try await events.next()
+                pending = try await events.nextItem()
             }
         } catch let error where !(error is CancellationError) && !events.isClientGone(error) {
             // The status line is long gone; OpenAI clients read an `error` frame as a failure.
@@ -126,37 +135,102 @@ struct ChunkFramer {
 }
 
 /// The agent's events, relayed so the turn can be cancelled from outside the consuming task
-/// (when the connection closes) and read by the handler first and the response body after.
+/// (when the connection closes) and read by the handler first and the response body after;
+/// for SSE answers, interleaved with keep-alive ticks while the turn is silent.
 ///
 /// `@unchecked Sendable`: the iterator is used by one task at a time, strictly in sequence (the
-/// handler, then the body writer), never concurrently; `cancel` only touches the relay task.
+/// handler, then the body writer), never concurrently; `cancel` only touches the relay and
+/// ticker tasks, and the ticker's state is behind a lock.
 final class CancellableEvents: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<AgentEvent, any Error>.AsyncIterator
+    /// What an SSE writer reads: an event, or a tick after a silence.
+    enum Item: Sendable {
+        case event(AgentEvent)
+        case keepAlive
+    }
+
+    /// An SSE comment: clients ignore it, proxies see traffic.
+    static let keepAliveFrame = ByteBuffer(string: ": keep-alive\n\n")
+
+    private var iterator: AsyncThrowingStream<Item, any Error>.AsyncIterator
+    private let continuation: AsyncThrowingStream<Item, any Error>.Continuation
     private let relay: Task<Void, Never>
+    private let shared = Shared()
+
+    /// What the relay, the ticker and `cancel` share.
+    private final class Shared: Sendable {
+        let ticker = Mutex<Task<Void, Never>?>(nil)
+        /// When the relay last passed an event on; the ticker measures silence from it.
+        let lastEvent = Mutex(ContinuousClock.now)
+    }
 
     init(_ events: AsyncThrowingStream<AgentEvent, any Error>) {
-        let (output, continuation) = AsyncThrowingStream.makeStream(of: AgentEvent.self)
+        let (output, continuation) = AsyncThrowingStream.makeStream(of: Item.self)
+        let shared = self.shared
         relay = Task {
             do {
-                for try await event in events { continuation.yield(event) }
+                for try await event in events {
+                    shared.lastEvent.withLock { $0 = .now }
+                    continuation.yield(.event(event))
+                }
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
             }
         }
-        let relay = self.relay
-        continuation.onTermination = { _ in relay.cancel() }
+        self.continuation = continuation
         iterator = output.makeAsyncIterator()
+        let relay = self.relay
+        continuation.onTermination = { _ in
+            relay.cancel()
+            shared.ticker.withLock { $0?.cancel() }
+        }
     }
 
-    /// The next event; `nil` at the end.
-    func next() async throws -> AgentEvent? {
+    /// Starts the ticks for an SSE answer: the first after `grace` without an event (so the
+    /// handler can send its headers), then one after each `interval` without an event.
+    func startKeepAlive(grace: Duration, every interval: Duration) {
+        let continuation = continuation
+        let shared = shared
+        shared.lastEvent.withLock { $0 = .now }
+        let task = Task {
+            var wait = grace
+            while !Task.isCancelled {
+                let deadline = shared.lastEvent.withLock { $0 } + wait
+                do {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                } catch {
+                    return  // cancelled: the stream ended
+                }
+                let silentSince = shared.lastEvent.withLock { $0 }
+                guard ContinuousClock.now >= silentSince + wait else { continue }
+                if case .terminated = continuation.yield(.keepAlive) { return }
+                shared.lastEvent.withLock { $0 = .now }
+                wait = interval
+            }
+        }
+        shared.ticker.withLock { previous in
+            previous?.cancel()
+            previous = task
+        }
+    }
+
+    /// The next event or tick; `nil` at the end.
+    func nextItem() async throws -> Item? {
         try await iterator.next()
+    }
+
+    /// The next event (ticks skipped); `nil` at the end.
+    func next() async throws -> AgentEvent? {
+        while let item = try await iterator.next() {
+            if case .event(let event) = item { return event }
+        }
+        return nil
     }
 
     /// Stops the turn: the agent's stream is dropped, which cancels it.
     func cancel() {
         relay.cancel()
+        shared.ticker.withLock { $0?.cancel() }
     }
 
     /// Whether an error came from writing to a client that disconnected (nothing to tell it).

@@ -46,13 +46,14 @@ package struct HTTPDependencies: Sendable {
 package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequestContext> {
     let router = Router(context: TernRequestContext.self)
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
     HealthController(store: dependencies.storeHealth, model: dependencies.modelReachability)
         .addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(resolver: dependencies.identity))
     OpenAIController(
         store: dependencies.conversations, agent: dependencies.agent, identity: dependencies.identity,
         connections: dependencies.connections, clock: dependencies.clock)
-        .addRoutes(to: v1)
+        .addRoutes(to: v1.group().add(middleware: ChatBodyLimitMiddleware(maxBytes: dependencies.connections.limits.maxChatBodyBytes)))
     AgentController(store: dependencies.conversations, agent: dependencies.agent, connections: dependencies.connections)
         .addRoutes(to: v1)
     let admin = router.group("admin/api/v1")
@@ -70,5 +71,7 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(report).jsonText)))
     }
+    // Last: it only sees requests no route above took.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }

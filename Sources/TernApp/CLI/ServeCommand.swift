@@ -29,6 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let logger = bootstrapLogging(level: config.logLevel)
+        // Before anything is created: the database, its journals and the secret key are born private.
+        DataDirectoryPermissions.restrictNewFiles()
+        let databaseFile: String? =
+            if case .sqlite(let path) = config.database { path } else { nil }
+        DataDirectoryPermissions.log(
+            try DataDirectoryPermissions.secure(dataDir: config.dataDir, databaseFile: databaseFile),
+            logger: logger.labelled("tern.store"))
         let startedAt = Date()
         let dependencies = try await Dependencies.live(config: config, logger: logger)
         // Turns that waited for a human died with the previous process: deny what they asked (fail closed).
