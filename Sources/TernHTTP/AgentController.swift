@@ -58,7 +58,8 @@ package struct AgentController: Sendable {
         let wantsStream = request.headers[.accept]?.contains("text/event-stream") ?? false
         if wantsStream {
             return try await AgentEventStream.response(
-                events, conversationKey: conversationKey, logger: context.logger, release: release)
+                events, conversationKey: conversationKey, logger: context.logger, limits: connections.limits,
+                release: release)
         }
         defer { release() }
         var summary = AgentEventStream.Summary()

@@ -57,7 +57,9 @@ struct Harness {
                 UnconfiguredModel()
             }
         let store = RecordingConversationStore(SQLConversationStore(database: database))
-        let connections = ConnectionWatch()
+        // A turn that fails before its first event must get its real status however loaded the
+        // machine is: the start grace is long here (StreamKeepAliveTests set their own).
+        let connections = ConnectionWatch(limits: ServerLimits(streamStartGrace: .seconds(60)))
         let epoch = MembershipEpoch()
         let tenants = SQLTenantStore(database: database, epoch: epoch)
         let signal = ApprovalSignal()

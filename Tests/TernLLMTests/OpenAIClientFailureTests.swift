@@ -158,10 +158,10 @@ import Testing
             // Generous for a loaded machine: the head (connecting included) has the same limit.
             let outcome = try await withClient(fake, configure: {
                 $0.connectTimeout = .seconds(120)
-                $0.readTimeout = .seconds(1)
+                $0.readTimeout = .seconds(5)
             }) { await collect($0.stream(userRequest("x"))) }
             #expect(outcome.contents == ["a"])
-            #expect(outcome.error as? ModelError == .timeout(endpoint: chatEndpoint(fake), seconds: 1))
+            #expect(outcome.error as? ModelError == .timeout(endpoint: chatEndpoint(fake), seconds: 5))
             await fake.waitForClientDisconnects(count: 1)
         }
     }
