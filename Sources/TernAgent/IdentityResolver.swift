@@ -88,7 +88,9 @@ package enum IdentityError: Error, Equatable, CustomStringConvertible {
 ///   plain headers are ignored; without one, plain headers name the user and a lone token is
 ///   refused, since nothing can check it. Forwarded data with any other credential is ignored.
 /// - A stored API key (`tern_…`) is its user, limited to its context when it has one.
-/// - With no keys configured at all, callers without credentials are the local user.
+/// - With no keys configured at all, callers without credentials are the local user until the
+///   server is claimed (a stored key or a non-local user exists; see ``OpenLoopbackGate``), or
+///   always with `TERN_OPEN_LOOPBACK=true`.
 ///
 /// Every presented secret is compared in constant time against every configured one.
 package struct IdentityResolver: Sendable {
@@ -99,14 +101,18 @@ package struct IdentityResolver: Sendable {
     private let forwardedTokens: (any ForwardedTokenVerifier)?
     private let clock: any WallClock
     private let logger: Logger
+    private let loopback: OpenLoopbackGate
 
     /// - Parameter forwardedTokens: verifies the proxy's signed identity token; when set, a proxy
     ///   request must carry a valid one.
+    /// - Parameter openLoopback: `TERN_OPEN_LOOPBACK=true`: without configured keys, keyless callers
+    ///   stay the local admin even after stored keys or users exist.
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, staticKeys: [String], proxyKeys: [String],
-        forwardedTokens: (any ForwardedTokenVerifier)? = nil,
+        forwardedTokens: (any ForwardedTokenVerifier)? = nil, openLoopback: Bool = false,
         clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "tern.identity")
     ) {
+        loopback = OpenLoopbackGate(openByConfiguration: openLoopback, tenants: tenants, keys: keys, clock: clock)
         self.tenants = tenants
         self.keys = keys
         self.staticKeys = staticKeys
@@ -118,6 +124,18 @@ package struct IdentityResolver: Sendable {
 
     /// Whether the server runs without any configured key (only allowed on loopback).
     package var isOpen: Bool { staticKeys.isEmpty && proxyKeys.isEmpty }
+
+    /// How keyless requests are treated now: ``OpenLoopbackGate/Mode/keysRequired`` whenever keys
+    /// are configured, otherwise what the ``OpenLoopbackGate`` says.
+    package func keylessMode() async throws -> OpenLoopbackGate.Mode {
+        isOpen ? try await loopback.mode() : .keysRequired
+    }
+
+    /// Why a keyless request on a claimed open server is refused.
+    package static let claimedServer =
+        "missing Authorization header: this server has stored API keys or users, so keyless requests are no "
+        + "longer the local admin; send 'Authorization: Bearer <api key>' (or set TERN_OPEN_LOOPBACK=true to keep "
+        + "keyless loopback access)"
 
     /// Authenticates the caller and picks the context.
     ///
@@ -150,6 +168,9 @@ package struct IdentityResolver: Sendable {
                 throw IdentityError.unauthenticated("invalid API key")
             }
         } else if isOpen {
+            guard try await loopback.mode() != .keysRequired else {
+                throw IdentityError.unauthenticated(Self.claimedServer)
+            }
             user = try await localUser()
         } else {
             throw IdentityError.unauthenticated("missing Authorization header; send 'Authorization: Bearer <api key>'")

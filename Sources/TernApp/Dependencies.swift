@@ -70,7 +70,7 @@ package struct Dependencies: Sendable {
         if let jwtSecret = config.openWebUIJWTSecret { forwardedTokens = await OpenWebUIJWTVerifier(secret: jwtSecret) }
         let identity = IdentityResolver(
             tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
-            forwardedTokens: forwardedTokens,
+            forwardedTokens: forwardedTokens, openLoopback: config.openLoopback,
             logger: logger.labelled("tern.identity"))
         let approvals = ApprovalCenter(
             store: SQLApprovalStore(database: database), logger: logger.labelled("tern.agent.approvals"))

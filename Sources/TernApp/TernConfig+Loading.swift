@@ -51,6 +51,7 @@ extension TernConfig {
         let llm = reader.llm()
         let apiKeys = reader.keys(.apiKeys)
         let trustedProxyKeys = reader.keys(.trustedProxyKeys)
+        let openLoopback = reader.bool(.openLoopback)
         let openWebUIJWTSecret = reader.openWebUIJWTSecret()
         let secretKey = reader.secretKey()
         let logLevel = reader.logLevel()
@@ -68,7 +69,7 @@ extension TernConfig {
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
-            telegram: telegram, mcp: mcp, configFile: usedFile, server: server)
+            telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback)
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

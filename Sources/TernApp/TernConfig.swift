@@ -128,6 +128,9 @@ package struct TernConfig: Sendable, Equatable {
     package var configFile: String?
     /// Connection deadlines and limits, body cap, stream keep-alives (`TERN_HEADER_TIMEOUT_SECONDS`…).
     package var server: ServerLimits = .init()
+    /// `TERN_OPEN_LOOPBACK`: without configured keys, keyless callers stay the local admin even
+    /// after stored API keys or users exist (otherwise they then need a key).
+    package var openLoopback: Bool = false
 
     /// Whether `host` only accepts connections from this machine.
     package var bindsLoopbackOnly: Bool {

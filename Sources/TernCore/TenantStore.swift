@@ -13,8 +13,14 @@ package protocol TenantStore: Sendable {
     /// and makes it the user's default context, all in one transaction.
     /// Throws ``StoreError/conflict(_:)`` when the email is taken.
     func provisionUser(email: String, displayName: String, role: UserRole) async throws -> (User, Context)
-    /// Changes a user's role.
+    /// Changes a user's role. Demoting the last admin (counting the built-in local user while it
+    /// is one) throws ``StoreError/conflict(_:)`` and changes nothing; the check and the update are
+    /// one transaction that locks the admin rows, so two concurrent demotions of the last two admins
+    /// cannot both succeed. Throws `notFound` for an unknown user.
     func setRole(_ role: UserRole, of user: UserID) async throws -> User
+    /// Makes `context` the user's default context (and no other). Throws `notFound` when the user
+    /// is not a member of it.
+    func setDefaultContext(_ context: ContextID, of user: UserID) async throws -> Membership
     /// Records that the user was seen now.
     func touch(_ user: UserID, at time: Date) async throws
 
@@ -35,9 +41,13 @@ package protocol TenantStore: Sendable {
     func memberships(of user: UserID) async throws -> [Membership]
     /// The members of a context.
     func members(of context: ContextID) async throws -> [Membership]
-    /// Adds (or changes the role of) a member. The first context of a user becomes its default.
+    /// Adds (or changes the role of) a member. The added context becomes the user's default only
+    /// when the user has no default and it is either their first context or a personal one, so
+    /// joining (or re-joining) a shared context never takes over the default.
     func addMember(_ user: UserID, to context: ContextID, role: MemberRole) async throws -> Membership
-    /// Removes a member; throws `notFound` when the user is not one.
+    /// Removes a member; throws `notFound` when the user is not one. When it was the user's default,
+    /// the default moves only to a personal context the user still belongs to (the oldest), never to
+    /// a shared one; without such a context the user has no default until one is set.
     func removeMember(_ user: UserID, from context: ContextID) async throws
 }
 

@@ -61,7 +61,7 @@ extension AdminController {
 
     /// The context (404 when unknown) and the MCP admin (503 when not configured).
     private func mcpScope(_ context: TernRequestContext) async throws -> (any MCPServerAdmin, ContextID) {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .configure)
         guard let mcpServers else {
             throw APIError(
                 status: .serviceUnavailable, message: "MCP is not configured on this server", type: "server_error",

@@ -6,14 +6,14 @@ import TernCore
 extension AdminController {
     /// `GET contexts/{id}/tools`: every tool with its permission in the context.
     @Sendable func listTools(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .configure)
         let tools = try await agent.toolStatus(in: id)
         return try json(.ok, ["data": .array(tools.map(Self.json))])
     }
 
     /// `PUT contexts/{id}/tools/{tool}` with `{"permission": "allow"|"deny"}`.
     @Sendable func setToolPermission(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .configure)
         let tool = try context.parameters.require("tool")
         let body = try await JSONBody.read(request, context: context)
         guard let permission = try body.optionalEnum("permission", ToolPermission.self) else {
@@ -25,7 +25,7 @@ extension AdminController {
 
     /// `DELETE contexts/{id}/tools/{tool}`: back to the configured default.
     @Sendable func resetToolPermission(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .configure)
         let tool = try context.parameters.require("tool")
         try await agent.setToolPermission(nil, for: tool, in: id)
         return try json(.ok, try await status(of: tool, in: id))

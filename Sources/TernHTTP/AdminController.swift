@@ -3,8 +3,9 @@ import Hummingbird
 import TernAgent
 import TernCore
 
-/// The admin JSON API under `/admin/api/v1` (admins only): contexts, members, users, API keys,
-/// tool permissions, MCP servers.
+/// The admin JSON API under `/admin/api/v1`: contexts, members, users, API keys, tool
+/// permissions, MCP servers. Who may reach what is decided by ``AdminScope`` alone: every
+/// handler asks it before touching anything.
 package struct AdminController: Sendable {
     let tenants: any TenantStore
     let keys: any APIKeyStore
@@ -47,11 +48,13 @@ package struct AdminController: Sendable {
     // MARK: Contexts
 
     @Sendable func listContexts(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let summaries = try await tenants.contextSummaries()
+        let scope = try await scope(of: context)
+        let summaries = try await tenants.contextSummaries().filter { scope.contains($0.context.id) }
         return try json(.ok, ["data": .array(summaries.map(AdminJSON.summary))])
     }
 
     @Sendable func createContext(_ request: Request, context: TernRequestContext) async throws -> Response {
+        try await scope(of: context).requireUnlimited("create contexts")
         let body = try await JSONBody.read(request, context: context)
         let name = try body.string("name")
         try checkName(name)
@@ -62,14 +65,15 @@ package struct AdminController: Sendable {
     }
 
     @Sendable func renameContext(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .manage)
         let name = try await JSONBody.read(request, context: context).string("name")
         try checkName(name)
         return try json(.ok, AdminJSON.context(try await tenants.renameContext(id, to: name)))
     }
 
     @Sendable func deleteContext(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        try await scope(of: context).requireUnlimited("delete contexts")
+        let id = try await existingContext(context, for: .manage)
         guard id != .defaultContext else {
             throw APIError(status: .conflict, message: "the default context cannot be deleted", code: "conflict")
         }
@@ -78,12 +82,12 @@ package struct AdminController: Sendable {
     }
 
     @Sendable func listMembers(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .manage)
         return try json(.ok, ["data": .array(try await tenants.members(of: id).map(AdminJSON.membership))])
     }
 
     @Sendable func addMember(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .manage)
         let body = try await JSONBody.read(request, context: context)
         let user = try await requireUser(try body.string("user_id"))
         let role = try body.optionalEnum("role", MemberRole.self) ?? .member
@@ -91,7 +95,7 @@ package struct AdminController: Sendable {
     }
 
     @Sendable func removeMember(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let id = try await existingContext(context)
+        let id = try await existingContext(context, for: .manage)
         let user = UserID(try context.parameters.require("user"))
         try await tenants.removeMember(user, from: id)
         return Response(status: .noContent)
@@ -100,10 +104,12 @@ package struct AdminController: Sendable {
     // MARK: Users
 
     @Sendable func listUsers(_ request: Request, context: TernRequestContext) async throws -> Response {
-        try json(.ok, ["data": .array(try await tenants.users().map(AdminJSON.user))])
+        let users = try await scope(of: context).visibleUsers(tenants)
+        return try json(.ok, ["data": .array(users.map(AdminJSON.user))])
     }
 
     @Sendable func createUser(_ request: Request, context: TernRequestContext) async throws -> Response {
+        try await scope(of: context).requireUnlimited("create users")
         let body = try await JSONBody.read(request, context: context)
         let email = try body.string("email")
         let role = try body.optionalEnum("role", UserRole.self) ?? .user
@@ -112,45 +118,89 @@ package struct AdminController: Sendable {
         return try json(.created, .object(["user": AdminJSON.user(user), "context": AdminJSON.context(personal)]))
     }
 
+    /// `PATCH users/{id}` with `role` and/or `default_context` (a context id or name the user
+    /// belongs to). The last admin cannot be demoted (409, from the store).
     @Sendable func updateUser(_ request: Request, context: TernRequestContext) async throws -> Response {
+        try await scope(of: context).requireUnlimited("change users")
         let id = try await requireUser(try context.parameters.require("id"))
-        let role = try await JSONBody.read(request, context: context).optionalEnum("role", UserRole.self)
-        guard let role else { throw APIError.invalid("'role' is required", param: "role") }
-        return try json(.ok, AdminJSON.user(try await tenants.setRole(role, of: id)))
+        let body = try await JSONBody.read(request, context: context)
+        let role = try body.optionalEnum("role", UserRole.self)
+        let defaultContext = try body.optionalString("default_context")
+        guard role != nil || defaultContext != nil else {
+            throw APIError.invalid("'role' or 'default_context' is required", param: "role")
+        }
+        // Checked before any change, so a refused default leaves the role alone too.
+        var newDefault: ContextID?
+        if let defaultContext {
+            let memberships = try await tenants.memberships(of: id)
+            guard let found = memberships.first(where: { $0.contextID.rawValue == defaultContext || $0.contextName == defaultContext })
+            else {
+                throw APIError(
+                    status: .badRequest, message: "user \(id) is not a member of a context '\(defaultContext)'",
+                    param: "default_context", code: "invalid_value")
+            }
+            newDefault = found.contextID
+        }
+        guard var user = try await tenants.user(id) else {
+            throw APIError(status: .notFound, message: "no user with id '\(id)'", code: "not_found")
+        }
+        if let role { user = try await tenants.setRole(role, of: id) }
+        if let newDefault { _ = try await tenants.setDefaultContext(newDefault, of: id) }
+        return try json(.ok, AdminJSON.user(user))
     }
 
     // MARK: Keys
 
     @Sendable func listKeys(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let scope = try await scope(of: context)
         let user = try await existingUser(request.uri.queryParameters["user_id"].map(String.init))
-        return try json(.ok, ["data": .array(try await keys.keys(of: user).map(AdminJSON.key))])
+        let visible = try await keys.keys(of: user).filter { scope.limitedTo == nil || $0.contextID == scope.limitedTo }
+        return try json(.ok, ["data": .array(visible.map(AdminJSON.key))])
     }
 
     @Sendable func createKey(_ request: Request, context: TernRequestContext) async throws -> Response {
+        let scope = try await scope(of: context)
         let body = try await JSONBody.read(request, context: context)
         let user = try await existingUser(try body.optionalString("user_id")) ?? context.requireIdentity().user.id
-        var restriction: ContextID?
+        var asked: ContextID?
         if let contextID = try body.optionalString("context_id") {
             guard try await tenants.context(ContextID(contextID)) != nil else {
                 throw APIError(status: .notFound, message: "no context with id '\(contextID)'", param: "context_id", code: "not_found")
             }
-            restriction = ContextID(contextID)
+            asked = ContextID(contextID)
         }
-        let (record, secret) = try await keys.createKey(for: user, context: restriction, name: try body.string("name"))
+        let name = try body.string("name")
+        let restriction = try await scope.restrictionForNewKey(asked: asked, for: user, tenants: tenants)
+        let (record, secret) = try await keys.createKey(for: user, context: restriction, name: name)
         var object = AdminJSON.key(record).objectValue ?? [:]
         object["secret"] = .string(secret)
         return try json(.created, .object(object))
     }
 
     @Sendable func revokeKey(_ request: Request, context: TernRequestContext) async throws -> Response {
-        let record = try await keys.revoke(try context.parameters.require("id"), at: clock.now())
+        let scope = try await scope(of: context)
+        let id = try context.parameters.require("id")
+        if scope.limitedTo != nil {
+            guard let record = try await keys.keys(of: nil).first(where: { $0.id == id }) else {
+                throw APIError(status: .notFound, message: "not found: API key \(id)", code: "not_found")
+            }
+            try scope.require(key: record)
+        }
+        let record = try await keys.revoke(id, at: clock.now())
         return try json(.ok, AdminJSON.key(record))
     }
 
     // MARK: Helpers
 
-    func existingContext(_ context: TernRequestContext) async throws -> ContextID {
+    /// The caller's ``AdminScope``.
+    func scope(of context: TernRequestContext) async throws -> AdminScope {
+        try await AdminScope.resolve(try context.requireIdentity(), tenants: tenants)
+    }
+
+    /// The route's context, once the caller's scope allows `use` of it (403) and it exists (404).
+    func existingContext(_ context: TernRequestContext, for use: AdminScope.Use) async throws -> ContextID {
         let id = ContextID(try context.parameters.require("id"))
+        try await scope(of: context).require(id, for: use)
         guard try await tenants.context(id) != nil else {
             throw APIError(status: .notFound, message: "no context with id '\(id)'", code: "not_found")
         }

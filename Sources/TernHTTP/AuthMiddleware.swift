@@ -81,7 +81,8 @@ extension APIError {
     }
 }
 
-/// Lets only admins through (after ``AuthMiddleware``).
+/// Lets only callers who may use the admin API through (after ``AuthMiddleware``): admins, and
+/// context-limited keys, whose scope every admin handler then checks through ``AdminScope``.
 package struct AdminOnlyMiddleware: RouterMiddleware {
     package typealias Context = TernRequestContext
 
@@ -90,10 +91,9 @@ package struct AdminOnlyMiddleware: RouterMiddleware {
     package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard try context.requireIdentity().user.role == .admin else {
-            throw APIError(
-                status: .forbidden, message: "this endpoint is for admins only", type: "permission_error",
-                code: "admin_required")
+        let identity = try context.requireIdentity()
+        guard AdminScope.mayEnter(identity, path: request.uri.path) else {
+            throw identity.restrictedTo == nil ? AdminScope.adminRequired : AdminScope.limitedKeyRefused
         }
         return try await next(request, context)
     }

@@ -25,9 +25,9 @@ extension SQLTenantStore {
                         .where("user_id", .equal, SQLBind(user.rawValue))
                         .where("context_id", .equal, SQLBind(context.rawValue)).run()
                 } else {
-                    let hasDefault = try await Self.hasDefault(db, user)
+                    let takesDefault = try await Self.takesDefault(db, user: user, context: context)
                     try await Self.insertMember(
-                        db, user: user.rawValue, context: context.rawValue, role: role, isDefault: !hasDefault, at: now)
+                        db, user: user.rawValue, context: context.rawValue, role: role, isDefault: takesDefault, at: now)
                 }
             }
         }
@@ -49,11 +49,15 @@ extension SQLTenantStore {
                 try await db.delete(from: "context_members")
                     .where("user_id", .equal, SQLBind(user.rawValue))
                     .where("context_id", .equal, SQLBind(context.rawValue)).run()
-                // The user keeps a default context if any membership is left: the oldest.
+                // A default moves only to a personal context: a shared one must be chosen explicitly.
                 if try row.decode(column: "is_default", as: Int.self) == 1 {
-                    let next = try await db.select().column("context_id").from("context_members")
-                        .where("user_id", .equal, SQLBind(user.rawValue))
-                        .orderBy("created_at").limit(1).first()
+                    let next = try await db.raw(
+                        """
+                        SELECT m.context_id FROM context_members m JOIN contexts c ON c.id = m.context_id
+                        WHERE m.user_id = \(bind: user.rawValue) AND c.kind = \(bind: ContextKind.personal.rawValue)
+                        ORDER BY m.created_at LIMIT 1
+                        """
+                    ).first()
                     if let next {
                         try await db.update("context_members").set("is_default", to: SQLBind(1))
                             .where("user_id", .equal, SQLBind(user.rawValue))
@@ -64,6 +68,39 @@ extension SQLTenantStore {
             }
         }
         epoch.advance()
+    }
+
+    package func setDefaultContext(_ context: ContextID, of user: UserID) async throws -> Membership {
+        try await mapErrors {
+            try await database.transaction { db in
+                let row = try await db.select().column("role").from("context_members")
+                    .where("user_id", .equal, SQLBind(user.rawValue))
+                    .where("context_id", .equal, SQLBind(context.rawValue)).first()
+                guard row != nil else { throw StoreError.notFound("user \(user) is not a member of context \(context)") }
+                try await db.update("context_members").set("is_default", to: SQLBind(0))
+                    .where("user_id", .equal, SQLBind(user.rawValue)).run()
+                try await db.update("context_members").set("is_default", to: SQLBind(1))
+                    .where("user_id", .equal, SQLBind(user.rawValue))
+                    .where("context_id", .equal, SQLBind(context.rawValue)).run()
+            }
+        }
+        epoch.advance()
+        guard let membership = try await memberships(of: user).first(where: { $0.contextID == context }) else {
+            throw StoreError.database("membership of \(user) in \(context) vanished after setting the default")
+        }
+        return membership
+    }
+
+    /// Whether a new membership becomes the user's default: only without a default, and only for
+    /// the user's first context or a personal one.
+    static func takesDefault(_ db: any SQLDatabase, user: UserID, context: ContextID) async throws -> Bool {
+        if try await hasDefault(db, user) { return false }
+        let any = try await db.select().column("context_id").from("context_members")
+            .where("user_id", .equal, SQLBind(user.rawValue)).first()
+        if any == nil { return true }
+        let kind = try await db.select().column("kind").from("contexts")
+            .where("id", .equal, SQLBind(context.rawValue)).first()
+        return try kind?.decode(column: "kind", as: String.self) == ContextKind.personal.rawValue
     }
 
     private func members(where column: String, equals value: String) async throws -> [Membership] {

@@ -85,14 +85,34 @@ package struct SQLTenantStore: TenantStore {
     }
 
     package func setRole(_ role: UserRole, of user: UserID) async throws -> User {
+        let dialect = database.dialect
         try await mapErrors {
-            try await database.write { db in
+            try await database.transaction { db in
+                try await Self.requireUser(db, user)
+                if role != .admin {
+                    try await Self.requireAnotherAdmin(db, dialect: dialect, besides: user, change: "demoted")
+                }
                 try await db.update("users").set("role", to: SQLBind(role.rawValue))
                     .where("id", .equal, SQLBind(user.rawValue)).run()
             }
         }
         guard let updated = try await self.user(user) else { throw StoreError.notFound("user \(user)") }
         return updated
+    }
+
+    /// Throws ``StoreError/conflict(_:)`` when `user` is an admin and no other admin exists. Call
+    /// inside the transaction that demotes or deletes `user`: on PostgreSQL the admin rows are
+    /// locked (`FOR UPDATE`), so a concurrent demotion waits and then sees this one; SQLite
+    /// transactions take the single writer lock up front.
+    static func requireAnotherAdmin(
+        _ db: any SQLDatabase, dialect: SQLDialectKind, besides user: UserID, change: String
+    ) async throws {
+        let lock: SQLQueryString = dialect == .postgres ? " FOR UPDATE" : ""
+        let rows = try await db.raw("SELECT id FROM users WHERE role = 'admin'\(lock)").all()
+        let admins = try rows.map { try $0.decode(column: "id", as: String.self) }
+        guard admins.contains(user.rawValue), admins.count == 1 else { return }
+        throw StoreError.conflict(
+            "user \(user) is the last admin and cannot be \(change); make another user an admin first")
     }
 
     package func touch(_ user: UserID, at time: Date) async throws {
@@ -137,8 +157,8 @@ package struct SQLTenantStore: TenantStore {
                 try await Self.insertContext(db, id: id, name: name, kind: kind, at: now)
                 if let owner {
                     try await Self.requireUser(db, owner)
-                    let hasDefault = try await Self.hasDefault(db, owner)
-                    try await Self.insertMember(db, user: owner.rawValue, context: id, role: .owner, isDefault: !hasDefault, at: now)
+                    let takesDefault = try await Self.takesDefault(db, user: owner, context: ContextID(id))
+                    try await Self.insertMember(db, user: owner.rawValue, context: id, role: .owner, isDefault: takesDefault, at: now)
                 }
                 return Context(id: ContextID(id), name: name, kind: kind, createdAt: Date(microsecondsSince1970: now))
             }

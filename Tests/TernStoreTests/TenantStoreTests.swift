@@ -74,7 +74,7 @@ import TernCore
     }
 
     @Test(arguments: SQLBackend.allCases)
-    func members_firstIsDefault_removingTheDefaultPromotesTheNext(_ backend: SQLBackend) async throws {
+    func members_firstIsDefault_removingTheDefaultNeverPromotesASharedOne(_ backend: SQLBackend) async throws {
         try await withTemporaryDatabase(backend) { database throws in
             let store = SQLTenantStore(database: database)
             let (user, personal) = try await store.provisionUser(email: "m@example.com", displayName: "M", role: .user)
@@ -84,7 +84,8 @@ import TernCore
             #expect(try await store.addMember(user.id, to: team.id, role: .member).role == .member)
             try await store.removeMember(user.id, from: personal.id)
             #expect(try await store.memberships(of: user.id).map(\.contextName) == ["team"])
-            #expect(try await store.memberships(of: user.id).first?.isDefault == true)
+            // A shared context is never made the default behind the user's back (issue 14, item 8).
+            #expect(try await store.memberships(of: user.id).first?.isDefault == false)
             await #expect(throws: StoreError.self) { try await store.removeMember(user.id, from: personal.id) }
             await #expect(throws: StoreError.notFound("user ghost")) { try await store.addMember("ghost", to: team.id, role: .member) }
         }

@@ -38,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger.labelled("tern.store"))
         let startedAt = Date()
         let dependencies = try await Dependencies.live(config: config, logger: logger)
+        do {
+            let mode = try await dependencies.identity.keylessMode()
+            logger.notice("requests without a key", metadata: ["mode": "\(mode.rawValue)"])
+        } catch {
+            logger.warning("could not tell whether keyless requests are allowed", metadata: ["error": "\(error)"])
+        }
         // Turns that waited for a human died with the previous process: deny what they asked (fail closed).
         do {
             _ = try await dependencies.approvals.expireAfterRestart(startedAt: startedAt)

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import TernCore
 
-/// `tern users add|list|set-role`.
+/// `tern users add|list|set-role|set-default-context`.
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Manage users.", subcommands: [Add.self, List.self, SetRole.self])
+        commandName: "users", abstract: "Manage users.", subcommands: [Add.self, List.self, SetRole.self, SetDefaultContext.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,7 +39,8 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct SetRole: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Change a user's role.")
+        static let configuration = CommandConfiguration(
+            commandName: "set-role", abstract: "Change a user's role (the last admin cannot be demoted).")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Email or user id.") var user: String
         @Argument(help: "admin or user.") var role: UserRole
@@ -49,6 +50,24 @@ struct UsersCommand: AsyncParsableCommand {
                 let found = try await stores.user(user)
                 let updated = try await stores.tenants.setRole(role, of: found.id)
                 print("\(updated.email ?? updated.id.rawValue) is now \(updated.role.rawValue)")
+            }
+        }
+    }
+
+    struct SetDefaultContext: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-default-context",
+            abstract: "Choose the context a user's requests use when they name none (the user must be a member).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Email or user id.") var user: String
+        @Argument(help: "Context name or id.") var context: String
+
+        func run() async throws {
+            try await AdminStores.with(options) { stores in
+                let found = try await stores.user(user)
+                let target = try await stores.context(context)
+                let membership = try await stores.tenants.setDefaultContext(target.id, of: found.id)
+                print("\(found.email ?? found.id.rawValue) now defaults to context '\(membership.contextName)'")
             }
         }
     }
