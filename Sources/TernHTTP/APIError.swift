@@ -91,6 +91,8 @@ extension APIError {
                 return APIError(status: .badGateway, message: error.description, type: "server_error", code: "plan_failed")
             case .badCommand(let message):
                 return APIError(status: .badRequest, message: message, code: "invalid_command")
+            case .clientTools(let message):
+                return APIError(status: .badRequest, message: message, param: "tools", code: "invalid_tools")
             }
         case let error as StoreError:
             switch error {
