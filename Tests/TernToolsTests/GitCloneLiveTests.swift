@@ -65,7 +65,13 @@ import TernTools
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)
         let (server, line) = try Self.start(
             ["sh", "-c", "cd \(root.path)/srv && exec python3 -m http.server --cgi --bind 127.0.0.1 0"])
-        defer { server.terminate() }
+        // SIGKILL: the test process may ignore SIGTERM (signal handlers of services under test),
+        // and an ignored signal stays ignored in children across exec, so terminate() left
+        // these servers running after every run.
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
         let port = try #require(line.split(separator: " ").firstIndex(of: "port").map { Int(line.split(separator: " ")[$0 + 1]) } ?? nil)
         try await body(root.appendingPathComponent("workspaces"), "http://127.0.0.1:\(port)/cgi-bin/git/demo.git", port)
     }
