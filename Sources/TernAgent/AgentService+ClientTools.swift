@@ -30,10 +30,7 @@ extension AgentService {
         }
         try Task.checkCancellation()
 
-        var messages = prior
-        if let settingsPrompt = settings.systemPrompt, !messages.contains(where: { $0.role == .system }) {
-            messages.insert(ChatMessage(role: .system, content: settingsPrompt), at: 0)
-        }
+        var messages = withSystemPrompt(prior)
         if let round, let index = messages.lastIndex(where: { message in
             message.role == .assistant && !(message.toolCalls ?? []).isEmpty
                 && Set(message.toolCalls?.map(\.id) ?? []).isSubset(of: Set(round.calls.map(\.id)))

@@ -158,12 +158,15 @@ package struct AgentService: Sendable {
 
     /// System prompt (unless the client sent its own), history, the user's message.
     func baseMessages(history: [ChatMessage], input: String) -> [ChatMessage] {
-        var messages = history
-        if let systemPrompt = settings.systemPrompt, !messages.contains(where: { $0.role == .system }) {
-            messages.insert(ChatMessage(role: .system, content: systemPrompt), at: 0)
+        withSystemPrompt(history) + [ChatMessage(role: .user, content: input)]
+    }
+
+    /// The configured system prompt first, unless the client sent its own.
+    func withSystemPrompt(_ history: [ChatMessage]) -> [ChatMessage] {
+        guard let systemPrompt = settings.systemPrompt, !history.contains(where: { $0.role == .system }) else {
+            return history
         }
-        messages.append(ChatMessage(role: .user, content: input))
-        return messages
+        return [ChatMessage(role: .system, content: systemPrompt)] + history
     }
 
     func runSkill(
