@@ -44,7 +44,7 @@ package struct MCPServerAdminService: MCPServerAdmin {
             do {
                 _ = try await networkGuard.authorize(definition.url ?? "")
             } catch {
-                throw StoreError.invalid("url \(error) (add the host to TERN_NETWORK_ALLOW to reach a private address)")
+                throw StoreError.invalid("url \(error)" + (error.allowListHint.map { "; \($0)" } ?? ""))
             }
         }
         let stored = try await catalog.store.add(record)

@@ -133,7 +133,8 @@ package actor StreamableHTTPTransport: ClosableTransport {
         } catch {
             // The reason only: the URL may carry a key in its query.
             logger.warning("MCP server URL refused by the network guard", metadata: ["reason": "\(error.reason)"])
-            throw MCPClientError.refused(server: serverName, reason: "\(error.reason)")
+            throw MCPClientError.refused(
+                server: serverName, reason: "\(error.reason)" + (error.allowListHint.map { "; \($0)" } ?? ""))
         }
         if let closedReason { throw closedReason }
         guard http == nil else { return }

@@ -278,7 +278,8 @@ func ipAddress(_ text: String) -> IPAddress {
         #expect(bare.hostHeader == "[2606:2800:220:1::1]:8443")
         let url = try #require(URL(string: "http://0x0a000001/"))
         #expect(throws: NetworkPolicyError(url: "http://0x0a000001/", reason: .forbiddenAddress(
-            ForbiddenAddress(address: ipAddress("10.0.0.1"), rule: AddressPolicy.ipv4Rules[2]), .literal(written: "0x0a000001")))) {
+            ForbiddenAddress(address: ipAddress("10.0.0.1"), rule: AddressPolicy.ipv4Rules[2]), .literal(written: "0x0a000001")),
+            allowListHint: "add 10.0.0.1 to TERN_NETWORK_ALLOW to open it on the allowed ports (80, 443), or 10.0.0.1:80 to open this port only")) {
             try URLPolicy().check(url)
         }
     }

@@ -21,6 +21,9 @@ package struct NetworkPolicyError: Error, Hashable, Sendable, CustomStringConver
         case credentials
         /// The port is not one of `allowed` and no allow-list entry opens it.
         case portNotAllowed(Int, allowed: [Int])
+        /// The host is on the allow-list without a port (`entry`, normalised), which opens it
+        /// on the `allowed` ports only, and `Int` is not one of them.
+        case portNotOpenedByEntry(Int, entry: String, allowed: [Int])
         /// The host (as written) could not be read.
         case invalidHost(String, HostNormalizer.Failure)
         /// `localhost` or a `*.localhost` name, loopback by definition (RFC 6761).
@@ -44,6 +47,10 @@ package struct NetworkPolicyError: Error, Hashable, Sendable, CustomStringConver
                 return "credentials in the URL are not allowed"
             case .portNotAllowed(let port, let allowed):
                 return "port \(port) is not allowed (\(allowed.map(String.init).joined(separator: ", ")))"
+            case .portNotOpenedByEntry(let port, let entry, let allowed):
+                let ports = allowed.map(String.init).joined(separator: ", ")
+                return "port \(port) is not allowed for \(entry): its allow-list entry \"\(entry)\" has no port, "
+                    + "so it opens only the allowed ports (\(ports))"
             case .invalidHost(_, .empty):
                 return "the URL has no host"
             case .invalidHost(let host, let failure):
@@ -67,11 +74,16 @@ package struct NetworkPolicyError: Error, Hashable, Sendable, CustomStringConver
     package var url: String
     /// The rule that matched.
     package var reason: Reason
+    /// For an admin: which entry of `TERN_NETWORK_ALLOW` or `TERN_NETWORK_PORTS` would open the
+    /// URL, when one would (see ``URLPolicy``). Not part of ``description``, which tools show
+    /// to the model.
+    package var allowListHint: String?
 
     /// Builds a refusal.
-    package init(url: String, reason: Reason) {
+    package init(url: String, reason: Reason, allowListHint: String? = nil) {
         self.url = url
         self.reason = reason
+        self.allowListHint = allowListHint
     }
 
     /// `refused <url>: <reason>`, the URL cut to 200 characters with control characters escaped.

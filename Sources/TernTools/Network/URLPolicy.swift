@@ -106,17 +106,24 @@ package struct URLPolicy: Sendable {
             throw refuse(.invalidHost(String(hostText), error))
         }
 
+        func refuseWithHint(_ reason: NetworkPolicyError.Reason) -> NetworkPolicyError {
+            NetworkPolicyError(
+                url: url, reason: reason, allowListHint: allowListHint(for: reason, host: normalized, port: port))
+        }
         let allowListed = allowList.contains { $0.matches(host: normalized, port: port, allowedPorts: allowedPorts) }
         if !allowListed, !allowedPorts.contains(port) {
-            throw refuse(.portNotAllowed(port, allowed: allowedPorts))
+            if let entry = allowList.first(where: { $0.host == normalized && $0.port == nil }) {
+                throw refuseWithHint(.portNotOpenedByEntry(port, entry: entry.description, allowed: allowedPorts))
+            }
+            throw refuseWithHint(.portNotAllowed(port, allowed: allowedPorts))
         }
         if !allowListed {
             switch normalized {
             case .name(let name) where name == "localhost" || name.hasSuffix(".localhost"):
-                throw refuse(.localhostName(name))
+                throw refuseWithHint(.localhostName(name))
             case .ip(let address):
                 if let forbidden = AddressPolicy.classify(address) {
-                    throw refuse(.forbiddenAddress(forbidden, Self.source(hostText, normalized)))
+                    throw refuseWithHint(.forbiddenAddress(forbidden, Self.source(hostText, normalized)))
                 }
             case .name:
                 break
@@ -141,13 +148,17 @@ package struct URLPolicy: Sendable {
             throw NetworkPolicyError(url: target.url, reason: .didNotResolve(target.normalizedHost.description))
         }
         guard !target.isAllowListed else { return first }
+        func refuse(_ reason: NetworkPolicyError.Reason) -> NetworkPolicyError {
+            NetworkPolicyError(
+                url: target.url, reason: reason,
+                allowListHint: allowListHint(for: reason, host: target.normalizedHost, port: target.port))
+        }
         if case .name(let name) = target.normalizedHost, name == "localhost" || name.hasSuffix(".localhost") {
-            throw NetworkPolicyError(url: target.url, reason: .localhostName(name))
+            throw refuse(.localhostName(name))
         }
         for address in addresses {
             if let forbidden = AddressPolicy.classify(address) {
-                let source = Self.source(Substring(target.host), target.normalizedHost)
-                throw NetworkPolicyError(url: target.url, reason: .forbiddenAddress(forbidden, source))
+                throw refuse(.forbiddenAddress(forbidden, Self.source(Substring(target.host), target.normalizedHost)))
             }
         }
         return first
