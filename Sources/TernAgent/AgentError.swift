@@ -8,12 +8,15 @@ package enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     case badCommand(String)
     /// The client's tools cannot be offered as sent (a name clash renaming cannot settle).
     case clientTools(String)
+    /// The caller's role in the context does not allow this (``MemberRole/allows(_:)``), or they
+    /// are not a member.
+    case forbidden(String)
 
     package var description: String {
         switch self {
         case .planFailed(let step, let message, let replans):
             "the plan failed at step \"\(step)\" after a retry and \(replans) re-plan\(replans == 1 ? "" : "s"): \(message)"
-        case .badCommand(let message), .clientTools(let message):
+        case .badCommand(let message), .clientTools(let message), .forbidden(let message):
             message
         }
     }

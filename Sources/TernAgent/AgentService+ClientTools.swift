@@ -41,7 +41,7 @@ extension AgentService {
         messages += turn.toolResults
 
         let scope = makeScope(turn, recorder: recorder)
-        let toolbox = try await loadToolbox(for: turn.context)
+        let toolbox = try await loadToolbox(for: turn, scope: scope)
         let runner = ToolRunner(settings: settings, approvals: tooling?.approvals, logger: logger)
         let loop = ToolLoop(model: model, runner: runner)
         let client = try clientRequest(for: turn, toolbox: toolbox, routing: [])

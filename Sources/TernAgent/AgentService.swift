@@ -71,12 +71,12 @@ package struct AgentService: Sendable {
         try Task.checkCancellation()
 
         let command = try ChatCommand.parse(turn.input)
-        if let tooling, let command, let reply = try await decide(command, turn: turn, approvals: tooling.approvals) {
+        if tooling != nil, let command, let reply = try await decide(command, turn: turn) {
             recorder.emit(.content(reply))
             return try await finish(turn, recorder: recorder, reason: "stop")
         }
         let scope = makeScope(turn, recorder: recorder)
-        let toolbox = try await loadToolbox(for: turn.context)
+        let toolbox = try await loadToolbox(for: turn, scope: scope)
         let skills = await tooling?.skills.skills(for: turn.context) ?? [:]
         let runner = ToolRunner(settings: settings, approvals: tooling?.approvals, logger: logger)
         let loop = ToolLoop(model: model, runner: runner)
@@ -125,8 +125,8 @@ package struct AgentService: Sendable {
         TurnScope(
             tool: ToolContext(contextID: turn.context, userID: turn.user, conversationID: turn.conversation),
             access: ContextAccess(
-                user: turn.user, context: turn.context, epoch: tooling?.epoch ?? MembershipEpoch(),
-                isMember: tooling?.isMember ?? Self.noMembership),
+                user: turn.user, context: turn.context, epoch: tooling?.epoch ?? MembershipEpoch(), known: turn.role,
+                memberRole: tooling?.memberRole ?? Self.noMembership),
             recorder: recorder)
     }
 
@@ -137,7 +137,7 @@ package struct AgentService: Sendable {
     }
 
     /// Without tooling no tool is ever offered, so the membership check is never reached.
-    private static let noMembership: @Sendable (UserID, ContextID) async throws -> Bool = { _, _ in false }
+    private static let noMembership: @Sendable (UserID, ContextID) async throws -> MemberRole? = { _, _ in nil }
 
     func finish(_ turn: AgentTurn, recorder: TurnRecorder, reason: String) async throws {
         try Task.checkCancellation()
@@ -149,11 +149,14 @@ package struct AgentService: Sendable {
         recorder.finish(messageID: stored.id, finishReason: reason)
     }
 
-    func loadToolbox(for context: ContextID) async throws -> Toolbox {
+    /// The context's tools that the caller's role may run (a viewer is offered read tools only).
+    func loadToolbox(for turn: AgentTurn, scope: TurnScope) async throws -> Toolbox {
         guard let tooling, !tooling.sources.isEmpty else { return Toolbox(context: [:]) }
-        return try await Toolbox.load(
-            for: context, sources: tooling.sources, permissions: tooling.permissions,
+        let toolbox = try await Toolbox.load(
+            for: turn.context, sources: tooling.sources, permissions: tooling.permissions,
             defaultPermission: settings.defaultToolPermission)
+        guard let role = try await scope.access.role() else { return Toolbox(context: [:]) }
+        return toolbox.permitted(for: role)
     }
 
     /// System prompt (unless the client sent its own), history, the user's message.
@@ -190,7 +193,7 @@ package struct AgentService: Sendable {
     }
 
     /// Handles `/approve` and `/deny`; returns the reply, or `nil` for a skill command.
-    private func decide(_ command: ChatCommand, turn: AgentTurn, approvals: ApprovalCenter) async throws -> String? {
+    private func decide(_ command: ChatCommand, turn: AgentTurn) async throws -> String? {
         let id: ApprovalID
         let approve: Bool
         let reason: String?
@@ -200,8 +203,10 @@ package struct AgentService: Sendable {
         case .skill: return nil
         }
         do {
-            let decided = try await approvals.decide(id, approve: approve, by: turn.user, in: turn.context, reason: reason)
+            let decided = try await decideApproval(id, approve: approve, by: turn.user, in: turn.context, reason: reason)
             return "\(approve ? "Approved" : "Denied") `\(decided.id)` (`\(decided.tool)`)."
+        } catch AgentError.forbidden(let why) {
+            return "You cannot decide `\(id)`: \(why)."
         } catch StoreError.notFound {
             return "There is no approval `\(id)` in this context."
         } catch StoreError.conflict(let what) {

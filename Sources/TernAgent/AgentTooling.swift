@@ -12,20 +12,20 @@ package struct AgentTooling: Sendable {
     package var approvals: ApprovalCenter
     /// Bumped by the tenant store on membership changes; invalidates the per-turn check.
     package var epoch: MembershipEpoch
-    /// Whether a user belongs to a context (the tenant store's answer).
-    package var isMember: @Sendable (UserID, ContextID) async throws -> Bool
+    /// A user's role in a context, `nil` when not a member (the tenant store's answer).
+    package var memberRole: @Sendable (UserID, ContextID) async throws -> MemberRole?
 
     package init(
         sources: [any ToolSource], permissions: any ToolPermissionStore, skills: any SkillCatalog,
         approvals: ApprovalCenter, epoch: MembershipEpoch,
-        isMember: @escaping @Sendable (UserID, ContextID) async throws -> Bool
+        memberRole: @escaping @Sendable (UserID, ContextID) async throws -> MemberRole?
     ) {
         self.sources = sources
         self.permissions = permissions
         self.skills = skills
         self.approvals = approvals
         self.epoch = epoch
-        self.isMember = isMember
+        self.memberRole = memberRole
     }
 }
 

@@ -11,10 +11,21 @@ package struct ResolvedIdentity: Sendable, Equatable {
     /// The proxy's chat this request belongs to (Open WebUI's `X-OpenWebUI-Chat-Id`); only ever
     /// set for a request with a trusted proxy key, `nil` with any other credential.
     package var forwardedChatID: String?
+    /// The caller's role in ``context``; what it allows is ``MemberRole/allows(_:)``'s answer.
+    package var role: MemberRole
+    /// The API key the caller used, for per-key limits: a stored key's id, `static:<n>` for the
+    /// n-th `TERN_API_KEYS` key; `nil` without a key and for a trusted proxy key (its requests
+    /// count per forwarded user).
+    package var apiKeyID: String?
 
-    package init(user: User, context: ContextID, restrictedTo: ContextID? = nil, forwardedChatID: String? = nil) {
+    package init(
+        user: User, context: ContextID, restrictedTo: ContextID? = nil, forwardedChatID: String? = nil,
+        role: MemberRole = .member, apiKeyID: String? = nil
+    ) {
+        self.apiKeyID = apiKeyID
         self.user = user
         self.context = context
+        self.role = role
         self.restrictedTo = restrictedTo
         self.forwardedChatID = forwardedChatID
     }
@@ -150,20 +161,23 @@ package struct IdentityResolver: Sendable {
         let user: User
         var restriction: ContextID?
         var chatID: String?
+        var keyID: String?
         if let bearer, !bearer.isEmpty {
             if matches(bearer, proxyKeys) {
                 let credentials = forwarded ?? ForwardedCredentials()
                 // Checked first, so a refused request provisions nobody.
                 chatID = try Self.validChatID(credentials.chatID)
                 user = try await forwardedUser(vouchedUser(credentials))
-            } else if matches(bearer, staticKeys) {
+            } else if let index = matchIndex(bearer, staticKeys) {
                 user = try await localUser()
+                keyID = "static:\(index + 1)"
             } else if let record = try await keys.authenticate(bearer) {
                 guard let owner = try await tenants.user(record.userID) else {
                     throw IdentityError.unauthenticated("the API key's user no longer exists")
                 }
                 user = owner
                 restriction = record.contextID
+                keyID = record.id
             } else {
                 throw IdentityError.unauthenticated("invalid API key")
             }
@@ -175,14 +189,18 @@ package struct IdentityResolver: Sendable {
         } else {
             throw IdentityError.unauthenticated("missing Authorization header; send 'Authorization: Bearer <api key>'")
         }
-        let context = try await chooseContext(for: user, named: contextName, restrictedTo: restriction)
-        return ResolvedIdentity(user: user, context: context, restrictedTo: restriction, forwardedChatID: chatID)
+        let membership = try await chooseContext(for: user, named: contextName, restrictedTo: restriction)
+        return ResolvedIdentity(
+            user: user, context: membership.contextID, restrictedTo: restriction, forwardedChatID: chatID,
+            role: membership.role, apiKeyID: keyID)
     }
 
     /// Switches an already resolved caller to another context by name, with the same checks.
     package func switchContext(_ identity: ResolvedIdentity, to name: String) async throws -> ResolvedIdentity {
         var switched = identity
-        switched.context = try await chooseContext(for: identity.user, named: name, restrictedTo: identity.restrictedTo)
+        let membership = try await chooseContext(for: identity.user, named: name, restrictedTo: identity.restrictedTo)
+        switched.context = membership.contextID
+        switched.role = membership.role
         return switched
     }
 
@@ -194,10 +212,15 @@ package struct IdentityResolver: Sendable {
     }
 
     private func matches(_ presented: String, _ configured: [String]) -> Bool {
-        var matched = false
-        for key in configured {
+        matchIndex(presented, configured) != nil
+    }
+
+    /// The index of the configured key equal to `presented`.
+    private func matchIndex(_ presented: String, _ configured: [String]) -> Int? {
+        var matched: Int?
+        for (index, key) in configured.enumerated() where constantTimeEquals(presented, key) {
             // No early exit: timing does not reveal which key matched.
-            matched = constantTimeEquals(presented, key) || matched
+            matched = matched ?? index
         }
         return matched
     }
@@ -273,31 +296,32 @@ package struct IdentityResolver: Sendable {
         }
     }
 
+    /// The caller's membership of the context they asked for, their key's, or their default one.
     private func chooseContext(for user: User, named name: String?, restrictedTo restriction: ContextID?)
-        async throws -> ContextID
+        async throws -> Membership
     {
         let memberships = try await tenants.memberships(of: user.id)
         if let name, !name.isEmpty {
             guard let context = try await tenants.context(named: name) else {
                 throw IdentityError.unknownContext("no context named '\(name)'")
             }
-            guard memberships.contains(where: { $0.contextID == context.id }) else {
+            guard let membership = memberships.first(where: { $0.contextID == context.id }) else {
                 throw IdentityError.forbidden("you are not a member of context '\(name)'")
             }
             if let restriction, restriction != context.id {
                 throw IdentityError.forbidden("this API key only works in its own context, not in '\(name)'")
             }
-            return context.id
+            return membership
         }
         if let restriction {
-            guard memberships.contains(where: { $0.contextID == restriction }) else {
+            guard let membership = memberships.first(where: { $0.contextID == restriction }) else {
                 throw IdentityError.forbidden("you are no longer a member of this API key's context")
             }
-            return restriction
+            return membership
         }
         guard let fallback = memberships.first(where: \.isDefault) ?? memberships.first else {
             throw IdentityError.forbidden("you belong to no context yet; ask an admin to add you to one")
         }
-        return fallback.contextID
+        return fallback
     }
 }

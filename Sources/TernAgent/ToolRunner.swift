@@ -44,11 +44,14 @@ struct ToolRunner: Sendable {
         -> ToolOutput
     {
         guard let tool = toolbox.offered[call.name] else {
-            if let owner = toolbox.ceilingOwner, toolbox.context[call.name] != nil {
+            if let why = toolbox.refusal(of: call.name) {
                 logger.warning(
-                    "refused a tool call outside the skill's allowed tools",
-                    metadata: ["skill": "\(owner)", "tool": "\(call.name)", "context": "\(scope.tool.contextID)"])
-                throw ToolError.notAllowed(tool: call.name, reason: "skill \"\(owner)\" may not use it")
+                    "refused a tool call that was not offered",
+                    metadata: [
+                        "skill": "\(toolbox.ceilingOwner ?? "-")", "role": "\(toolbox.role?.rawValue ?? "-")",
+                        "tool": "\(call.name)", "context": "\(scope.tool.contextID)",
+                    ])
+                throw ToolError.notAllowed(tool: call.name, reason: why)
             }
             throw ToolError.notAllowed(
                 tool: call.name,
@@ -65,7 +68,7 @@ struct ToolRunner: Sendable {
         }
         let violations = JSONSchemaValidator.violations(of: input, against: tool.spec.inputSchema)
         guard violations.isEmpty else { throw ToolError.invalidInput(tool: call.name, violations: violations) }
-        try await scope.access.verify(for: call.name)
+        try await scope.access.verify(tool.spec)
 
         if tool.spec.risk == .dangerous || settings.approvalRequired.contains(call.name) {
             guard let approvals else {

@@ -11,6 +11,8 @@ struct Toolbox: Sendable {
     let context: [String: any Tool]
     /// The skill whose ceiling applies, if any (for messages and logs).
     let ceilingOwner: String?
+    /// The caller's role, once ``permitted(for:)`` narrowed the toolbox to it.
+    private(set) var role: MemberRole?
 
     init(context tools: [String: any Tool]) {
         offered = tools
@@ -27,7 +29,28 @@ struct Toolbox: Sendable {
     /// The tools of `skill`'s ceiling that the context allows.
     func restricted(to skill: Skill) -> Toolbox {
         let allowed = Set(skill.allowedTools)
-        return Toolbox(offered: context.filter { allowed.contains($0.key) }, context: context, ceilingOwner: skill.name)
+        var narrowed = Toolbox(
+            offered: offered.filter { allowed.contains($0.key) }, context: context, ceilingOwner: skill.name)
+        narrowed.role = role
+        return narrowed
+    }
+
+    /// The tools `role` may run (``MemberRole/allows(_:)``); the rest are not offered, and a call
+    /// to one is refused naming the role.
+    func permitted(for role: MemberRole) -> Toolbox {
+        var narrowed = Toolbox(
+            offered: offered.filter { role.allows(.runTool($0.value.spec.risk)) }, context: context,
+            ceilingOwner: ceilingOwner)
+        narrowed.role = role
+        return narrowed
+    }
+
+    /// Why a call to `name`, a tool of the context that is not offered, is refused: the role's
+    /// reason, the skill's ceiling, or `nil` when neither explains it.
+    func refusal(of name: String) -> String? {
+        guard let tool = context[name] else { return nil }
+        if let role, let why = role.refusal(.runTool(tool.spec.risk)) { return why }
+        return ceilingOwner.map { "skill \"\($0)\" may not use it" }
     }
 
     var isEmpty: Bool { offered.isEmpty }

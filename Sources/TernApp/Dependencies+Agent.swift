@@ -38,8 +38,8 @@ extension Dependencies {
             sources: [registry] + extraSources, permissions: SQLToolPermissionStore(database: database),
             skills: StaticSkillCatalog(skills),
             approvals: approvals, epoch: epoch,
-            isMember: { user, context in
-                try await tenants.memberships(of: user).contains { $0.contextID == context }
+            memberRole: { user, context in
+                try await tenants.memberships(of: user).first { $0.contextID == context }?.role
             })
         return (tooling, cache)
     }

@@ -131,13 +131,17 @@ package struct AgentTurn: Sendable {
     /// that rewinds what is stored (an edited or regenerated message) supersedes the stored tail
     /// instead of adding to it.
     package var resendsThread: Bool
+    /// The caller's role in ``context`` as the channel just resolved it; `nil` makes the agent
+    /// look it up. Checked again whenever memberships change during the turn.
+    package var role: MemberRole?
 
     package init(
         context: ContextID, user: UserID, conversation: ConversationID, session: SessionID,
         input: String, priorMessages: [ChatMessage]? = nil, clientTools: [ToolDefinition] = [],
         toolChoice: ToolChoice? = nil, sampling: SamplingParameters = SamplingParameters(),
-        toolResults: [ChatMessage] = [], resendsThread: Bool = false
+        toolResults: [ChatMessage] = [], resendsThread: Bool = false, role: MemberRole? = nil
     ) {
+        self.role = role
         self.resendsThread = resendsThread
         self.context = context
         self.user = user

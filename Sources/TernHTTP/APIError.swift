@@ -93,6 +93,8 @@ extension APIError {
                 return APIError(status: .badRequest, message: message, code: "invalid_command")
             case .clientTools(let message):
                 return APIError(status: .badRequest, message: message, param: "tools", code: "invalid_tools")
+            case .forbidden(let message):
+                return APIError(status: .forbidden, message: message, type: "permission_error", code: "role_forbids")
             }
         case let error as StoreError:
             switch error {

@@ -113,8 +113,14 @@ package struct AdminController: Sendable {
         let body = try await JSONBody.read(request, context: context)
         let email = try body.string("email")
         let role = try body.optionalEnum("role", UserRole.self) ?? .user
-        let (user, personal) = try await tenants.provisionUser(
-            email: email, displayName: try body.optionalString("display_name") ?? email, role: role)
+        let displayName = try body.optionalString("display_name") ?? email
+        let (user, personal): (User, Context)
+        do {
+            (user, personal) = try await tenants.provisionUser(email: email, displayName: displayName, role: role)
+        } catch StoreError.invalid(let why) {
+            // The store validates the address (and the name made from it); the caller sent `email`.
+            throw APIError(status: .badRequest, message: why, param: "email", code: "invalid_value")
+        }
         return try json(.created, .object(["user": AdminJSON.user(user), "context": AdminJSON.context(personal)]))
     }
 
@@ -154,7 +160,7 @@ package struct AdminController: Sendable {
     @Sendable func listKeys(_ request: Request, context: TernRequestContext) async throws -> Response {
         let scope = try await scope(of: context)
         let user = try await existingUser(request.uri.queryParameters["user_id"].map(String.init))
-        let visible = try await keys.keys(of: user).filter { scope.limitedTo == nil || $0.contextID == scope.limitedTo }
+        let visible = try await keys.keys(of: user).filter(scope.contains(key:))
         return try json(.ok, ["data": .array(visible.map(AdminJSON.key))])
     }
 
@@ -180,7 +186,7 @@ package struct AdminController: Sendable {
     @Sendable func revokeKey(_ request: Request, context: TernRequestContext) async throws -> Response {
         let scope = try await scope(of: context)
         let id = try context.parameters.require("id")
-        if scope.limitedTo != nil {
+        if scope.reach != .everything {
             guard let record = try await keys.keys(of: nil).first(where: { $0.id == id }) else {
                 throw APIError(status: .notFound, message: "not found: API key \(id)", code: "not_found")
             }

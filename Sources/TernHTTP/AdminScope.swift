@@ -6,11 +6,13 @@ import TernCore
 ///
 /// - An admin's unrestricted key (or the local user) reaches everything.
 /// - A key limited to context X (`tern keys create … --context X`) reaches X only, and only when
-///   its user is an admin or X's owner: lists are filtered to X, everything global (creating
-///   contexts or users, changing a user, deleting a context) is refused, and it mints keys only
-///   limited to X, only for X's members. Tool permissions and MCP servers of X need an admin user
-///   (an MCP server can start a command on this host).
-/// - Any other caller is refused.
+///   its user is an admin or may manage X (its owner, ``MemberRole/allows(_:)``).
+/// - A non-admin's unrestricted key reaches the contexts its user owns.
+///
+/// Short of everything, lists are filtered to what is reached, everything global (creating
+/// contexts or users, changing a user, deleting a context) is refused, and keys are minted only
+/// limited to a reached context, only for its members. Tool permissions and MCP servers need an
+/// admin user (an MCP server can start a command on this host). Any other caller is refused.
 package struct AdminScope: Sendable {
     /// What a handler is about to do in a context.
     package enum Use: Sendable {
@@ -20,21 +22,35 @@ package struct AdminScope: Sendable {
         case configure
     }
 
-    /// `nil` for an unrestricted admin; otherwise the one context the key is limited to.
-    package let limitedTo: ContextID?
+    /// The contexts a caller reaches.
+    package enum Reach: Sendable, Equatable {
+        /// An admin's unrestricted key: every context.
+        case everything
+        /// A context-limited key: that context.
+        case limitedKey(ContextID)
+        /// A non-admin's unrestricted key: the contexts its user owns.
+        case owned(Set<ContextID>)
+    }
+
+    package let reach: Reach
     /// Whether the caller's user is an admin.
     package let isAdmin: Bool
 
-    /// The first path segments under `/admin/api/v1` whose handlers check an ``AdminScope``; a
-    /// limited key is refused everywhere else (e.g. `diagnostics`, and any route added later
-    /// until it checks one), so new routes fail closed.
+    /// The one context the key is limited to, if it is a limited key.
+    package var limitedTo: ContextID? {
+        if case .limitedKey(let context) = reach { context } else { nil }
+    }
+
+    /// The first path segments under `/admin/api/v1` whose handlers check an ``AdminScope``;
+    /// callers short of an admin's unrestricted key are refused everywhere else (e.g.
+    /// `diagnostics`, and any route added later until it checks one), so new routes fail closed.
     package static let scopedRoutes: Set<String> = ["contexts", "users", "keys"]
 
     /// Whether the caller may enter the admin route at `path` at all; the cheap check of
-    /// ``AdminOnlyMiddleware``. Unrestricted callers must be admins; limited keys reach only
-    /// ``scopedRoutes``, whose handlers check them further through ``resolve(_:tenants:)``.
+    /// ``AdminOnlyMiddleware``. Admins with an unrestricted key enter everywhere; anyone else
+    /// only ``scopedRoutes``, whose handlers check them further through ``resolve(_:tenants:)``.
     package static func mayEnter(_ identity: ResolvedIdentity, path: String) -> Bool {
-        guard identity.restrictedTo != nil else { return identity.user.role == .admin }
+        if identity.restrictedTo == nil, identity.user.role == .admin { return true }
         let segments = path.split(separator: "/")
         guard let root = segments.firstIndex(of: "v1").map({ segments.index(after: $0) }), root < segments.endIndex
         else { return false }
@@ -45,20 +61,22 @@ package struct AdminScope: Sendable {
     package static func resolve(_ identity: ResolvedIdentity, tenants: any TenantStore) async throws -> AdminScope {
         let isAdmin = identity.user.role == .admin
         guard let restriction = identity.restrictedTo else {
-            guard isAdmin else { throw Self.adminRequired }
-            return AdminScope(limitedTo: nil, isAdmin: true)
+            if isAdmin { return AdminScope(reach: .everything, isAdmin: true) }
+            let owned = try await tenants.memberships(of: identity.user.id).filter { $0.role.allows(.manage) }
+            guard !owned.isEmpty else { throw Self.adminRequired }
+            return AdminScope(reach: .owned(Set(owned.map(\.contextID))), isAdmin: false)
         }
         if !isAdmin {
-            let owns = try await tenants.members(of: restriction)
-                .contains { $0.userID == identity.user.id && $0.role == .owner }
-            guard owns else {
+            let manages = try await tenants.members(of: restriction)
+                .contains { $0.userID == identity.user.id && $0.role.allows(.manage) }
+            guard manages else {
                 throw APIError(
                     status: .forbidden,
                     message: "this API key is limited to a context its user does not own; only admins and the context's "
                         + "owners may manage it", type: "permission_error", code: "admin_required")
             }
         }
-        return AdminScope(limitedTo: restriction, isAdmin: isAdmin)
+        return AdminScope(reach: .limitedKey(restriction), isAdmin: isAdmin)
     }
 
     static let limitedKeyRefused = APIError(
@@ -70,58 +88,108 @@ package struct AdminScope: Sendable {
 
     /// Refuses a context outside the scope, or a use the caller's user may not make of it.
     package func require(_ context: ContextID, for use: Use) throws {
-        if let limitedTo, limitedTo != context {
-            throw Self.outside("this API key is limited to context \(limitedTo) and cannot reach context \(context)")
-        }
         if use == .configure, !isAdmin {
-            throw Self.outside("tool permissions and MCP servers are for admins only, even in a context you own")
+            throw APIError(
+                status: .forbidden,
+                message: "tool permissions and MCP servers are for admins only, even in a context you own",
+                type: "permission_error", code: "admin_required")
+        }
+        switch reach {
+        case .everything: break
+        case .limitedKey(let limitedTo) where limitedTo != context:
+            throw Self.outside("this API key is limited to context \(limitedTo) and cannot reach context \(context)")
+        case .owned(let owned) where !owned.contains(context):
+            throw Self.outside("you do not own context \(context); only its owners and admins may manage it")
+        case .limitedKey, .owned: break
         }
     }
 
     /// Refuses anything that reaches beyond one context (creating contexts or users, changing a
-    /// user, deleting a context) to a limited key; `action` completes "cannot …".
+    /// user, deleting a context) to anyone short of an admin's unrestricted key; `action`
+    /// completes "cannot …".
     package func requireUnlimited(_ action: String) throws {
-        guard let limitedTo else { return }
-        throw Self.outside("this API key is limited to context \(limitedTo) and cannot \(action)")
+        switch reach {
+        case .everything: return
+        case .limitedKey(let limitedTo):
+            throw Self.outside("this API key is limited to context \(limitedTo) and cannot \(action)")
+        case .owned:
+            throw Self.outside("only admins can \(action); owners manage their own contexts")
+        }
     }
 
     /// Whether a context is inside the scope (for filtering lists).
     package func contains(_ context: ContextID) -> Bool {
-        limitedTo.map { $0 == context } ?? true
+        switch reach {
+        case .everything: true
+        case .limitedKey(let limitedTo): limitedTo == context
+        case .owned(let owned): owned.contains(context)
+        }
     }
 
-    /// The users the caller may see: everyone, or the members of its context.
+    /// Whether a key is inside the scope: every key for an admin, otherwise keys limited to a
+    /// reached context.
+    package func contains(key: APIKeyRecord) -> Bool {
+        reach == .everything || key.contextID.map(contains) == true
+    }
+
+    /// The users the caller may see: everyone, or the members of the reached contexts.
     package func visibleUsers(_ tenants: any TenantStore) async throws -> [User] {
         let all = try await tenants.users()
-        guard let limitedTo else { return all }
-        let members = Set(try await tenants.members(of: limitedTo).map(\.userID))
+        let reached: [ContextID]
+        switch reach {
+        case .everything: return all
+        case .limitedKey(let limitedTo): reached = [limitedTo]
+        case .owned(let owned): reached = owned.sorted { $0.rawValue < $1.rawValue }
+        }
+        var members = Set<UserID>()
+        for context in reached { members.formUnion(try await tenants.members(of: context).map(\.userID)) }
         return all.filter { members.contains($0.id) }
     }
 
-    /// The context a new key for `user` is limited to: whatever was asked for an unrestricted
-    /// admin; for a limited key its own context (the default when none is asked for), and only for
-    /// a member of it.
+    /// The context a new key for `user` is limited to: whatever was asked for an admin's
+    /// unrestricted key; otherwise a reached context (the key's own, or the only one owned, when
+    /// none is asked for), and only for a member of it.
     package func restrictionForNewKey(asked: ContextID?, for user: UserID, tenants: any TenantStore) async throws
         -> ContextID?
     {
-        guard let limitedTo else { return asked }
-        if let asked, asked != limitedTo {
-            throw Self.outside(
-                "this API key is limited to context \(limitedTo) and can only create keys limited to it, not to \(asked)")
+        let chosen: ContextID
+        switch reach {
+        case .everything:
+            return asked
+        case .limitedKey(let limitedTo):
+            if let asked, asked != limitedTo {
+                throw Self.outside(
+                    "this API key is limited to context \(limitedTo) and can only create keys limited to it, not to \(asked)")
+            }
+            chosen = limitedTo
+        case .owned(let owned):
+            if let asked {
+                guard owned.contains(asked) else {
+                    throw Self.outside("you do not own context \(asked); you can create keys only for contexts you own")
+                }
+                chosen = asked
+            } else if owned.count == 1, let only = owned.first {
+                chosen = only
+            } else {
+                throw APIError.invalid(
+                    "'context_id' is required: a key you create is limited to one of the contexts you own",
+                    param: "context_id")
+            }
         }
-        guard try await tenants.members(of: limitedTo).contains(where: { $0.userID == user }) else {
+        guard try await tenants.members(of: chosen).contains(where: { $0.userID == user }) else {
             throw Self.outside(
-                "this API key is limited to context \(limitedTo) and can only create keys for its members; "
-                    + "user \(user) is not one")
+                "keys for context \(chosen) can only be created for its members; user \(user) is not one")
         }
-        return limitedTo
+        return chosen
     }
 
-    /// Refuses a key the caller may not see or revoke: for a limited key, any key not limited to
-    /// its context.
+    /// Refuses a key the caller may not see or revoke.
     package func require(key: APIKeyRecord) throws {
-        guard let limitedTo, key.contextID != limitedTo else { return }
-        throw Self.outside("this API key is limited to context \(limitedTo) and cannot reach key \(key.id)")
+        guard !contains(key: key) else { return }
+        if let limitedTo {
+            throw Self.outside("this API key is limited to context \(limitedTo) and cannot reach key \(key.id)")
+        }
+        throw Self.outside("key \(key.id) is not limited to a context you own")
     }
 
     private static func outside(_ why: String) -> APIError {

@@ -49,7 +49,7 @@ package struct AgentController: Sendable {
         let session = try await store.currentSession(of: conversation.id, in: identity.context)
         let turn = AgentTurn(
             context: identity.context, user: identity.user.id, conversation: conversation.id, session: session.id,
-            input: input)
+            input: input, role: identity.role)
         let events = CancellableEvents(agent.run(turn))
         let watch = connections.onClientGone(context.connection) { events.cancel() }
         let release: @Sendable () -> Void = { [connections, connection = context.connection] in
@@ -81,7 +81,8 @@ package struct AgentController: Sendable {
         guard decision == "approve" || decision == "deny" else {
             throw APIError.invalid("'decision' must be \"approve\" or \"deny\", got \"\(decision)\"", param: "decision")
         }
-        let decided = try await approvalCenter().decide(
+        _ = try approvalCenter()
+        let decided = try await agent.decideApproval(
             id, approve: decision == "approve", by: identity.user.id, in: identity.context,
             reason: try body.optionalString("reason"))
         return try Self.json(.ok, AgentEventStream.json(decided))

@@ -81,8 +81,9 @@ extension APIError {
     }
 }
 
-/// Lets only callers who may use the admin API through (after ``AuthMiddleware``): admins, and
-/// context-limited keys, whose scope every admin handler then checks through ``AdminScope``.
+/// Lets only callers who may use the admin API through (after ``AuthMiddleware``): admins, and to
+/// the context-scoped routes anyone else (limited keys, owners), whose scope every admin handler
+/// then checks through ``AdminScope``.
 package struct AdminOnlyMiddleware: RouterMiddleware {
     package typealias Context = TernRequestContext
 

@@ -110,7 +110,8 @@ package struct OpenAIController: Sendable {
             context: identity.context, user: identity.user.id, conversation: conversation.id,
             session: session.id, input: results.isEmpty ? chat.messages.last?.content ?? "" : "",
             priorMessages: prior, clientTools: chat.tools, toolChoice: chat.toolChoice, sampling: chat.sampling,
-            toolResults: results, resendsThread: chatID != nil || prior.contains { $0.role == .user })
+            toolResults: results, resendsThread: chatID != nil || prior.contains { $0.role == .user },
+            role: identity.role)
         return agent.run(turn)
     }
 

@@ -72,7 +72,8 @@ extension TelegramService {
         default:
             let session = try await conversations.currentSession(of: conversation.id, in: context.contextID)
             let turn = AgentTurn(
-                context: context.contextID, user: user, conversation: conversation.id, session: session.id, input: text)
+                context: context.contextID, user: user, conversation: conversation.id, session: session.id, input: text,
+                role: context.role)
             try await TelegramReply(service: self, chat: chat).run(agent.run(turn))
         }
     }
@@ -104,7 +105,7 @@ extension TelegramService {
     /// Approve / Deny buttons: only a member of the approval's context may decide.
     func handleCallback(_ query: BotAPI.CallbackQuery) async throws {
         let parts = (query.data ?? "").split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0] == "approve" || parts[0] == "deny", let approvals = agent.approvals,
+        guard parts.count == 2, parts[0] == "approve" || parts[0] == "deny", agent.approvals != nil,
             let chat = query.message?.chat.id
         else {
             try await client.answerCallbackQuery(id: query.id, text: "Unknown button.")
@@ -123,12 +124,15 @@ extension TelegramService {
             return
         }
         do {
-            let decided = try await approvals.decide(
+            let decided = try await agent.decideApproval(
                 ApprovalID(parts[1]), approve: parts[0] == "approve", by: user, in: context)
             try await client.answerCallbackQuery(id: query.id, text: decided.status == .approved ? "Approved." : "Denied.")
         } catch StoreError.notFound {
             logger.warning("approval button for an approval outside the member's context", metadata: ["user": "\(user)"])
             try await client.answerCallbackQuery(id: query.id, text: "You are not allowed to decide this.")
+        } catch AgentError.forbidden(let why) {
+            logger.warning("approval button refused by role", metadata: ["user": "\(user)", "reason": "\(why)"])
+            try await client.answerCallbackQuery(id: query.id, text: "You cannot decide this: \(why).")
         } catch StoreError.conflict(let what) {
             try await client.answerCallbackQuery(id: query.id, text: "Already decided: \(what).")
         }

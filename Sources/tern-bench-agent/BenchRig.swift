@@ -77,7 +77,7 @@ struct BenchRig {
             sources: [BenchToolSource(list: [try BenchTool.noop(), try BenchTool.sleep100()])],
             permissions: MemoryToolPermissionStore(), skills: NoSkills(),
             approvals: ApprovalCenter(store: MemoryApprovalStore()), epoch: MembershipEpoch(),
-            isMember: { _, _ in true })
+            memberRole: { _, _ in .owner })
         agent = AgentService(
             store: store, model: model, settings: AgentSettings(model: "bench", maxParallelSteps: maxParallelSteps),
             tooling: tooling)

@@ -61,21 +61,27 @@ struct FixedSkillCatalog: SkillCatalog {
     }
 }
 
-/// Membership a test can revoke mid-turn.
+/// The turn user's membership, which a test can change or revoke mid-turn.
 final class Members: Sendable {
     let epoch = MembershipEpoch()
-    private let revoked = Mutex(false)
+    private let current: Mutex<MemberRole?>
     let checks = Counter()
 
-    func revoke() {
-        revoked.withLock { $0 = true }
+    init(role: MemberRole = .owner) {
+        current = Mutex(role)
+    }
+
+    func revoke() { set(nil) }
+
+    func set(_ role: MemberRole?) {
+        current.withLock { $0 = role }
         epoch.advance()
     }
 
-    var check: @Sendable (UserID, ContextID) async throws -> Bool {
+    var role: @Sendable (UserID, ContextID) async throws -> MemberRole? {
         { [self] _, _ in
             _ = checks.next()
-            return !revoked.withLock { $0 }
+            return current.withLock { $0 }
         }
     }
 }
@@ -85,14 +91,15 @@ struct AgentRig {
     let store = RecordingConversationStore(MemoryConversationStore())
     let approvalStore = MemoryApprovalStore()
     let permissions = MemoryToolPermissionStore()
-    let members = Members()
+    let members: Members
     let model: ScriptedModelProvider
     let agent: AgentService
 
     init(
         _ steps: [ScriptedModelProvider.Step], tools: [any Tool] = [], skills: [Skill] = [],
-        settings: AgentSettings = AgentSettings(model: "m")
+        settings: AgentSettings = AgentSettings(model: "m"), role: MemberRole = .owner
     ) {
+        members = Members(role: role)
         model = ScriptedModelProvider(steps: steps)
         let approvals = ApprovalCenter(store: approvalStore, pollInterval: .milliseconds(20))
         agent = AgentService(
@@ -100,7 +107,7 @@ struct AgentRig {
             tooling: AgentTooling(
                 sources: [ListToolSource(list: tools)], permissions: permissions,
                 skills: FixedSkillCatalog(list: skills), approvals: approvals, epoch: members.epoch,
-                isMember: members.check),
+                memberRole: members.role),
             sleep: { _ in })
     }
 

@@ -121,6 +121,37 @@ import TernTesting
         #expect(rig.members.checks.count == 2)  // cached per epoch: once before, once after the change
     }
 
+    @Test func demotedToViewerDuringTheTurn_refusesLaterWriteCalls_butNotReadCalls() async throws {
+        let rigBox = Mutex<AgentRig?>(nil)
+        let first = try TestTool("first", risk: .write) { _, _ in
+            rigBox.withLock { $0 }?.members.set(.viewer)
+            return .text("ran")
+        }
+        let look = try TestTool("look")
+        let write = try TestTool("write", risk: .write)
+        let rig = AgentRig(
+            [.calls(("first", "{}")), .calls(("look", "{}"), ("write", "{}")), .text("end")],
+            tools: [first, look, write])
+        rigBox.withLock { $0 = rig }
+        let events = try await rig.run("go")
+        #expect(first.calls.count == 1)
+        #expect(look.calls.count == 1)
+        #expect(write.calls.count == 0)
+        #expect(
+            events.toolResults.first { $0.tool == "write" }?.output.contains(
+                "a viewer of this context may run only read tools, and this one's risk is write") == true)
+    }
+
+    @Test func viewer_isOfferedReadToolsOnly_andAForcedWriteCallIsRefusedNamingTheRole() async throws {
+        let look = try TestTool("look")
+        let write = try TestTool("write", risk: .write)
+        let rig = AgentRig([.calls(("write", "{}")), .text("end")], tools: [look, write], role: .viewer)
+        let events = try await rig.run("go")
+        #expect(rig.model.requests[0].tools.map(\.name) == ["look", "tern_plan"])
+        #expect(write.calls.count == 0)
+        #expect(events.toolResults.first?.output.contains("a viewer of this context may run only read tools") == true)
+    }
+
     @Test func noToolsAndNoSkills_offersNoPlanningTools() async throws {
         let rig = AgentRig([.text("hello")])
         let events = try await rig.run("hi")

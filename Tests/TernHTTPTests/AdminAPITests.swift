@@ -110,4 +110,17 @@ import TernCore
             }
         }
     }
+
+    @Test func invalidEmail_isA400NamingEmail_andStoresNothing() async throws {
+        try await Harness.run { harness, client throws in
+            let users = try await harness.count("users")
+            let response = try await call(client, .post, "users", #"{"email":"not an address"}"#)
+            #expect(response.status == .badRequest)
+            let error = try errorBody(response.body)
+            #expect(error["param"] as? String == "email")
+            #expect(error["message"] as? String == "email 'not an address' is not an email address")
+            #expect(try await harness.count("users") == users)
+            #expect(try await harness.count("contexts") == 1)
+        }
+    }
 }

@@ -89,7 +89,7 @@ import TernCore
             // Keys: only limited to its context, only for its members.
             try expectRefused(
                 try await call(client, .post, "keys", #"{"name":"k","user_id":"\#(w.carol.id)"}"#, bearer: w.limited),
-                "this API key is limited to context \(w.team.id) and can only create keys for its members; user \(w.carol.id) is not one")
+                "keys for context \(w.team.id) can only be created for its members; user \(w.carol.id) is not one")
             try expectRefused(
                 try await call(
                     client, .post, "keys", #"{"name":"k","user_id":"\#(w.bob.id)","context_id":"\#(w.other.id)"}"#,
@@ -137,7 +137,17 @@ import TernCore
             try expectRefused(
                 try await call(client, .get, "contexts", bearer: member),
                 "this API key is limited to a context its user does not own; only admins and the context's owners may manage it")
-            try expectRefused(try await call(client, .get, "users", bearer: wide), "this endpoint is for admins only")
+            // Bob's unrestricted key reaches what Bob owns (his personal context and bobs), nothing global.
+            response = try await call(client, .get, "users", bearer: wide)
+            let emails = (try json(response.body)["data"] as? [[String: Any]])?.compactMap { $0["email"] as? String }
+            #expect(emails?.sorted() == ["bob@example.com", "carol@example.com"])
+            try expectRefused(
+                try await call(client, .get, "contexts/\(w.team.id)/members", bearer: wide),
+                "you do not own context \(w.team.id); only its owners and admins may manage it")
+            try expectRefused(
+                try await call(client, .post, "users", #"{"email":"eve@example.com"}"#, bearer: wide),
+                "only admins can create users; owners manage their own contexts")
+            try expectRefused(try await call(client, .get, "diagnostics", bearer: wide), "this endpoint is for admins only")
             #expect(try await harness.tenants.members(of: w.team.id).count == 2)
         }
     }

@@ -205,11 +205,14 @@ final class EchoTool: Tool {
 }
 
 /// Runs `POST /v1/agent` on a connection of its own and returns the body.
-func agentRequest(port: Int?, input: String) async throws -> ByteBuffer {
+func agentRequest(
+    port: Int?, input: String, key: String = Harness.apiKey, context: String? = nil
+) async throws -> ByteBuffer {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port ?? 0)/v1/agent")
     request.method = .POST
-    request.headers.add(name: "Authorization", value: "Bearer \(Harness.apiKey)")
+    request.headers.add(name: "Authorization", value: "Bearer \(key)")
+    if let context { request.headers.add(name: "X-Tern-Context", value: context) }
     request.body = .bytes(ByteBuffer(string: #"{"input":"\#(input)"}"#))
     do {
         let response = try await http.execute(request, timeout: .seconds(30))

@@ -72,7 +72,7 @@ struct Harness {
             : AgentTooling(
                 sources: [ListToolSource(list: tools)], permissions: SQLToolPermissionStore(database: database),
                 skills: NoSkills(), approvals: approvals, epoch: epoch,
-                isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
+                memberRole: { user, context in try await tenants.memberships(of: user).first { $0.contextID == context }?.role })
         let agent = AgentService(
             store: store, model: model, settings: settings, tooling: tooling,
             usageStore: SQLUsageStore(database: database), logger: logger)

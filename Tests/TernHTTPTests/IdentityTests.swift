@@ -66,7 +66,7 @@ import TernCore
             #expect(zoe.role == .admin)
             _ = try await harness.tenants.setRole(.user, of: zoe.id)
             // The database is authoritative afterwards: the header cannot raise the role again.
-            let admin = try await client.execute(uri: "/admin/api/v1/users", method: .get, headers: headers)
+            let admin = try await client.execute(uri: "/admin/api/v1/diagnostics", method: .get, headers: headers)
             #expect(admin.status == .forbidden)
             #expect(try await harness.tenants.users().filter { $0.email == "zoe@example.com" }.count == 1)
         }

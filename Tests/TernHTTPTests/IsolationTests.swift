@@ -63,16 +63,23 @@ import TernCore
             let upstream = try #require(harness.fake?.recordedRequests().last)
             #expect(!String(decoding: upstream.body, as: UTF8.self).contains("b's secret"))
 
-            // Admin endpoints: a plain user can neither list nor change nor delete anything.
+            // Admin endpoints: a plain user's lists hold only what they own, and nothing of B's
+            // can be changed or deleted.
+            for uri in ["/admin/api/v1/contexts", "/admin/api/v1/users", "/admin/api/v1/keys"] {
+                let response = try await client.execute(
+                    uri: uri, method: .get, headers: IdentityTests.headers(bearer: a.secret))
+                #expect(response.status == .ok, "GET \(uri)")
+                let text = String(buffer: response.body)
+                #expect(!text.contains(b.context.id.rawValue) && !text.contains(b.user.id.rawValue), "GET \(uri): \(text)")
+            }
             let adminCalls: [(String, HTTPRequest.Method, String?)] = [
-                ("/admin/api/v1/contexts", .get, nil),
                 ("/admin/api/v1/contexts/\(b.context.id)", .patch, #"{"name":"stolen"}"#),
                 ("/admin/api/v1/contexts/\(b.context.id)", .delete, nil),
                 ("/admin/api/v1/contexts/\(b.context.id)/members", .post, #"{"user_id":"\#(a.user.id)"}"#),
                 ("/admin/api/v1/contexts/\(b.context.id)/members/\(b.user.id)", .delete, nil),
-                ("/admin/api/v1/users", .get, nil),
-                ("/admin/api/v1/keys", .get, nil),
+                ("/admin/api/v1/contexts/\(b.context.id)/members", .get, nil),
                 ("/admin/api/v1/keys", .post, #"{"name":"x","user_id":"\#(b.user.id)"}"#),
+                ("/admin/api/v1/keys", .post, #"{"name":"x","context_id":"\#(b.context.id)"}"#),
             ]
             for (uri, method, body) in adminCalls {
                 let response = try await client.execute(

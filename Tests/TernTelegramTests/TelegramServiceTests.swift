@@ -136,7 +136,7 @@ func tooling(with tool: any Tool) -> (SQLiteDatabase, SQLTenantStore) -> AgentTo
             skills: NoSkills(),
             approvals: ApprovalCenter(store: SQLApprovalStore(database: database), pollInterval: .milliseconds(50)),
             epoch: MembershipEpoch(),
-            isMember: { user, context in try await tenants.memberships(of: user).contains { $0.contextID == context } })
+            memberRole: { user, context in try await tenants.memberships(of: user).first { $0.contextID == context }?.role })
     }
 }
 

@@ -83,7 +83,6 @@ struct TerminalChat {
                 context: context, user: .localUser, conversation: conversation.id, session: session.id,
                 input: input)
             let agent = dependencies.agent
-            let approvals = dependencies.approvals
             let task = Task {
                 let progress = ProgressRenderer(verbosity: .default)
                 for try await event in agent.run(turn) {
@@ -95,7 +94,7 @@ struct TerminalChat {
                         write(progress.line(for: event) ?? "")
                         write("Run `\(request.tool)` with \(request.arguments)? [y/N] ")
                         let answer = await lines.next()?.trimmingCharacters(in: .whitespaces).lowercased()
-                        _ = try await approvals.decide(
+                        _ = try await agent.decideApproval(
                             request.id, approve: answer == "y" || answer == "yes", by: .localUser, in: context)
                     default:
                         if let line = progress.line(for: event) { write(line) }
