@@ -41,7 +41,7 @@ package struct MCPServerDefinition: Sendable, Equatable {
 }
 
 /// Where a server is defined.
-package enum MCPServerScope: String, Sendable, Codable {
+package enum MCPServerScope: String, Sendable, Codable, CaseIterable {
     /// In `mcp.yaml`: every context gets it (each context with its own connection).
     case global
     /// In table `mcp_servers`, for one context.
@@ -50,7 +50,7 @@ package enum MCPServerScope: String, Sendable, Codable {
 
 /// A server's connection state, for diagnostics and the admin API.
 package struct MCPServerStatus: Sendable, Equatable {
-    package enum State: String, Sendable, Codable {
+    package enum State: String, Sendable, Codable, CaseIterable {
         /// Connected and answering.
         case connected
         /// Not connected: never used yet, or closed after being idle.

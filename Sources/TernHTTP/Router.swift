@@ -49,6 +49,7 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
     HealthController(store: dependencies.storeHealth, model: dependencies.modelReachability)
         .addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: AuthMiddleware(resolver: dependencies.identity))
     OpenAIController(
         store: dependencies.conversations, agent: dependencies.agent, identity: dependencies.identity,

@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import TernAgent
+import TernCore
+import TernHTTP
+import TernStore
+import Testing
+
+/// The OpenAPI document lists exactly the router's routes, is OpenAPI 3.1, and is served
+/// without a key.
+@Suite struct OpenAPIDocumentTests {
+    @Test func document_listsEveryRouteOfTheRouterAndNoOther() async throws {
+        let routes = try await Self.routerRoutes()
+        #expect(routes.count > 20, "the router has only \(routes.count) routes?")
+        let documented = Self.documentedOperations(OpenAPIDocument.document)
+        let missing = routes.subtracting(documented).sorted()
+        let extra = documented.subtracting(routes).sorted()
+        #expect(missing.isEmpty, "routes missing from the OpenAPI document: \(missing)")
+        #expect(extra.isEmpty, "the OpenAPI document lists routes the router does not have: \(extra)")
+    }
+
+    @Test func document_isOpenAPI31AndEveryReferenceResolves() throws {
+        let document = try JSONValue(jsonText: OpenAPIDocument.jsonText)
+        #expect(document["openapi"]?.stringValue?.hasPrefix("3.1.") == true)
+        #expect(document["info"]?["title"]?.stringValue == "Tern")
+        let references = Self.references(in: document)
+        #expect(!references.isEmpty)
+        for reference in references {
+            var node: JSONValue? = document
+            for part in reference.dropFirst(2).split(separator: "/") { node = node?[String(part)] }
+            #expect(node != nil, "\(reference) points at nothing")
+        }
+    }
+
+    @Test func document_everyOperationHasAnIDAndAnswers() {
+        var ids: [String] = []
+        for (path, item) in OpenAPIDocument.document["paths"]?.objectValue ?? [:] {
+            for (method, operation) in item.objectValue ?? [:] {
+                #expect(operation["operationId"]?.stringValue != nil, "\(method) \(path) has no operationId")
+                #expect(operation["responses"]?.objectValue?.isEmpty == false, "\(method) \(path) has no responses")
+                ids.append(operation["operationId"]?.stringValue ?? "")
+            }
+        }
+        #expect(Set(ids).count == ids.count, "operationIds repeat: \(ids.sorted())")
+    }
+
+    @Test func openAPIJSON_answersWithoutAKey() async throws {
+        try await LimitsHarness.run(limits: ServerLimits()) { _, client in
+            let response = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json")
+            let served = try JSONValue(jsonText: String(buffer: response.body))
+            #expect(served == OpenAPIDocument.document)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// `METHOD /path` for every route of a router built as the server builds it.
+    static func routerRoutes() async throws -> Set<String> {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-openapi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
+        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path)
+        var logger = Logger(label: "tern.test")
+        logger.logLevel = .critical
+        let store = SQLConversationStore(database: database)
+        let tenants = SQLTenantStore(database: database, epoch: MembershipEpoch())
+        let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
+        let router = buildRouter(
+            HTTPDependencies(
+                conversations: store, storeHealth: DatabaseHealth(database: database),
+                agent: AgentService(store: store, model: UnconfiguredModel(), settings: .init(model: "m"), logger: logger),
+                modelReachability: ModelReachability(model: nil, logger: logger),
+                identity: IdentityResolver(tenants: tenants, keys: keys, staticKeys: [], proxyKeys: [], logger: logger),
+                tenants: tenants, apiKeys: keys, connections: ConnectionWatch(limits: ServerLimits(), logger: logger)))
+        try await database.close()
+        return Set(router.routes.map { "\($0.method.rawValue) \(normalized($0.path.description))" })
+    }
+
+    /// `METHOD /path` for every operation of the document.
+    static func documentedOperations(_ document: JSONValue) -> Set<String> {
+        var operations: Set<String> = []
+        for (path, item) in document["paths"]?.objectValue ?? [:] {
+            for method in (item.objectValue ?? [:]).keys { operations.insert("\(method.uppercased()) \(normalized(path))") }
+        }
+        return operations
+    }
+
+    /// `/a/:id/b` and `/a/{id}/b` alike, as `/a/{id}/b`.
+    static func normalized(_ path: String) -> String {
+        "/"
+            + path.split(separator: "/").map { segment in
+                segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+            }.joined(separator: "/")
+    }
+
+    /// Every `$ref` in a value.
+    static func references(in value: JSONValue) -> [String] {
+        switch value {
+        case .object(let object):
+            return (object["$ref"]?.stringValue.map { [$0] } ?? []) + object.values.flatMap(references)
+        case .array(let items): return items.flatMap(references)
+        default: return []
+        }
+    }
+}
