@@ -5,21 +5,40 @@ import TernCore
 
 /// Human approval of risky tool calls, persisted and failing closed: a request is stored as an
 /// `approvals` row, the turn waits for a member's decision (chat `/approve <id>`, `/deny <id>`,
-/// or `POST /v1/approvals/{id}`), and a timeout, a cancelled turn or a restart denies it.
+/// or `POST /v1/approvals/{id}`), and a timeout, a cancelled turn or the death of the turn's
+/// process denies it.
+///
+/// Approvals belong to a live turn: each request records this process's ``instance``, which
+/// beats in `instances` (see ``InstanceStore``). A request whose instance stopped beating for
+/// ``InstanceLiveness/staleAfter`` is expired by whichever instance notices first
+/// (``expireOrphans(othersGone:)``, run before listing or deciding and on every beat); deciding
+/// one answers a conflict saying the turn that asked is gone.
 ///
 /// A decision made on this process wakes the waiting turn at once; one made on another replica
 /// is seen by the waiter's poll of the row (every ``pollInterval``).
 package final class ApprovalCenter: Sendable {
+    /// The reason stored on requests whose turn's instance is gone.
+    package static let orphanReason = "the turn that asked is gone (its server instance stopped)"
+
+    /// This process's instance: the owner of the requests its turns make.
+    package let instance: InstanceID
+    private let liveness: InstanceLiveness
     private let store: any ApprovalStore
     private let clock: any WallClock
     private let pollInterval: Duration
     private let logger: Logger
     private let waiters = Mutex<[ApprovalID: OneShotSignal]>([:])
 
+    /// - Parameters:
+    ///   - instance: this process's instance (a new random one unless given).
+    ///   - liveness: when another instance counts as gone.
     package init(
-        store: any ApprovalStore, clock: any WallClock = SystemWallClock(), pollInterval: Duration = .seconds(1),
+        store: any ApprovalStore, instance: InstanceID = .random(), liveness: InstanceLiveness = InstanceLiveness(),
+        clock: any WallClock = SystemWallClock(), pollInterval: Duration = .seconds(1),
         logger: Logger = Logger(label: "tern.agent.approvals")
     ) {
+        self.instance = instance
+        self.liveness = liveness
         self.store = store
         self.clock = clock
         self.pollInterval = pollInterval
@@ -36,7 +55,7 @@ package final class ApprovalCenter: Sendable {
         let request = try await store.create(
             NewApproval(
                 contextID: scope.contextID, conversationID: scope.conversationID, requestedBy: scope.userID,
-                tool: tool, arguments: arguments, expiresAt: clock.now().addingTimeInterval(timeout.timeInterval)))
+                instanceID: instance, tool: tool, arguments: arguments, expiresAt: clock.now().addingTimeInterval(timeout.timeInterval)))
         let signal = OneShotSignal()
         waiters.withLock { $0[request.id] = signal }
         defer { _ = waiters.withLock { $0.removeValue(forKey: request.id) } }
@@ -58,13 +77,25 @@ package final class ApprovalCenter: Sendable {
 
     /// Records a member's decision and wakes the waiting turn.
     /// - Throws: ``StoreError/notFound(_:)`` when this context has no such request,
-    ///   ``StoreError/conflict(_:)`` when it was already decided (or expired).
+    ///   ``StoreError/conflict(_:)`` when it was already decided (or expired), saying so when
+    ///   the turn that asked is gone.
     package func decide(
         _ id: ApprovalID, approve: Bool, by user: UserID, in context: ContextID, reason: String? = nil
     ) async throws -> Approval {
-        let decided = try await store.decide(
-            id, in: context,
-            ApprovalDecision(status: approve ? .approved : .denied, decidedBy: user, reason: reason, at: clock.now()))
+        try await expireOrphans()
+        let decided: Approval
+        do {
+            decided = try await store.decide(
+                id, in: context,
+                ApprovalDecision(status: approve ? .approved : .denied, decidedBy: user, reason: reason, at: clock.now()))
+        } catch StoreError.conflict(let message) {
+            if let current = try await store.approval(id, in: context), current.status == .expired,
+                current.reason == Self.orphanReason
+            {
+                throw StoreError.conflict("approval \(id) cannot be decided: \(Self.orphanReason)")
+            }
+            throw StoreError.conflict(message)
+        }
         logger.info(
             "approval decided",
             metadata: ["approval": "\(id)", "status": "\(decided.status.rawValue)", "by": "\(user)"])
@@ -72,17 +103,23 @@ package final class ApprovalCenter: Sendable {
         return decided
     }
 
-    /// Requests of `context` still waiting for a decision, oldest first.
+    /// Requests of `context` still waiting for a decision, oldest first (orphans expired first).
     package func pending(in context: ContextID) async throws -> [Approval] {
-        try await store.pending(in: context)
+        try await expireOrphans()
+        return try await store.pending(in: context)
     }
 
-    /// Denies every request left pending by an earlier run of the server (its turns are gone).
-    /// Call once at start, before serving.
-    package func expireAfterRestart(startedAt: Date) async throws -> Int {
-        let count = try await store.expirePending(
-            createdBefore: startedAt, reason: "the server restarted while the turn waited", at: clock.now())
-        if count > 0 { logger.warning("denied approvals left pending by a restart", metadata: ["count": "\(count)"]) }
+    /// Expires (fails closed) every pending request whose instance is gone: not seen for
+    /// ``InstanceLiveness/staleAfter``, or, with `othersGone`, any instance but this one (a
+    /// database only one process uses, such as SQLite, at start). Returns how many went.
+    @discardableResult
+    package func expireOrphans(othersGone: Bool = false) async throws -> Int {
+        let now = clock.now()
+        let cutoff = othersGone ? Date.distantFuture : now.addingTimeInterval(-liveness.staleAfter.timeInterval)
+        let count = try await store.expireOrphaned(seenBefore: cutoff, keep: instance, reason: Self.orphanReason, at: now)
+        if count > 0 {
+            logger.warning("denied approvals whose turn is gone (its instance stopped)", metadata: ["count": "\(count)"])
+        }
         return count
     }
 
@@ -120,7 +157,7 @@ package final class ApprovalCenter: Sendable {
             _ = try await write.value
         } catch {
             logger.error(
-                "could not expire an abandoned approval; it stays pending until the next restart",
+                "could not expire an abandoned approval; it stays pending until its instance is seen gone",
                 metadata: ["approval": "\(request.id)", "error": "\(error)"])
         }
     }

@@ -32,6 +32,8 @@ package struct Dependencies: Sendable {
     package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
     /// Human approvals of risky tool calls (also reachable through ``agent``).
     package var approvals: ApprovalCenter
+    /// This process's instance beat (also one of ``services``); beat once before serving.
+    package var instanceHeartbeat: InstanceHeartbeatService
     /// Lets long turns notice a client that hung up.
     package var connections = ConnectionWatch()
     /// Per-context MCP servers (admin API and CLI).
@@ -72,8 +74,14 @@ package struct Dependencies: Sendable {
             tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
             forwardedTokens: forwardedTokens, openLoopback: config.openLoopback,
             logger: logger.labelled("tern.identity"))
+        let instance = InstanceID.random()
+        let liveness = InstanceLiveness()
         let approvals = ApprovalCenter(
-            store: SQLApprovalStore(database: database), logger: logger.labelled("tern.agent.approvals"))
+            store: SQLApprovalStore(database: database), instance: instance, liveness: liveness,
+            logger: logger.labelled("tern.agent.approvals"))
+        let heartbeat = InstanceHeartbeatService(
+            instances: SQLInstanceStore(database: database), instance: instance, liveness: liveness,
+            logger: logger.labelled("tern.jobs.instances"), afterBeat: { try await approvals.expireOrphans() })
         let mcp = MCPComponents.make(
             config: config, database: database, secretKey: secret, logger: logger.labelled("tern.mcp"))
         let tooling: AgentTooling
@@ -90,8 +98,12 @@ package struct Dependencies: Sendable {
         let agent = AgentService(
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             usageStore: SQLUsageStore(database: database), logger: logger.labelled("tern.agent"))
-        var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp"))]
-        var diagnostics: [String: @Sendable () async -> JSONValue] = ["mcp": { await mcp.pool.diagnostics() }]
+        var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp")), heartbeat]
+        var diagnostics: [String: @Sendable () async -> JSONValue] = [
+            "mcp": { await mcp.pool.diagnostics() }, "instance": { .string(instance.rawValue) },
+        ]
+        // Run-once work shares one leadership: with several replicas exactly one runs it.
+        var leaderOnly: [(name: String, service: any Service)] = []
         if let telegram = config.telegram {
             let bot = TelegramService(
                 client: BotAPIClient(
@@ -104,17 +116,25 @@ package struct Dependencies: Sendable {
                     allowGroups: telegram.groups, streamEdits: telegram.stream),
                 logger: logger.labelled("tern.telegram"))
             diagnostics["telegram"] = { Self.json(bot.status) }
-            services.append(
-                LeaderOnlyService(
-                    election: LeaderElection(
-                        database: database, key: LeaderElection.telegramKey, logger: logger.labelled("tern.telegram")),
-                    inner: bot))
+            leaderOnly.append(("telegram", bot))
         }
         if config.retentionDays > 0 {
+            leaderOnly.append(
+                (
+                    "retention",
+                    RetentionService(
+                        store: SQLRetentionStore(database: database), days: config.retentionDays,
+                        logger: logger.labelled("tern.jobs.retention"))
+                ))
+        }
+        if !leaderOnly.isEmpty {
+            let election = LeaderElection(
+                backend: LeaderElection.backend(for: database), logger: logger.labelled("tern.leader"))
+            let names = leaderOnly.map(\.name)
+            diagnostics["leader"] = { Self.json(election.status, services: names) }
             services.append(
-                RetentionService(
-                    store: SQLRetentionStore(database: database), days: config.retentionDays,
-                    logger: logger.labelled("tern.jobs.retention")))
+                LeaderOnlyService(
+                    election: election, services: leaderOnly.map(\.service), logger: logger.labelled("tern.leader")))
         }
         return Dependencies(
             config: config, database: database, conversations: conversations, tenants: tenants,
@@ -123,7 +143,7 @@ package struct Dependencies: Sendable {
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
             httpClient: httpClient, services: services,
             diagnostics: diagnostics.merging(cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:]) { $1 },
-            approvals: approvals, mcpAdmin: mcp.admin, mcpPool: mcp.pool)
+            approvals: approvals, instanceHeartbeat: heartbeat, mcpAdmin: mcp.admin, mcpPool: mcp.pool)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -131,6 +151,15 @@ package struct Dependencies: Sendable {
             "hits": .number(Double(stats.hits)), "misses": .number(Double(stats.misses)),
             "evictions": .number(Double(stats.evictions)), "entries": .number(Double(stats.entries)),
             "bytes": .number(Double(stats.bytes)),
+        ]
+    }
+
+    static func json(_ status: LeaderElection.Status, services: [String]) -> JSONValue {
+        [
+            "state": .string(status.state.rawValue),
+            "since": status.since.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            "last_error": status.lastError.map(JSONValue.string) ?? .null,
+            "terms": .number(Double(status.terms)), "services": .array(services.map(JSONValue.string)),
         ]
     }
 

@@ -9,7 +9,7 @@ package enum ApprovalStatus: String, Sendable, Codable, CaseIterable {
     case approved
     /// A member refused the call.
     case denied
-    /// Nobody decided in time, or the server restarted while the turn waited; counts as denied.
+    /// Nobody decided in time, or the turn that asked is gone (its instance stopped); counts as denied.
     case expired
 }
 
@@ -21,6 +21,8 @@ package struct Approval: Sendable, Equatable, Codable {
     package var conversationID: ConversationID?
     /// The user whose turn asked.
     package var requestedBy: UserID
+    /// The server instance whose turn waits on the request; `nil` for rows older than instances.
+    package var instanceID: InstanceID?
     /// The tool the agent wants to call.
     package var tool: String
     /// The call's arguments as JSON text.
@@ -37,13 +39,14 @@ package struct Approval: Sendable, Equatable, Codable {
 
     package init(
         id: ApprovalID, contextID: ContextID, conversationID: ConversationID?, requestedBy: UserID,
-        tool: String, arguments: String, status: ApprovalStatus, reason: String? = nil,
+        instanceID: InstanceID? = nil, tool: String, arguments: String, status: ApprovalStatus, reason: String? = nil,
         decidedBy: UserID? = nil, decidedAt: Date? = nil, createdAt: Date, expiresAt: Date
     ) {
         self.id = id
         self.contextID = contextID
         self.conversationID = conversationID
         self.requestedBy = requestedBy
+        self.instanceID = instanceID
         self.tool = tool
         self.arguments = arguments
         self.status = status
@@ -60,17 +63,20 @@ package struct NewApproval: Sendable, Equatable {
     package var contextID: ContextID
     package var conversationID: ConversationID?
     package var requestedBy: UserID
+    /// The instance whose turn waits; its death expires the request (see ``InstanceStore``).
+    package var instanceID: InstanceID?
     package var tool: String
     package var arguments: String
     package var expiresAt: Date
 
     package init(
-        contextID: ContextID, conversationID: ConversationID?, requestedBy: UserID, tool: String,
-        arguments: String, expiresAt: Date
+        contextID: ContextID, conversationID: ConversationID?, requestedBy: UserID, instanceID: InstanceID? = nil,
+        tool: String, arguments: String, expiresAt: Date
     ) {
         self.contextID = contextID
         self.conversationID = conversationID
         self.requestedBy = requestedBy
+        self.instanceID = instanceID
         self.tool = tool
         self.arguments = arguments
         self.expiresAt = expiresAt
@@ -109,8 +115,9 @@ package protocol ApprovalStore: Sendable {
     func decide(_ id: ApprovalID, in context: ContextID, _ decision: ApprovalDecision) async throws -> Approval
     /// Pending requests of a context, oldest first.
     func pending(in context: ContextID) async throws -> [Approval]
-    /// Marks every request still pending that was created before `cutoff`, in every context,
-    /// as ``ApprovalStatus/expired`` with `reason` (what a restart does: the turns that waited
-    /// are gone). Returns how many rows changed.
-    func expirePending(createdBefore cutoff: Date, reason: String, at time: Date) async throws -> Int
+    /// Marks every request still pending whose instance is gone, in every context, as
+    /// ``ApprovalStatus/expired`` with `reason`: the instance has no `instances` row seen at or
+    /// after `cutoff` (or the request records none), and it is not `keep` (the caller, alive by
+    /// definition). Returns how many rows changed.
+    func expireOrphaned(seenBefore cutoff: Date, keep: InstanceID?, reason: String, at time: Date) async throws -> Int
 }

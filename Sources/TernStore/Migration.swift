@@ -35,6 +35,7 @@ extension Migration {
         .mcpServers,
         .usageAndSupersede,
         .chatContextsAndInbox,
+        .instances,
     ]
 }
 

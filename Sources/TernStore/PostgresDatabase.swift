@@ -182,7 +182,9 @@ package final class PostgresDatabase: DatabaseHandle {
 
     // MARK: - Opening
 
-    private static func makeTLSConfiguration(_ mode: PostgresURL.TLSMode, location: String) throws
+    /// The TLS settings for a URL's `sslmode`; `nil` for `disable`. Also used by connections
+    /// made outside the pool (the leader lock's, see ``PostgresLockSession``).
+    static func makeTLSConfiguration(_ mode: PostgresURL.TLSMode, location: String) throws
         -> TLSConfiguration?
     {
         var tls = TLSConfiguration.makeClientConfiguration()

@@ -3,7 +3,7 @@ import SQLKit
 import TernCore
 
 /// ``ApprovalStore`` on SQLKit; the same queries serve SQLite and PostgreSQL. Every statement
-/// but ``expirePending(createdBefore:reason:at:)`` is scoped by `context_id`.
+/// but ``expireOrphaned(seenBefore:keep:reason:at:)`` is scoped by `context_id`.
 package struct SQLApprovalStore: ApprovalStore {
     private let database: any DatabaseHandle
     private let clock: MonotonicMicroseconds
@@ -40,12 +40,13 @@ package struct SQLApprovalStore: ApprovalStore {
                 }
                 try await db.insert(into: "approvals")
                     .columns(
-                        "id", "context_id", "conversation_id", "requested_by", "tool_name", "arguments", "status",
-                        "created_at", "expires_at"
+                        "id", "context_id", "conversation_id", "requested_by", "instance_id", "tool_name", "arguments",
+                        "status", "created_at", "expires_at"
                     )
                     .values(
                         SQLBind(id), SQLBind(approval.contextID.rawValue), SQLBind(approval.conversationID?.rawValue),
-                        SQLBind(approval.requestedBy.rawValue), SQLBind(approval.tool), SQLBind(approval.arguments),
+                        SQLBind(approval.requestedBy.rawValue), SQLBind(approval.instanceID?.rawValue),
+                        SQLBind(approval.tool), SQLBind(approval.arguments),
                         SQLBind(ApprovalStatus.pending.rawValue), SQLBind(now), SQLBind(expires)
                     )
                     .run()
@@ -53,7 +54,8 @@ package struct SQLApprovalStore: ApprovalStore {
         }
         return Approval(
             id: ApprovalID(id), contextID: approval.contextID, conversationID: approval.conversationID,
-            requestedBy: approval.requestedBy, tool: approval.tool, arguments: approval.arguments, status: .pending,
+            requestedBy: approval.requestedBy, instanceID: approval.instanceID, tool: approval.tool,
+            arguments: approval.arguments, status: .pending,
             createdAt: Date(microsecondsSince1970: now), expiresAt: Date(microsecondsSince1970: expires))
     }
 
@@ -112,7 +114,9 @@ package struct SQLApprovalStore: ApprovalStore {
         }.map(Self.decode)
     }
 
-    package func expirePending(createdBefore cutoff: Date, reason: String, at time: Date) async throws -> Int {
+    package func expireOrphaned(seenBefore cutoff: Date, keep: InstanceID?, reason: String, at time: Date)
+        async throws -> Int
+    {
         try await mapErrors {
             try await database.write { db in
                 try await db.update("approvals")
@@ -121,7 +125,14 @@ package struct SQLApprovalStore: ApprovalStore {
                     .set("decided_by", to: SQLLiteral.null)
                     .set("decided_at", to: SQLBind(time.microsecondsSince1970))
                     .where("status", .equal, SQLBind(ApprovalStatus.pending.rawValue))
-                    .where("created_at", .lessThan, SQLBind(cutoff.microsecondsSince1970))
+                    .where { group in
+                        group.where(SQLColumn("instance_id"), .is, SQLLiteral.null)
+                            .orWhere("instance_id", .notEqual, SQLBind(keep?.rawValue ?? ""))
+                    }
+                    .where(
+                        SQLRaw(
+                            "NOT EXISTS (SELECT 1 FROM instances WHERE instances.id = approvals.instance_id "
+                                + "AND instances.last_seen_at >= \(cutoff.microsecondsSince1970))"))
                     .returning("id")
                     .all()
                     .count
@@ -136,6 +147,7 @@ package struct SQLApprovalStore: ApprovalStore {
             contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
             conversationID: try row.decode(column: "conversation_id", as: String?.self).map { ConversationID($0) },
             requestedBy: UserID(try row.decode(column: "requested_by", as: String.self)),
+            instanceID: try row.decode(column: "instance_id", as: String?.self).map { InstanceID($0) },
             tool: try row.decode(column: "tool_name", as: String.self),
             arguments: try row.decode(column: "arguments", as: String.self),
             status: try ApprovalStatus(rawValue: status).unwrap("unknown approval status \(status)"),

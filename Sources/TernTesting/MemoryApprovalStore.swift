@@ -4,7 +4,8 @@ import TernCore
 
 /// An in-memory ``ApprovalStore`` with the SQL store's rules: context scoping, atomic decisions
 /// (a second decision is a ``StoreError/conflict(_:)`` naming the status), pending lists oldest
-/// first, expiry of pending requests in every context. Times are truncated to microseconds and
+/// first, expiry of orphaned pending requests in every context (read from the
+/// ``MemoryInstanceStore`` it is given). Times are truncated to microseconds and
 /// `createdAt` strictly increases, as stored rows are.
 ///
 /// It does not know which contexts, users or conversations exist, so unlike the SQL store
@@ -16,16 +17,19 @@ package final class MemoryApprovalStore: ApprovalStore {
     }
 
     private let state = Mutex(State())
+    private let instances: MemoryInstanceStore
     private let clock: any WallClock
     private let makeID: @Sendable () -> String
 
     /// - Parameters:
+    ///   - instances: which instances are alive, for ``expireOrphaned(seenBefore:keep:reason:at:)``.
     ///   - clock: the time source for `createdAt`.
     ///   - makeID: new IDs (random UUIDs unless a test injects its own).
     package init(
-        clock: any WallClock = SystemWallClock(),
+        instances: MemoryInstanceStore = MemoryInstanceStore(), clock: any WallClock = SystemWallClock(),
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
+        self.instances = instances
         self.clock = clock
         self.makeID = makeID
     }
@@ -45,7 +49,7 @@ package final class MemoryApprovalStore: ApprovalStore {
             state.lastCreated = max(now, state.lastCreated + 1)
             let stored = Approval(
                 id: id, contextID: approval.contextID, conversationID: approval.conversationID,
-                requestedBy: approval.requestedBy, tool: approval.tool, arguments: approval.arguments,
+                requestedBy: approval.requestedBy, instanceID: approval.instanceID, tool: approval.tool, arguments: approval.arguments,
                 status: .pending, createdAt: Date(microsecondsSince1970: state.lastCreated),
                 expiresAt: Self.stored(approval.expiresAt))
             state.approvals[id] = stored
@@ -86,12 +90,18 @@ package final class MemoryApprovalStore: ApprovalStore {
         }
     }
 
-    package func expirePending(createdBefore cutoff: Date, reason: String, at time: Date) async throws -> Int {
+    package func expireOrphaned(seenBefore cutoff: Date, keep: InstanceID?, reason: String, at time: Date)
+        async throws -> Int
+    {
         let limit = cutoff.microsecondsSince1970
+        let instances = self.instances
         return state.withLock { state in
             var changed = 0
-            for (id, var approval) in state.approvals
-            where approval.status == .pending && approval.createdAt.microsecondsSince1970 < limit {
+            for (id, var approval) in state.approvals where approval.status == .pending {
+                if let owner = approval.instanceID {
+                    if owner == keep { continue }
+                    if let seen = instances.lastSeen(owner), seen >= limit { continue }
+                }
                 approval.status = .expired
                 approval.reason = reason
                 approval.decidedBy = nil

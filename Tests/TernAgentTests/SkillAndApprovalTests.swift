@@ -143,8 +143,8 @@ enum ChatCommandExpectation: Sendable, CustomTestStringConvertible {
         let center = ApprovalCenter(store: store)
         let request = try await store.create(
             NewApproval(
-                contextID: .defaultContext, conversationID: nil, requestedBy: .localUser, tool: "wipe", arguments: "{}",
-                expiresAt: Date().addingTimeInterval(60)))
+                contextID: .defaultContext, conversationID: nil, requestedBy: .localUser, instanceID: center.instance,
+                tool: "wipe", arguments: "{}", expiresAt: Date().addingTimeInterval(60)))
         await #expect(throws: StoreError.self) {
             _ = try await center.decide(request.id, approve: true, by: "intruder", in: "other-context")
         }
@@ -172,21 +172,44 @@ enum ChatCommandExpectation: Sendable, CustomTestStringConvertible {
         #expect(events.contains { if case .approvalRequired = $0 { true } else { false } })
     }
 
-    @Test func restartWhilePending_deniesTheRequest() async throws {
+    @Test func requestOfAGoneInstance_isExpired_andDecidingItSaysTheTurnIsGone() async throws {
+        let instances = MemoryInstanceStore()
+        let store = MemoryApprovalStore(instances: instances)
+        let liveness = InstanceLiveness(interval: .seconds(1), misses: 3)
+        let dead = ApprovalCenter(store: store, instance: "dead", liveness: liveness)
+        let alive = ApprovalCenter(store: store, instance: "alive", liveness: liveness)
+        let orphan = try await store.create(
+            NewApproval(
+                contextID: .defaultContext, conversationID: nil, requestedBy: .localUser, instanceID: dead.instance,
+                tool: "wipe", arguments: "{}", expiresAt: Date().addingTimeInterval(600)))
+        let waiting = try await store.create(
+            NewApproval(
+                contextID: .defaultContext, conversationID: nil, requestedBy: .localUser, instanceID: dead.instance,
+                tool: "wipe", arguments: "{}", expiresAt: Date().addingTimeInterval(600)))
+        // Seen recently: its requests stay pending.
+        try await instances.beat(dead.instance, at: Date())
+        #expect(try await alive.pending(in: .defaultContext).map(\.id) == [orphan.id, waiting.id])
+        // Its last beat is older than three intervals: gone.
+        try await instances.beat(dead.instance, at: Date().addingTimeInterval(-10))
+        await #expect(
+            throws: StoreError.conflict("approval \(orphan.id) cannot be decided: \(ApprovalCenter.orphanReason)")
+        ) {
+            _ = try await alive.decide(orphan.id, approve: true, by: .localUser, in: .defaultContext)
+        }
+        let after = try #require(try await store.approval(orphan.id, in: .defaultContext))
+        #expect(after.status == .expired && after.reason == ApprovalCenter.orphanReason && after.decidedBy == nil)
+        #expect(try await alive.pending(in: .defaultContext).isEmpty)
+    }
+
+    @Test func atStartOnOneProcessDatabase_everyOtherInstancesRequestIsExpired() async throws {
         let store = MemoryApprovalStore()
+        let center = ApprovalCenter(store: store, instance: "me")
         let before = try await store.create(
             NewApproval(
-                contextID: .defaultContext, conversationID: nil, requestedBy: .localUser, tool: "wipe", arguments: "{}",
-                expiresAt: Date().addingTimeInterval(600)))
-        let center = ApprovalCenter(store: store)
-        let count = try await center.expireAfterRestart(startedAt: Date().addingTimeInterval(1))
-        #expect(count == 1)
-        let after = try #require(try await store.approval(before.id, in: .defaultContext))
-        #expect(after.status == .expired)
-        #expect(after.reason == "the server restarted while the turn waited")
-        await #expect(throws: StoreError.self) {
-            _ = try await center.decide(before.id, approve: true, by: .localUser, in: .defaultContext)
-        }
+                contextID: .defaultContext, conversationID: nil, requestedBy: .localUser, instanceID: "previous",
+                tool: "wipe", arguments: "{}", expiresAt: Date().addingTimeInterval(600)))
+        #expect(try await center.expireOrphans(othersGone: true) == 1)
+        #expect(try await store.approval(before.id, in: .defaultContext)?.status == .expired)
     }
 
     @Test func cancelledWhileWaiting_expiresTheRequest() async throws {

@@ -156,8 +156,8 @@ struct SignallingApprovalStore: ApprovalStore {
         try await base.decide(id, in: context, decision)
     }
     func pending(in context: ContextID) async throws -> [Approval] { try await base.pending(in: context) }
-    func expirePending(createdBefore cutoff: Date, reason: String, at time: Date) async throws -> Int {
-        try await base.expirePending(createdBefore: cutoff, reason: reason, at: time)
+    func expireOrphaned(seenBefore cutoff: Date, keep: InstanceID?, reason: String, at time: Date) async throws -> Int {
+        try await base.expireOrphaned(seenBefore: cutoff, keep: keep, reason: reason, at: time)
     }
 }
 

@@ -141,30 +141,80 @@ import TernTesting
         }
     }
 
+    /// Runs `body` with a fresh approval store of `backend` and the instance store it reads.
+    func withStores(
+        _ backend: Backend, _ body: (any ApprovalStore, any InstanceStore, SettableClock) async throws -> Void
+    ) async throws {
+        let clock = SettableClock(Self.start)
+        switch backend {
+        case .memory:
+            let instances = MemoryInstanceStore()
+            try await body(MemoryApprovalStore(instances: instances, clock: clock), instances, clock)
+        case .sqlite, .postgres:
+            try await withSQLStore(backend == .sqlite ? .sqlite : .postgres, clock: clock) { store, database in
+                try await body(store, SQLInstanceStore(database: database), clock)
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
-    func expirePending_touchesOnlyPendingRowsCreatedBeforeTheCutoff_inEveryContext(_ backend: Backend) async throws {
-        try await withStore(backend) { store, clock throws in
-            let oldA = try await store.create(request(tool: "old_a"))
-            let oldB = try await store.create(request(Self.contextB, tool: "old_b"))
+    func expireOrphaned_expiresPendingRowsOfGoneInstances_inEveryContext(_ backend: Backend) async throws {
+        try await withStores(backend) { store, instances, clock throws in
+            let live: InstanceID = "live", stale: InstanceID = "stale", me: InstanceID = "me"
+            try await instances.beat(stale, at: Self.start)
+            try await instances.beat(live, at: Self.start.addingTimeInterval(100))
+            func create(_ context: ContextID, _ instance: InstanceID?, _ tool: String) async throws -> Approval {
+                var new = request(context, tool: tool)
+                new.instanceID = instance
+                return try await store.create(new)
+            }
+            let liveA = try await create(Self.contextA, live, "live_a")
+            let staleB = try await create(Self.contextB, stale, "stale_b")
+            let mine = try await create(Self.contextA, me, "mine")
+            let legacy = try await create(Self.contextA, nil, "legacy")
             let decided = try await store.decide(
-                try await store.create(request(tool: "decided")).id, in: Self.contextA,
+                try await create(Self.contextA, stale, "decided").id, in: Self.contextA,
                 ApprovalDecision(status: .denied, decidedBy: .localUser, reason: "no", at: Self.start))
-            clock.advance(by: 100)
-            let fresh = try await store.create(request(tool: "fresh"))
+            #expect(liveA.instanceID == live)
+            #expect(try await store.approval(liveA.id, in: Self.contextA)?.instanceID == live)
+            clock.advance(by: 200)
             let time = Self.start.addingTimeInterval(200)
-            let changed = try await store.expirePending(
-                createdBefore: Self.start.addingTimeInterval(50), reason: "server restarted", at: time)
+            let changed = try await store.expireOrphaned(
+                seenBefore: Self.start.addingTimeInterval(50), keep: me, reason: "turn gone", at: time)
             #expect(changed == 2)
-            for (old, context) in [(oldA, Self.contextA), (oldB, Self.contextB)] {
-                let expired = try #require(try await store.approval(old.id, in: context))
+            for (gone, context) in [(staleB, Self.contextB), (legacy, Self.contextA)] {
+                let expired = try #require(try await store.approval(gone.id, in: context))
                 #expect(expired.status == .expired)
-                #expect(expired.reason == "server restarted")
+                #expect(expired.reason == "turn gone")
                 #expect(expired.decidedAt == time && expired.decidedBy == nil)
             }
             #expect(try await store.approval(decided.id, in: Self.contextA) == decided)
-            #expect(try await store.approval(fresh.id, in: Self.contextA) == fresh)
-            #expect(try await store.pending(in: Self.contextA) == [fresh])
-            #expect(try await store.expirePending(createdBefore: time, reason: "again", at: time) == 1)
+            #expect(try await store.pending(in: Self.contextA) == [liveA, mine])
+            #expect(
+                try await store.expireOrphaned(seenBefore: Self.start.addingTimeInterval(50), keep: me, reason: "x", at: time)
+                    == 0)
+            // A stopped instance removes its row: its requests are orphans at once.
+            try await instances.remove(live)
+            #expect(
+                try await store.expireOrphaned(seenBefore: Self.start.addingTimeInterval(50), keep: me, reason: "x", at: time)
+                    == 1)
+            #expect(try await store.pending(in: Self.contextA) == [mine])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func instances_beatRenews_pruneDropsOnlyStaleRows(_ backend: Backend) async throws {
+        try await withStores(backend) { store, instances, _ throws in
+            try await instances.beat("old", at: Self.start)
+            try await instances.beat("renewed", at: Self.start)
+            try await instances.beat("renewed", at: Self.start.addingTimeInterval(100))
+            #expect(try await instances.prune(notSeenSince: Self.start.addingTimeInterval(50)) == 1)
+            var new = request(tool: "of_renewed")
+            new.instanceID = "renewed"
+            _ = try await store.create(new)
+            #expect(
+                try await store.expireOrphaned(seenBefore: Self.start.addingTimeInterval(50), keep: nil, reason: "x", at: Self.start)
+                    == 0)
         }
     }
 

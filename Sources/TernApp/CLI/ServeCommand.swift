@@ -36,7 +36,6 @@ struct ServeCommand: AsyncParsableCommand {
         DataDirectoryPermissions.log(
             try DataDirectoryPermissions.secure(dataDir: config.dataDir, databaseFile: databaseFile),
             logger: logger.labelled("tern.store"))
-        let startedAt = Date()
         let dependencies = try await Dependencies.live(config: config, logger: logger)
         do {
             let mode = try await dependencies.identity.keylessMode()
@@ -44,9 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             logger.warning("could not tell whether keyless requests are allowed", metadata: ["error": "\(error)"])
         }
-        // Turns that waited for a human died with the previous process: deny what they asked (fail closed).
+        // This instance is alive before any turn of it can ask for approval; requests of instances
+        // that are gone are denied (fail closed). SQLite has one process: every other instance is gone.
         do {
-            _ = try await dependencies.approvals.expireAfterRestart(startedAt: startedAt)
+            try await dependencies.instanceHeartbeat.beat()
+            let singleProcess = if case .sqlite = config.database { true } else { false }
+            try await dependencies.approvals.expireOrphans(othersGone: singleProcess)
         } catch {
             try await dependencies.shutdown()
             throw error
@@ -66,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
                 services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
+        } catch is CancellationError {
+            // A service cancelled by the shutdown (e.g. a follower waiting to lead): a normal stop.
+            logger.info("server stopped")
         } catch {
             logger.error("server stopped with an error", metadata: ["error": "\(error)"])
             try await dependencies.shutdown()
