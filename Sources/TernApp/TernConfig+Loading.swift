@@ -22,29 +22,28 @@ extension TernConfig {
         var problems: [String] = []
         let explicitFile = overrides[.configFile] ?? environment[ConfigKey.configFile.rawValue]
         let filePath = resolve(explicitFile ?? ConfigKey.configFile.defaultValue, in: workingDirectory)
-        var fileValues: [String: String] = [:]
+        var file = ConfigFileValues()
         var usedFile: String?
         if FileManager.default.fileExists(atPath: filePath) {
-            do {
-                fileValues = try readYAML(at: filePath)
-                usedFile = filePath
-            } catch {
-                problems.append(error.description)
-            }
+            file = ConfigFileValues.read(at: filePath)
+            usedFile = filePath
+            problems += file.problems
         } else if explicitFile != nil {
-            problems.append("TERN_CONFIG_FILE: no file at \(filePath)")
+            let source: ConfigSource = overrides[.configFile] != nil ? .flag : .environment
+            problems.append("\(source.subject(.configFile)): no file at \(filePath)")
         }
 
-        func value(_ key: ConfigKey) -> String {
-            if let flag = overrides[key] { return flag }
-            if let env = environment[key.rawValue] { return env }
-            if let file = fileValues[key.yamlName] { return file }
-            return key.defaultValue
+        func lookup(_ key: ConfigKey) -> (value: String, source: ConfigSource) {
+            if let flag = overrides[key] { return (flag, .flag) }
+            if let env = environment[key.rawValue] { return (env, .environment) }
+            if let value = file.values[key.yamlName] {
+                return (value, .file(path: filePath, line: file.lines[key.yamlName]))
+            }
+            return (key.defaultValue, .defaultValue)
         }
-        var reader = ValueReader(value: value)
+        var reader = ValueReader(lookup: lookup)
 
-        let host = reader.string(.host)
-        if host.isEmpty { reader.problems.append("TERN_HOST must not be empty") }
+        let host = reader.host()
         let port = reader.integer(.port, in: 0...65535)
         let dataDir = resolve(reader.string(.dataDir), in: workingDirectory)
         let database = reader.database(dataDir: dataDir, workingDirectory: workingDirectory)
@@ -69,7 +68,8 @@ extension TernConfig {
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
-            telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback)
+            telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback,
+            warnings: ConfigKey.unknownEnvironmentWarnings(environment))
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
@@ -77,65 +77,39 @@ extension TernConfig {
         let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
         return directory.hasSuffix("/") ? directory + relative : directory + "/" + relative
     }
-
-    /// Reads a flat YAML mapping of `key: scalar` (lists allowed for `api_keys`).
-    private static func readYAML(at path: String) throws(ConfigError) -> [String: String] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(problems: ["\(path): cannot read: \(error.localizedDescription)"])
-        }
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch {
-            throw ConfigError(problems: ["\(path): invalid YAML: \(error)"])
-        }
-        guard let node else { return [:] }
-        guard let mapping = node.mapping else {
-            throw ConfigError(problems: ["\(path): the top level must be a mapping of key: value"])
-        }
-        let known = Dictionary(uniqueKeysWithValues: ConfigKey.allCases.map { ($0.yamlName, $0) })
-        var values: [String: String] = [:]
-        var problems: [String] = []
-        for (keyNode, valueNode) in mapping {
-            let line = keyNode.mark.map { ":\($0.line)" } ?? ""
-            guard let name = keyNode.string, let key = known[name] else {
-                problems.append(
-                    "\(path)\(line): unknown key '\(keyNode.string ?? "?")'; known keys: "
-                        + known.keys.sorted().joined(separator: ", "))
-                continue
-            }
-            if key == .configFile {
-                problems.append("\(path)\(line): config_file cannot be set inside the config file")
-            } else if let scalar = valueNode.scalar {
-                values[name] = scalar.string
-            } else if key == .apiKeys || key == .trustedProxyKeys, let list = valueNode.sequence {
-                values[name] = list.compactMap(\.string).joined(separator: ",")
-            } else {
-                problems.append("\(path)\(line): '\(name)' must be a single value")
-            }
-        }
-        guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        return values
-    }
 }
 
 /// Reads and validates one key at a time, collecting problems instead of stopping at the first.
-private struct ValueReader {
-    let value: (ConfigKey) -> String
+///
+/// A problem names the key as it was set (``subject(_:)``): `--port`, `environment TERN_PORT`,
+/// `tern.yaml:12: port`.
+struct ValueReader {
+    let lookup: (ConfigKey) -> (value: String, source: ConfigSource)
     var problems: [String] = []
 
     func string(_ key: ConfigKey) -> String {
-        value(key).trimmingCharacters(in: .whitespacesAndNewlines)
+        lookup(key).value.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Where `key`'s value came from.
+    func source(_ key: ConfigKey) -> ConfigSource { lookup(key).source }
+
+    /// `key` as a problem names it: `--port`, `environment TERN_PORT`, `tern.yaml:12: port`, `TERN_PORT`.
+    func subject(_ key: ConfigKey) -> String { source(key).subject(key) }
+
+    /// The address to listen on; an IPv6 literal may be written in brackets (`[::1]`), as in URLs.
+    mutating func host() -> String {
+        var host = string(.host)
+        if host.hasPrefix("["), host.hasSuffix("]"), host.count > 2 { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { problems.append("\(subject(.host)) must not be empty") }
+        return host
     }
 
     mutating func integer(_ key: ConfigKey, in range: ClosedRange<Int>) -> Int {
         let raw = string(key)
         guard let number = Int(raw), range.contains(number) else {
             problems.append(
-                "\(key.rawValue) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+                "\(subject(key)) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
             return Int(key.defaultValue) ?? range.lowerBound
         }
         return number
@@ -146,7 +120,7 @@ private struct ValueReader {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
         case let raw:
-            problems.append("\(key.rawValue) must be true or false, got '\(raw)'")
+            problems.append("\(subject(key)) must be true or false, got '\(raw)'")
             return key.defaultValue == "true"
         }
     }
@@ -164,7 +138,7 @@ private struct ValueReader {
                 problems.append(error.description)
             }
         } else if toolsFileValue != ConfigKey.toolsFile.defaultValue {
-            problems.append("TERN_TOOLS_FILE: no file at \(toolsPath)")
+            problems.append("\(subject(.toolsFile)): no file at \(toolsPath)")
         }
         let contextSkills = string(.contextSkillsDir)
         return TernConfig.Agent(
@@ -194,7 +168,7 @@ private struct ValueReader {
                 problems.append(error.description)
             }
         } else if fileValue != ConfigKey.mcpFile.defaultValue {
-            problems.append("TERN_MCP_FILE: no file at \(path)")
+            problems.append("\(subject(.mcpFile)): no file at \(path)")
         }
         return TernConfig.MCP(
             servers: servers, filePath: filePath, connectTimeoutSeconds: seconds(.mcpConnectTimeoutSeconds),
@@ -211,7 +185,7 @@ private struct ValueReader {
         for part in string(.telegramAllowedUsers).split(separator: ",") {
             let text = part.trimmingCharacters(in: .whitespaces)
             guard let id = Int64(text), id > 0 else {
-                problems.append("TERN_TELEGRAM_ALLOWED_USERS must be Telegram user ids (numbers), comma-separated; got '\(text)'")
+                problems.append("\(subject(.telegramAllowedUsers)) must be Telegram user ids (numbers), comma-separated; got '\(text)'")
                 continue
             }
             allowed.insert(id)
@@ -219,10 +193,10 @@ private struct ValueReader {
         guard !token.isEmpty else { return nil }
         // The token is never repeated in a message.
         if token.contains(where: { $0.isWhitespace || $0 == "/" }) || !token.contains(":") {
-            problems.append("TERN_TELEGRAM_TOKEN does not look like a bot token (digits:letters, from @BotFather)")
+            problems.append("\(subject(.telegramToken)) does not look like a bot token (digits:letters, from @BotFather)")
         }
         if URL(string: apiURL)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
-            problems.append("TERN_TELEGRAM_API_URL must be an http(s) URL, got '\(apiURL)'")
+            problems.append("\(subject(.telegramAPIURL)) must be an http(s) URL, got '\(apiURL)'")
         }
         return TernConfig.Telegram(
             token: token, apiURL: apiURL, allowedUsers: allowed, groups: groups, stream: stream, maxChats: maxChats)
@@ -235,13 +209,13 @@ private struct ValueReader {
                 string(.networkAllow).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty })
         } catch {
-            problems.append("TERN_NETWORK_ALLOW: \(error)")
+            problems.append("\(subject(.networkAllow)): \(error)")
         }
         var ports: [Int] = []
         for part in string(.networkPorts).split(separator: ",") {
             let text = part.trimmingCharacters(in: .whitespaces)
             guard let port = Int(text), (1...65535).contains(port) else {
-                problems.append("TERN_NETWORK_PORTS must be ports from 1 to 65535, comma-separated; got '\(text)'")
+                problems.append("\(subject(.networkPorts)) must be ports from 1 to 65535, comma-separated; got '\(text)'")
                 continue
             }
             ports.append(port)
@@ -258,10 +232,10 @@ private struct ValueReader {
                 do {
                     allow.append(try NetworkAllowEntry(parsing: entry))
                 } catch {
-                    problems.append("TERN_SEARXNG_URL: \(error)")
+                    problems.append("\(subject(.searxngURL)): \(error)")
                 }
             } else {
-                problems.append("TERN_SEARXNG_URL must be an http(s) URL such as http://searxng:8080, got '\(searxng)'")
+                problems.append("\(subject(.searxngURL)) must be an http(s) URL such as http://searxng:8080, got '\(searxng)'")
             }
         }
         return TernConfig.Tools(
@@ -286,7 +260,7 @@ private struct ValueReader {
     mutating func seconds(_ key: ConfigKey) -> Double {
         let raw = string(key)
         guard let number = Double(raw), number > 0, number <= 3600 else {
-            problems.append("\(key.rawValue) must be a number of seconds above 0 and at most 3600, got '\(raw)'")
+            problems.append("\(subject(key)) must be a number of seconds above 0 and at most 3600, got '\(raw)'")
             return Double(key.defaultValue) ?? 60
         }
         return number
@@ -299,7 +273,7 @@ private struct ValueReader {
             var path = String(raw.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
             if path.isEmpty {
-                problems.append("TERN_DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:./data/tern.sqlite")
+                problems.append("\(subject(.databaseURL)): 'sqlite:' needs a file path, e.g. sqlite:./data/tern.sqlite")
             }
             return .sqlite(path: TernConfig.resolve(path, in: workingDirectory))
         }
@@ -310,11 +284,11 @@ private struct ValueReader {
                 return .postgres(url: raw)
             } catch {
                 // The error never repeats the password, and neither does this message.
-                problems.append("TERN_DATABASE_URL: \(error.description)")
+                problems.append("\(subject(.databaseURL)): \(error.description)")
             }
         } else {
             problems.append(
-                "TERN_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or "
+                "\(subject(.databaseURL)) must be empty (SQLite in the data dir), sqlite:PATH or "
                     + "postgres://user:password@host:5432/database, got '\(Self.withoutCredentials(raw))'")
         }
         return .sqlite(path: TernConfig.resolve("tern.sqlite", in: dataDir))
@@ -336,7 +310,7 @@ private struct ValueReader {
         let profile = string(.llmProfile).lowercased()
         if !TernConfig.llmProfiles.contains(profile) {
             problems.append(
-                "TERN_LLM_PROFILE must be one of \(TernConfig.llmProfiles.joined(separator: ", ")); got '\(profile)'")
+                "\(subject(.llmProfile)) must be one of \(TernConfig.llmProfiles.joined(separator: ", ")); got '\(profile)'")
         }
         guard !baseURL.isEmpty else { return nil }
         if let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(),
@@ -345,11 +319,12 @@ private struct ValueReader {
             // valid
         } else {
             problems.append(
-                "TERN_LLM_BASE_URL must be an http(s) URL such as http://127.0.0.1:8000/v1, got '\(baseURL)'")
+                "\(subject(.llmBaseURL)) must be an http(s) URL such as http://127.0.0.1:8000/v1, got '\(baseURL)'")
         }
         let model = string(.llmModel)
         if model.isEmpty {
-            problems.append("TERN_LLM_MODEL is required when TERN_LLM_BASE_URL is set (the upstream model name)")
+            problems.append(
+                "\(subject(.llmModel)) is required because \(subject(.llmBaseURL)) sets a model server (give the upstream model name)")
         }
         let apiKey = string(.llmAPIKey)
         var trimmedBase = baseURL
@@ -365,10 +340,10 @@ private struct ValueReader {
         }.filter { !$0.isEmpty }
         for (index, value) in keys.enumerated() where value.count < 16 {
             problems.append(
-                "\(key.rawValue): key #\(index + 1) has \(value.count) characters; use at least 16 (e.g. openssl rand -hex 24)")
+                "\(subject(key)): key #\(index + 1) has \(value.count) characters; use at least 16 (e.g. openssl rand -hex 24)")
         }
         if keys.contains(where: { $0.contains(where: \.isWhitespace) }) {
-            problems.append("\(key.rawValue): keys must not contain white space")
+            problems.append("\(subject(key)): keys must not contain white space")
         }
         return keys
     }
@@ -379,7 +354,7 @@ private struct ValueReader {
         // HS256 wants a key at least as long as its hash; jwt-kit enforces it (PyJWT warns).
         if secret.utf8.count < 32 {
             problems.append(
-                "TERN_OPENWEBUI_JWT_SECRET has \(secret.utf8.count) bytes; use at least 32 (e.g. openssl rand -hex 32) "
+                "\(subject(.openWebUIJWTSecret)) has \(secret.utf8.count) bytes; use at least 32 (e.g. openssl rand -hex 32) "
                     + "and the same value as Open WebUI's FORWARD_USER_INFO_HEADER_JWT_SECRET")
         }
         return secret
@@ -389,7 +364,7 @@ private struct ValueReader {
         let raw = string(.secretKey)
         guard !raw.isEmpty else { return nil }
         guard let bytes = Data(base64Encoded: raw), bytes.count >= 32 else {
-            problems.append("TERN_SECRET_KEY must be base64 of at least 32 bytes (e.g. openssl rand -base64 32)")
+            problems.append("\(subject(.secretKey)) must be base64 of at least 32 bytes (e.g. openssl rand -base64 32)")
             return nil
         }
         return Array(bytes)
@@ -399,7 +374,7 @@ private struct ValueReader {
         let raw = string(.logLevel).lowercased()
         guard let level = Logger.Level(rawValue: raw) else {
             problems.append(
-                "TERN_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(raw)'")
+                "\(subject(.logLevel)) must be one of trace, debug, info, notice, warning, error, critical; got '\(raw)'")
             return .info
         }
         return level

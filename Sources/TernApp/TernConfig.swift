@@ -131,11 +131,26 @@ package struct TernConfig: Sendable, Equatable {
     /// `TERN_OPEN_LOOPBACK`: without configured keys, keyless callers stay the local admin even
     /// after stored API keys or users exist (otherwise they then need a key).
     package var openLoopback: Bool = false
+    /// What was odd but not wrong (a `TERN_*` variable that is no setting, …): log at start.
+    package var warnings: [String] = []
 
-    /// Whether `host` only accepts connections from this machine.
+    /// Whether `host` only accepts connections from this machine: `localhost`, `127.0.0.0/8`,
+    /// `::1` (also written `[::1]` or in full) or `::ffff:127.x.x.x`.
     package var bindsLoopbackOnly: Bool {
         let lowered = host.lowercased()
-        return lowered == "localhost" || lowered == "::1" || lowered.hasPrefix("127.")
+        if lowered == "localhost" { return true }
+        guard let address = IPAddress(parsing: lowered) else { return false }
+        let bytes = address.bytes
+        if !address.isIPv6 { return bytes[0] == 127 }
+        if bytes == Array(repeating: 0, count: 15) + [1] { return true }
+        return bytes.prefix(10).allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+    }
+
+    /// `host` as written in a URL: IPv6 literals in brackets. A wildcard address (`0.0.0.0`,
+    /// `::`) becomes `127.0.0.1`, since this machine reaches such a server there.
+    package var urlHost: String {
+        if host == "0.0.0.0" || host == "::" { return "127.0.0.1" }
+        return host.contains(":") ? "[\(host)]" : host
     }
 
     /// Problems that only matter for a server that accepts connections.

@@ -23,6 +23,12 @@ package protocol TenantStore: Sendable {
     func setDefaultContext(_ context: ContextID, of user: UserID) async throws -> Membership
     /// Records that the user was seen now.
     func touch(_ user: UserID, at time: Date) async throws
+    /// Deletes a user with their memberships, API keys and Telegram links, and every personal
+    /// context no one else belongs to (with all it holds), in one transaction; returns the names
+    /// of those contexts. Deleting the last admin throws ``StoreError/conflict(_:)`` (the rule
+    /// that keeps the last admin from being demoted), the built-in local user
+    /// ``StoreError/invalid(_:)``, an unknown user `notFound`; none of them changes anything.
+    func deleteUser(_ user: UserID) async throws -> [String]
 
     /// A context by ID.
     func context(_ id: ContextID) async throws -> Context?

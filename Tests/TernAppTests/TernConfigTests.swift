@@ -70,9 +70,12 @@ import Testing
         }
     }
 
-    @Test func explicitConfigFile_mustExist() {
-        #expect(throws: ConfigError(problems: ["TERN_CONFIG_FILE: no file at \(workdir)/missing.yaml"])) {
+    @Test func explicitConfigFile_mustExist_namingWhereItWasSet() {
+        #expect(throws: ConfigError(problems: ["environment TERN_CONFIG_FILE: no file at \(workdir)/missing.yaml"])) {
             try load(["TERN_CONFIG_FILE": "missing.yaml"])
+        }
+        #expect(throws: ConfigError(problems: ["--config: no file at \(workdir)/other.yaml"])) {
+            try load(["TERN_CONFIG_FILE": "missing.yaml"], overrides: [.configFile: "other.yaml"])
         }
     }
 

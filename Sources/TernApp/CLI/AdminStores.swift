@@ -11,6 +11,8 @@ struct AdminStores {
     let keys: any APIKeyStore
     /// The open database, for commands that need another store over it.
     let database: any DatabaseHandle
+    /// The loaded configuration.
+    let config: TernConfig
 
     static func with(_ options: ConfigOptions, _ body: (AdminStores) async throws -> Void) async throws {
         let config = try options.load()
@@ -21,7 +23,8 @@ struct AdminStores {
             try await Migrator(database: database, logger: logger).migrate()
             let stores = AdminStores(
                 tenants: SQLTenantStore(database: database),
-                keys: SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret)), database: database)
+                keys: SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret)), database: database,
+                config: config)
             try await body(stores)
         } catch {
             try await database.close()
@@ -58,14 +61,30 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Where a confirmation is asked: the terminal, or a script in tests.
+struct ConfirmationPrompt: Sendable {
+    /// Whether someone can answer (standard input is a terminal).
+    var isInteractive: @Sendable () -> Bool
+    /// Shows the question and returns the line typed, `nil` at end of input.
+    var ask: @Sendable (String) -> String?
+
+    /// Standard input and output.
+    static let terminal = ConfirmationPrompt(
+        isInteractive: { isatty(STDIN_FILENO) == 1 },
+        ask: { question in
+            write(question)
+            return readLine()
+        })
+}
+
 /// Asks before destructive commands; without a terminal, refuses unless `--yes` was given.
-func confirm(_ question: String, yes: Bool) throws {
+/// Anything but `y`/`yes` ends the command with "Nothing changed." (exit 0).
+func confirm(_ question: String, yes: Bool, prompt: ConfirmationPrompt = .terminal) throws {
     if yes { return }
-    guard isatty(STDIN_FILENO) == 1 else {
+    guard prompt.isInteractive() else {
         throw CLIError("\(question) Refusing without a terminal; pass --yes to confirm.")
     }
-    write("\(question) [y/N] ")
-    let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+    let answer = prompt.ask("\(question) [y/N] ")?.trimmingCharacters(in: .whitespaces).lowercased()
     guard answer == "y" || answer == "yes" else { throw CleanExit.message("Nothing changed.") }
 }
 

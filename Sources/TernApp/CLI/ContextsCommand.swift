@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import TernCore
 
-/// `tern contexts add|list|delete|members add|remove`.
+/// `tern contexts add|list|rename|delete|members [list|add|set-role|remove]`.
 struct ContextsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contexts", abstract: "Manage contexts (tenants) and their members.",
-        subcommands: [Add.self, List.self, Delete.self, Members.self])
+        subcommands: [Add.self, List.self, Rename.self, Delete.self, Members.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a context.")
@@ -69,41 +69,30 @@ struct ContextsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Members: AsyncParsableCommand {
+    struct Rename: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add or remove members.", subcommands: [AddMember.self, RemoveMember.self])
-    }
-
-    struct AddMember: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a member (or change a role).")
+            abstract: "Rename a context (its id, members, conversations and keys stay).")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "Context name or id.") var context: String
-        @Argument(help: "User email or id.") var user: String
-        @Option(help: "owner, member or viewer.") var role: MemberRole = .member
+        @Argument(help: "Current name or id.") var context: String
+        @Argument(help: "New name: lower-case letters, digits, '-', '_', '.'.") var newName: String
 
-        func run() async throws {
-            try await AdminStores.with(options) { stores in
-                let membership = try await stores.tenants.addMember(
-                    try await stores.user(user).id, to: try await stores.context(context).id, role: role)
-                print("\(user) is \(membership.role.rawValue) of '\(membership.contextName)'")
+        func validate() throws {
+            if let problem = ContextName.problem(with: newName) {
+                throw ValidationError("context name '\(newName)' \(problem)")
             }
         }
-    }
-
-    struct RemoveMember: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a member.")
-        @OptionGroup var options: ConfigOptions
-        @Argument(help: "Context name or id.") var context: String
-        @Argument(help: "User email or id.") var user: String
-        @Flag(help: "Do not ask for confirmation.") var yes = false
 
         func run() async throws {
             try await AdminStores.with(options) { stores in
                 let found = try await stores.context(context)
-                let member = try await stores.user(user)
-                try confirm("Remove \(user) from '\(found.name)'?", yes: yes)
-                try await stores.tenants.removeMember(member.id, from: found.id)
-                print("removed \(user) from '\(found.name)'")
+                let renamed = try await stores.tenants.renameContext(found.id, to: newName)
+                print("renamed context '\(found.name)' to '\(renamed.name)' (\(renamed.id))")
+                // Per-context skills are found by the context's name.
+                let skills = stores.config.agent.contextSkillsDir
+                let old = TernConfig.resolve(found.name, in: skills)
+                if found.name != renamed.name, FileManager.default.fileExists(atPath: old) {
+                    print("note: its skills are read from \(TernConfig.resolve(renamed.name, in: skills)) now; move \(old) there")
+                }
             }
         }
     }

@@ -24,19 +24,18 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
+        if status, case .sqlite(let path) = config.database, !FileManager.default.fileExists(atPath: path) {
+            // Opening would create the file (and the data dir): a status check must change nothing.
+            for line in Self.statusOfMissingDatabase(path: path) { print(line) }
+            return
+        }
         let logger = bootstrapLogging(level: config.logLevel < .notice ? config.logLevel : .warning)
         let database = try await Dependencies.openDatabase(config, logger: logger)
         print("database: \(config.database)")
         let migrator = Migrator(database: database, logger: logger)
         do {
             if status {
-                for entry in try await migrator.status() {
-                    let state = entry.appliedAt.map { "applied \(Self.format($0))" } ?? "pending"
-                    let version = String(entry.version)
-                    let padded = String(repeating: " ", count: max(0, 4 - version.count)) + version
-                    let name = entry.name.padding(toLength: max(36, entry.name.count), withPad: " ", startingAt: 0)
-                    print("\(padded)  \(name)  \(state)")
-                }
+                Self.printStatus(try await migrator.status().map { ($0.version, $0.name, $0.appliedAt) })
             } else if let revert {
                 for version in try await migrator.revert(count: revert) {
                     print("reverted \(version)")
@@ -51,6 +50,26 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         try await database.close()
+    }
+
+    /// What `--status` prints for an SQLite file that does not exist: every migration pending.
+    static func statusOfMissingDatabase(path: String) -> [String] {
+        ["database: \(path) (does not exist yet; nothing is applied)"]
+            + statusLines(Migration.all.map { ($0.version, $0.name, nil) })
+    }
+
+    private static func printStatus(_ entries: [(version: Int, name: String, appliedAt: Int64?)]) {
+        for line in statusLines(entries) { print(line) }
+    }
+
+    private static func statusLines(_ entries: [(version: Int, name: String, appliedAt: Int64?)]) -> [String] {
+        entries.sorted(by: { $0.version < $1.version }).map { entry in
+            let state = entry.appliedAt.map { "applied \(format($0))" } ?? "pending"
+            let version = String(entry.version)
+            let padded = String(repeating: " ", count: max(0, 4 - version.count)) + version
+            let name = entry.name.padding(toLength: max(36, entry.name.count), withPad: " ", startingAt: 0)
+            return "\(padded)  \(name)  \(state)"
+        }
     }
 
     private static func format(_ microseconds: Int64) -> String {

@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         var extra: [ConfigKey: String] = [:]
         extra[.host] = host
         extra[.port] = port.map(String.init)
-        let config = try options.load(extra: extra)
+        let config = try options.load(extra: extra, printWarnings: false)
         do {
             try config.checkServable()
         } catch {
@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let logger = bootstrapLogging(level: config.logLevel)
+        for warning in config.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
         // Before anything is created: the database, its journals and the secret key are born private.
         DataDirectoryPermissions.restrictNewFiles()
         let databaseFile: String? =

@@ -40,7 +40,7 @@ struct TelegramCommand: AsyncParsableCommand {
     struct Status: AsyncParsableCommand {
         /// The running server's view (`GET /admin/api/v1/diagnostics`), as lines.
         static func runningBot(config: TernConfig, http: HTTPClient) async -> String {
-            let host = config.host == "0.0.0.0" || config.host == "::" ? "127.0.0.1" : config.host
+            let host = config.urlHost
             var request = HTTPClientRequest(url: "http://\(host):\(config.port)/admin/api/v1/diagnostics")
             if let key = config.apiKeys.first { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
             do {

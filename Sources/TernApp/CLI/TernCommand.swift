@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 
 /// The `tern` command line.
 package struct TernCommand: AsyncParsableCommand {
@@ -41,22 +42,38 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// Loads the configuration or exits with a message listing every problem (exit code 78).
-    func load(extra: [ConfigKey: String] = [:]) throws -> TernConfig {
+    /// Warnings go to standard error as `warning: …` unless `printWarnings` is false (`serve`
+    /// logs them instead).
+    func load(extra: [ConfigKey: String] = [:], printWarnings: Bool = true) throws -> TernConfig {
+        let config: TernConfig
         do {
-            return try TernConfig.load(overrides: overrides.merging(extra) { _, flag in flag })
+            config = try TernConfig.load(overrides: overrides.merging(extra) { _, flag in flag })
         } catch {
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))
             throw ExitCode(78)
         }
+        if printWarnings {
+            for warning in config.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
+        return config
     }
 }
 
-/// Sends logs to standard error at the configured level. Call once per process.
+/// Whether ``bootstrapLogging(level:)`` ran: swift-log allows one bootstrap per process, and
+/// tests run several commands in one.
+private let loggingBootstrapped = Mutex(false)
+
+/// Sends logs to standard error at the configured level. Only the first call in a process
+/// installs the handler (with its level); later calls return a logger at their level.
 func bootstrapLogging(level: Logger.Level) -> Logger {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+    loggingBootstrapped.withLock { done in
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
     var logger = Logger(label: "tern")
     logger.logLevel = level

@@ -93,7 +93,9 @@ struct ToolsCommand: AsyncParsableCommand {
         do {
             try await body(
                 dependencies,
-                AdminStores(tenants: dependencies.tenants, keys: dependencies.apiKeys, database: dependencies.database))
+                AdminStores(
+                    tenants: dependencies.tenants, keys: dependencies.apiKeys, database: dependencies.database,
+                    config: config))
         } catch {
             try await dependencies.shutdown()
             if let store = error as? StoreError { throw CLIError(store.description) }

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import TernCore
 
-/// `tern users add|list|set-role|set-default-context`.
+/// `tern users add|list|set-role|set-default-context|delete`.
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Manage users.", subcommands: [Add.self, List.self, SetRole.self, SetDefaultContext.self])
+        commandName: "users", abstract: "Manage users.", subcommands: [Add.self, List.self, SetRole.self, SetDefaultContext.self, Delete.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
