@@ -64,7 +64,7 @@ package struct OversizedBodyMiddleware: RouterMiddleware {
             let limit = max(error.maxBytes ?? 0, Self.jsonBodyLimit)
             oversized = OversizedBody(limit: limit, setting: nil, closeConnection: false)
         }
-        let client = connections.clientAddress(of: context.connection) ?? "unknown"
+        let client = connections.clientAddress(of: request, context: context)
         if throttle.allows(client) {
             context.logger.warning(
                 "request body over the limit refused (413); further ones from this client are not logged for a minute",

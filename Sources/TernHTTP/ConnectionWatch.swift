@@ -21,10 +21,15 @@ package final class ConnectionWatch: Sendable {
     private let nextID = Mutex(0)
     /// Deadlines, connection and body limits, stream keep-alives.
     package let limits: ServerLimits
+    /// Whose `X-Forwarded-For` names the client (see ``clientAddress(of:context:)``).
+    package let trustedProxies: TrustedProxies
     private let logger: Logger
 
-    package init(limits: ServerLimits = .init(), logger: Logger = Logger(label: "tern.http")) {
+    package init(
+        limits: ServerLimits = .init(), trustedProxies: TrustedProxies = .none, logger: Logger = Logger(label: "tern.http")
+    ) {
         self.limits = limits
+        self.trustedProxies = trustedProxies
         self.logger = logger
     }
 
@@ -41,8 +46,9 @@ package final class ConnectionWatch: Sendable {
                 idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds)))
     }
 
-    /// The address the client of `connection` connects from (IP without port), for logs.
-    package func clientAddress(of connection: ObjectIdentifier) -> String? {
+    /// The address `connection` comes from (IP without port): the client, or a proxy in front
+    /// of it; ``clientAddress(of:context:)`` tells which.
+    package func peerAddress(of connection: ObjectIdentifier) -> String? {
         entries.withLock { $0[connection]?.client }
     }
 

@@ -68,6 +68,7 @@ package struct OpenAIController: Sendable {
                 message: "the model '\(chat.model)' does not exist; GET /v1/models lists the models Tern serves",
                 param: "model", code: "model_not_found")
         }
+        try await context.rateAdmission?.admit(identity)
         let headerID = try conversationID(from: request)
         let renderer = ProgressRenderer(verbosity: try Self.verbosity(from: request))
         let key = ConversationKey.platformID(

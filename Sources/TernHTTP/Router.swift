@@ -19,14 +19,17 @@ package struct HTTPDependencies: Sendable {
     package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
     /// Per-context MCP servers for the admin API; `nil` (MCP not wired) makes those routes answer 503.
     package var mcpServers: (any MCPServerAdmin)?
+    /// Rate limits of every authenticated route (``RouterGroup/authenticated(_:)``).
+    package var rateLimiter: RateLimiter
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
-        mcpServers: (any MCPServerAdmin)? = nil
+        mcpServers: (any MCPServerAdmin)? = nil, rateLimiter: RateLimiter = RateLimiter()
     ) {
+        self.rateLimiter = rateLimiter
         self.diagnostics = diagnostics
         self.mcpServers = mcpServers
         self.conversations = conversations
@@ -50,15 +53,14 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     HealthController(store: dependencies.storeHealth, model: dependencies.modelReachability)
         .addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
-    let v1 = router.group("v1").add(middleware: AuthMiddleware(resolver: dependencies.identity))
+    let v1 = router.group("v1").authenticated(dependencies)
     OpenAIController(
         store: dependencies.conversations, agent: dependencies.agent, identity: dependencies.identity,
         connections: dependencies.connections, clock: dependencies.clock)
         .addRoutes(to: v1.group().add(middleware: ChatBodyLimitMiddleware(maxBytes: dependencies.connections.limits.maxChatBodyBytes)))
     AgentController(store: dependencies.conversations, agent: dependencies.agent, connections: dependencies.connections)
         .addRoutes(to: v1)
-    let admin = router.group("admin/api/v1")
-        .add(middleware: AuthMiddleware(resolver: dependencies.identity))
+    let admin = router.group("admin/api/v1").authenticated(dependencies)
         .add(middleware: AdminOnlyMiddleware())
     AdminController(
         tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock,

@@ -26,6 +26,9 @@ package struct TernRequestContext: RequestContext {
     /// naming the setting to turn on, instead of an empty model list.
     package var unidentifiedProxy = false
 
+    /// The turn this request runs as (turn routes only), set by ``RateLimitMiddleware``.
+    package var rateAdmission: RateAdmission?
+
     /// The Open WebUI chat this request belongs to (`X-OpenWebUI-Chat-Id`), only for requests with
     /// a trusted proxy key; see ``ResolvedIdentity/forwardedChatID``.
     package var forwardedChatID: String? { identity?.forwardedChatID }
