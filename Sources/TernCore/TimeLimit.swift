@@ -1,4 +1,5 @@
-/// Runs `operation`, and when `limit` passes first, cancels it and throws `timeout()`.
+/// Runs `operation`, and when `limit` passes first, cancels it and throws `timeout()`. The timer
+/// is released as soon as `operation` ends (``sleepReleasingTimer(for:)``).
 /// Cancelling the caller cancels the operation and throws `CancellationError` (not the timeout).
 ///
 /// The one time limit of the project: tool calls, guarded fetches, Bot API calls and MCP HTTP
@@ -10,7 +11,7 @@ package func withTimeLimit<T: Sendable>(
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await operation() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await sleepReleasingTimer(for: limit)
             return nil
         }
         defer { group.cancelAll() }

@@ -197,7 +197,7 @@ final class CancellableEvents: @unchecked Sendable {
             while !Task.isCancelled {
                 let deadline = shared.lastEvent.withLock { $0 } + wait
                 do {
-                    try await Task.sleep(until: deadline, clock: .continuous)
+                    try await sleepReleasingTimer(until: deadline)
                 } catch {
                     return  // cancelled: the stream ended
                 }

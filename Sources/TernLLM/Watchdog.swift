@@ -80,7 +80,8 @@ final class Watchdog: Sendable {
             // move it earlier: until then, wake at least every `idle` to notice it in time.
             let wake = touched ? deadline : min(deadline, .now + limits.idle)
             do {
-                try await Task.sleep(until: wake, clock: .continuous)
+                // Usually cancelled long before `wake`: its timer must go with it.
+                try await sleepReleasingTimer(until: wake)
             } catch {
                 return false  // cancelled: the call ended first, nothing to enforce
             }

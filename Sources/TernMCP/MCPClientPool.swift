@@ -430,7 +430,7 @@ enum TaskWait {
         return await withCheckedContinuation { continuation in
             once.set(continuation)
             let timer = Task {
-                try await Task.sleep(for: limit)
+                try await sleepReleasingTimer(for: limit)
                 once.resume(.timedOut)
             }
             Task {

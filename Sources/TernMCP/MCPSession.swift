@@ -189,7 +189,7 @@ package actor MCPSession {
         return try await withThrowingTaskGroup(of: RaceOutcome<T>.self) { group in
             group.addTask { .value(try await body()) }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await sleepReleasingTimer(for: timeout)
                 return .timedOut
             }
             group.addTask {
@@ -287,7 +287,7 @@ private final class ClosedState: Sendable {
     func wait(atMost limit: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.signal.wait() }
-            group.addTask { try? await Task.sleep(for: limit) }
+            group.addTask { try? await sleepReleasingTimer(for: limit) }  // cancelled: the timer goes with it
             await group.next()
             group.cancelAll()
         }

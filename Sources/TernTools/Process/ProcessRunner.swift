@@ -3,6 +3,7 @@ import Logging
 import Subprocess
 import Synchronization
 import SystemPackage
+import TernCore
 
 #if canImport(Glibc)
 import Glibc
@@ -98,7 +99,7 @@ package struct ProcessRunner: Sendable {
                     return outcome
                 }
                 tasks.addTask {
-                    try await Task.sleep(for: timeout)
+                    try await sleepReleasingTimer(for: timeout)
                     return nil
                 }
                 defer { tasks.cancelAll() }
