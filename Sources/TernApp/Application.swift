@@ -7,16 +7,19 @@ import TernHTTP
 /// Builds the HTTP application for a configuration and its dependencies.
 ///
 /// The router and the server share one ``ConnectionWatch`` carrying the configured limits
-/// (deadlines, body cap, stream keep-alives); the server accepts at most
-/// `TERN_MAX_CONNECTIONS` connections at once.
+/// (deadlines, body cap, stream keep-alives, trusted proxies); the server accepts at most
+/// `TERN_MAX_CONNECTIONS` connections at once. One ``RateLimiter`` serves every route.
 package func buildApplication(
     config: TernConfig, dependencies: Dependencies, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let httpLogger = logger.labelled("tern.http")
     var dependencies = dependencies
-    dependencies.connections = ConnectionWatch(limits: config.server, logger: httpLogger)
-    let router = buildRouter(dependencies.http)
+    dependencies.connections = ConnectionWatch(
+        limits: config.server, trustedProxies: config.clients.trustedProxies, logger: httpLogger)
+    var http = dependencies.http
+    http.rateLimiter = RateLimiter(settings: config.clients.rateLimits, logger: logger.labelled("tern.http.rate_limit"))
+    let router = buildRouter(http)
     return Application(
         router: router,
         server: dependencies.connections.serverBuilder,

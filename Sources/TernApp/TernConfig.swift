@@ -131,6 +131,8 @@ package struct TernConfig: Sendable, Equatable {
     /// `TERN_OPEN_LOOPBACK`: without configured keys, keyless callers stay the local admin even
     /// after stored API keys or users exist (otherwise they then need a key).
     package var openLoopback: Bool = false
+    /// Trusted proxies and rate limits (`TERN_TRUSTED_PROXIES`, `TERN_RATE_LIMIT_*`, `TERN_MAX_CONCURRENT_TURNS`).
+    package var clients: Clients = .init()
     /// What was odd but not wrong (a `TERN_*` variable that is no setting, …): log at start.
     package var warnings: [String] = []
 
