@@ -1,0 +1,35 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A NUL character (`\u0000`) in a JSON API body is a 400 naming the field on every backend,
+/// not a 500 from PostgreSQL ("invalid byte sequence for encoding UTF8: 0x00"), which
+/// schemathesis found against `tern serve` on PostgreSQL.
+@Suite(.timeLimit(.minutes(1))) struct NULCharacterTests {
+    @Test func adminBody_withNUL_isA400NamingTheField_andStoresNothing() async throws {
+        try await Harness.run { harness, client in
+            let users = try await harness.count("users")
+            let response = try await client.execute(
+                uri: "/admin/api/v1/users", method: .post, headers: .authorized,
+                body: ByteBuffer(string: #"{"email":"dee@example.com","display_name":"D\u0000e"}"#))
+            #expect(response.status == .badRequest)
+            let error = try errorBody(response.body)
+            #expect(error["param"] as? String == "display_name")
+            #expect(error["code"] as? String == "invalid_value")
+            #expect(error["message"] as? String == #"'display_name' contains a NUL character (\u0000), which text fields cannot hold"#)
+            #expect(try await harness.count("users") == users)
+        }
+    }
+
+    @Test func agentBody_withNULInANestedKey_namesItsPath() async throws {
+        try await Harness.run { _, client in
+            let response = try await client.execute(
+                uri: "/v1/agent", method: .post, headers: .authorized,
+                body: ByteBuffer(string: #"{"input":"hi","extra":[{"a\u0000":1}]}"#))
+            #expect(response.status == .badRequest)
+            #expect(try errorBody(response.body)["param"] as? String == "extra[0].a\u{0}")
+        }
+    }
+}
