@@ -45,10 +45,6 @@ package struct RateLimitSettings: Sendable, Equatable {
         self.maxBuckets = maxBuckets
     }
 
-    /// No limits at all (for tests of other things).
-    package static let unlimited = RateLimitSettings(
-        standard: Limits(perMinute: 0, burst: 1, maxConcurrentTurns: 0), authFailures: BucketRate(perMinute: 0, burst: 1))
-
     /// Parses `TERN_RATE_LIMIT_CONTEXTS`: comma-separated `name=PER_MINUTE/BURST/MAX_TURNS`
     /// entries (`research=600/60/16,public=30/10/2`). The error names the entry and what is
     /// wrong with it.
