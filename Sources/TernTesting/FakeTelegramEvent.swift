@@ -46,6 +46,9 @@ package struct FakeTelegramRequest: Sendable, Equatable {
     package var json: JSONValue?
     /// Whether the path carried the token the fake accepts.
     package var tokenAccepted: Bool
+    /// The path segment before `bot<token>` when the client's base URL had one (e.g. `replica-a`
+    /// for `http://127.0.0.1:port/replica-a`): tells several clients of one fake apart.
+    package var caller: String? = nil
 }
 
 /// A scripted answer that replaces the next call of a method.

@@ -18,27 +18,35 @@ struct FakeTelegramRoutes: Sendable {
         "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
     ]
 
-    /// Adds the one route: the token is the path's first segment, as in `/bot<token>/getMe`.
+    /// Adds the routes: the token is the path's first segment, as in `/bot<token>/getMe`, or the
+    /// second after a caller's name (`/replica-a/bot<token>/getMe`), recorded with the request.
     func register(on router: Router<BasicRequestContext>) {
         router.post(":bot/:method") { request, context in
-            let segment = context.parameters.get("bot") ?? ""
-            let method = context.parameters.get("method") ?? ""
-            var request = request
-            let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
-            let body = Data(buffer.readableBytesView)
-            let json = body.isEmpty ? nil : try? JSONDecoder().decode(JSONValue.self, from: body)  // nil: not JSON
-            let accepted = segment == "bot" + token || segment.removingPercentEncoding == "bot" + token
-            state.record(FakeTelegramRequest(method: method, json: json, tokenAccepted: accepted))
-            guard accepted else { return Self.error(401, "Unauthorized") }
-            if let failure = state.takeFailure(method: method) {
-                if case .stall = failure { await state.stopping.wait() }
-                return Self.response(for: failure)
-            }
-            do throws(FakeTelegramState.Rejection) {
-                return try await answer(method, json?.objectValue ?? [:])
-            } catch {
-                return Self.error(error.code, error.description)
-            }
+            try await handle(request, context: context, caller: nil)
+        }
+        router.post(":caller/:bot/:method") { request, context in
+            try await handle(request, context: context, caller: context.parameters.get("caller"))
+        }
+    }
+
+    private func handle(_ request: Request, context: BasicRequestContext, caller: String?) async throws -> Response {
+        let segment = context.parameters.get("bot") ?? ""
+        let method = context.parameters.get("method") ?? ""
+        var request = request
+        let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
+        let body = Data(buffer.readableBytesView)
+        let json = body.isEmpty ? nil : try? JSONDecoder().decode(JSONValue.self, from: body)  // nil: not JSON
+        let accepted = segment == "bot" + token || segment.removingPercentEncoding == "bot" + token
+        state.record(FakeTelegramRequest(method: method, json: json, tokenAccepted: accepted, caller: caller))
+        guard accepted else { return Self.error(401, "Unauthorized") }
+        if let failure = state.takeFailure(method: method) {
+            if case .stall = failure { await state.stopping.wait() }
+            return Self.response(for: failure)
+        }
+        do throws(FakeTelegramState.Rejection) {
+            return try await answer(method, json?.objectValue ?? [:])
+        } catch {
+            return Self.error(error.code, error.description)
         }
     }
 

@@ -62,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
                     metadata: [
                         "address": "\(channel.localAddress?.description ?? "?")",
                         "database": "\(config.database)", "llm": "\(config.llm?.baseURL ?? "not configured")",
+                        "instance": "\(dependencies.approvals.instance)",
                     ])
             })
         let group = ServiceGroup(
