@@ -67,7 +67,7 @@ package struct Dependencies: Sendable {
         let conversations = SQLConversationStore(database: database)
         let epoch = MembershipEpoch()
         let tenants = SQLTenantStore(database: database, epoch: epoch)
-        let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret))
+        let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret), epoch: epoch)
         var forwardedTokens: OpenWebUIJWTVerifier?
         if let jwtSecret = config.openWebUIJWTSecret { forwardedTokens = await OpenWebUIJWTVerifier(secret: jwtSecret) }
         let identity = IdentityResolver(

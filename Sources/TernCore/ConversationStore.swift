@@ -36,6 +36,13 @@ package protocol ConversationStore: Sendable {
     /// The newest session of a conversation, created when it has none.
     func currentSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
 
+    /// ``conversation(in:platform:platformID:)`` and its ``currentSession(of:in:)`` together, as
+    /// every turn starts: one query when both exist (SQL stores), each created on first use.
+    ///
+    /// Throws ``StoreError/conflict(_:)`` when the pair belongs to another context.
+    func openSession(in context: ContextID, platform: String, platformID: String) async throws
+        -> (Conversation, Session)
+
     /// Starts a new session (what `/new` does); later history loads start from it.
     func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
 
@@ -53,6 +60,16 @@ package protocol ConversationStore: Sendable {
     /// Throws ``StoreError/notFound(_:)`` when the message is not in this context.
     @discardableResult
     func supersede(from message: MessageID, in context: ContextID) async throws -> Int
+}
+
+extension ConversationStore {
+    /// Two calls; stores that can do it in one query override it.
+    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
+        -> (Conversation, Session)
+    {
+        let conversation = try await conversation(in: context, platform: platform, platformID: platformID)
+        return (conversation, try await currentSession(of: conversation.id, in: context))
+    }
 }
 
 /// Token usage that is not part of a stored message: Open WebUI's background task calls

@@ -43,10 +43,9 @@ package struct AgentController: Sendable {
         else {
             throw APIError.invalid("'conversation_id' must be 1 to 256 visible ASCII characters", param: "conversation_id")
         }
-        let conversation = try await store.conversation(
+        let (conversation, session) = try await store.openSession(
             in: identity.context, platform: Self.platform,
             platformID: "\(identity.context.rawValue)/\(identity.user.id.rawValue)/\(conversationKey)")
-        let session = try await store.currentSession(of: conversation.id, in: identity.context)
         let turn = AgentTurn(
             context: identity.context, user: identity.user.id, conversation: conversation.id, session: session.id,
             input: input, role: identity.role)

@@ -102,9 +102,8 @@ package struct OpenAIController: Sendable {
     private func turnEvents(
         _ chat: ChatCompletionRequest, identity: ResolvedIdentity, key: String, chatID: String?
     ) async throws -> AsyncThrowingStream<AgentEvent, any Error> {
-        let conversation = try await store.conversation(
+        let (conversation, session) = try await store.openSession(
             in: identity.context, platform: ConversationKey.platform, platformID: key)
-        let session = try await store.currentSession(of: conversation.id, in: identity.context)
         let results = chat.trailingToolResults
         let prior = Array(chat.messages.dropLast(results.isEmpty ? 1 : results.count))
         let turn = AgentTurn(

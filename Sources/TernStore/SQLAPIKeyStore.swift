@@ -10,17 +10,27 @@ package struct SQLAPIKeyStore: APIKeyStore {
     private let makeID: @Sendable () -> String
     /// Writes of `last_used_at` happen at most this often per key, so authentication is a read.
     private let lastUsedResolution: TimeInterval
+    /// Advanced when a key is revoked; share it with the tenant store.
+    private let epoch: MembershipEpoch
+    /// Keys that authenticated, by the keyed hash of their secret (never the secret itself).
+    private let authenticated: EpochCache<String, APIKeyRecord>
 
+    /// - Parameter cacheMaxAge: how long a key that authenticated is trusted without reading it
+    ///   again: revoked through this store it stops at once, revoked by another replica within
+    ///   this time.
     package init(
         database: any DatabaseHandle, hasher: APIKeyHasher, clock: any WallClock = SystemWallClock(),
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
-        lastUsedResolution: TimeInterval = 60
+        lastUsedResolution: TimeInterval = 60, epoch: MembershipEpoch = MembershipEpoch(),
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge
     ) {
         self.database = database
         self.hasher = hasher
         self.clock = clock
         self.makeID = makeID
         self.lastUsedResolution = lastUsedResolution
+        self.epoch = epoch
+        authenticated = EpochCache(epoch: epoch, maxAge: cacheMaxAge)
     }
 
     package func createKey(for user: UserID, context: ContextID?, name: String) async throws
@@ -64,6 +74,14 @@ package struct SQLAPIKeyStore: APIKeyStore {
             return nil
         }
         let prefix = String(secret.prefix(APIKeyHasher.prefixLength))
+        let hash = hasher.hash(secret)
+        return try await authenticated.value(for: hash) {
+            try await authenticate(prefix: prefix, hash: hash)
+        }
+    }
+
+    /// Reads the key with this prefix, and accepts it when its stored hash is `hash`.
+    private func authenticate(prefix: String, hash: String) async throws -> APIKeyRecord? {
         let row = try await mapErrors {
             try await database.read { db in
                 try await db.select().columns("*").from("api_keys").where("prefix", .equal, SQLBind(prefix)).first()
@@ -71,7 +89,7 @@ package struct SQLAPIKeyStore: APIKeyStore {
         }
         guard let row else { return nil }
         let stored = try row.decode(column: "secret_hash", as: String.self)
-        guard constantTimeEquals(hasher.hash(secret), stored) else { return nil }
+        guard constantTimeEquals(hash, stored) else { return nil }
         let record = try Self.decode(row)
         guard record.revokedAt == nil else { return nil }
         let now = clock.now()
@@ -98,6 +116,7 @@ package struct SQLAPIKeyStore: APIKeyStore {
     }
 
     package func revoke(_ id: String, at time: Date) async throws -> APIKeyRecord {
+        defer { epoch.advance() }  // drops every cached authentication
         let row = try await mapErrors {
             try await database.transaction { db -> (any SQLRow)? in
                 try await db.update("api_keys").set("revoked_at", to: SQLBind(time.microsecondsSince1970))

@@ -74,6 +74,45 @@ package struct SQLConversationStore: ConversationStore {
         }
     }
 
+    /// In the steady state (both exist) one query: the conversation joined to its newest session.
+    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
+        -> (Conversation, Session)
+    {
+        let row = try await mapErrors {
+            try await database.read { db in
+                try await db.raw(
+                    """
+                    SELECT c.id AS c_id, c.context_id AS c_context_id, c.created_at AS c_created_at,
+                        s.id AS s_id, s.created_at AS s_created_at
+                    FROM conversations c
+                    LEFT JOIN sessions s ON s.conversation_id = c.id AND s.context_id = c.context_id
+                    WHERE c.platform = \(bind: platform) AND c.platform_id = \(bind: platformID)
+                    ORDER BY s.created_at DESC LIMIT 1
+                    """).first()
+            }
+        }
+        guard let row else {
+            let created = try await conversation(in: context, platform: platform, platformID: platformID)
+            return (created, try await currentSession(of: created.id, in: context))
+        }
+        let conversation = try owned(
+            Conversation(
+                id: ConversationID(try row.decode(column: "c_id", as: String.self)),
+                contextID: ContextID(try row.decode(column: "c_context_id", as: String.self)),
+                platform: platform, platformID: platformID,
+                createdAt: Date(microsecondsSince1970: try row.decode(column: "c_created_at", as: Int64.self))),
+            by: context, platform: platform)
+        guard let sessionID = try row.decode(column: "s_id", as: String?.self),
+            let sessionCreated = try row.decode(column: "s_created_at", as: Int64?.self)
+        else {
+            return (conversation, try await currentSession(of: conversation.id, in: context))
+        }
+        let session = Session(
+            id: SessionID(sessionID), conversationID: conversation.id, contextID: context,
+            createdAt: Date(microsecondsSince1970: sessionCreated))
+        return (conversation, session)
+    }
+
     package func startSession(of conversation: ConversationID, in context: ContextID) async throws
         -> Session
     {
@@ -93,31 +132,26 @@ package struct SQLConversationStore: ConversationStore {
     package func append(_ message: NewMessage, in context: ContextID) async throws -> Message {
         let id = makeID()
         let now = clock.next()
-        try await mapErrors {
-            try await database.transaction { db in
-                let owner = try await db.select().column("context_id").from("sessions")
-                    .where("id", .equal, SQLBind(message.sessionID.rawValue))
-                    .first()
-                guard let owner, try owner.decode(column: "context_id", as: String.self) == context.rawValue
-                else {
-                    throw StoreError.notFound("session \(message.sessionID)")
-                }
-                try await db.insert(into: "messages")
-                    .columns(
-                        "id", "session_id", "context_id", "role", "content", "tool_data",
-                        "prompt_tokens", "completion_tokens", "total_tokens", "usage_estimated", "status",
-                        "created_at"
-                    )
-                    .values(
-                        SQLBind(id), SQLBind(message.sessionID.rawValue), SQLBind(context.rawValue),
-                        SQLBind(message.role.rawValue), SQLBind(message.content), SQLBind(message.toolData),
-                        SQLBind(message.usage?.promptTokens), SQLBind(message.usage?.completionTokens),
-                        SQLBind(message.usage?.totalTokens), SQLBind(message.usage.map { $0.estimated ? 1 : 0 }),
-                        SQLBind(message.status.rawValue), SQLBind(now)
-                    )
-                    .run()
+        // One guarded statement: the row is inserted only if the session belongs to `context`
+        // (nothing is returned otherwise). Casts give PostgreSQL the types of NULL binds.
+        let usage = message.usage
+        let inserted = try await mapErrors {
+            try await database.write { db in
+                try await db.raw(
+                    """
+                    INSERT INTO messages (id, session_id, context_id, role, content, tool_data, prompt_tokens,
+                        completion_tokens, total_tokens, usage_estimated, status, created_at)
+                    SELECT \(bind: id), s.id, s.context_id, \(bind: message.role.rawValue), \(bind: message.content),
+                        CAST(\(bind: message.toolData) AS TEXT), CAST(\(bind: usage?.promptTokens) AS INTEGER),
+                        CAST(\(bind: usage?.completionTokens) AS INTEGER), CAST(\(bind: usage?.totalTokens) AS INTEGER),
+                        CAST(\(bind: usage.map { $0.estimated ? 1 : 0 }) AS INTEGER), \(bind: message.status.rawValue),
+                        \(bind: now)
+                    FROM sessions s WHERE s.id = \(bind: message.sessionID.rawValue) AND s.context_id = \(bind: context.rawValue)
+                    RETURNING id
+                    """).first()
             }
         }
+        guard inserted != nil else { throw StoreError.notFound("session \(message.sessionID)") }
         return Message(
             id: MessageID(id), sessionID: message.sessionID, contextID: context, role: message.role,
             content: message.content, toolData: message.toolData, usage: message.usage,

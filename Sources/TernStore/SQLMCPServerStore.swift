@@ -7,14 +7,29 @@ import TernCore
 package struct SQLMCPServerStore: MCPServerStore {
     private let database: any DatabaseHandle
     private let clock: MonotonicMicroseconds
+    /// Advanced on every change through this store.
+    private let changes = MembershipEpoch()
+    /// Each context's servers, read by every turn that offers tools.
+    private let cache: EpochCache<ContextID, [MCPServerRecord]>
 
-    /// - Parameter clock: the time source for `created_at` and `updated_at`.
-    package init(database: any DatabaseHandle, clock: any WallClock = SystemWallClock()) {
+    /// - Parameters:
+    ///   - clock: the time source for `created_at` and `updated_at`.
+    ///   - cacheMaxAge: how long a context's server list is reused; changes through this store
+    ///     apply at once, changes by another process (a replica, `tern mcp`) within this time.
+    package init(
+        database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge
+    ) {
         self.database = database
         self.clock = MonotonicMicroseconds(clock: clock)
+        cache = EpochCache(epoch: changes, maxAge: cacheMaxAge)
     }
 
     package func servers(in context: ContextID) async throws -> [MCPServerRecord] {
+        try await cache.value(for: context) { try await read(context) } ?? []
+    }
+
+    private func read(_ context: ContextID) async throws -> [MCPServerRecord] {
         let rows = try await mapErrors {
             try await database.read { db in
                 try await db.select().columns("*").from("mcp_servers")
@@ -41,6 +56,7 @@ package struct SQLMCPServerStore: MCPServerStore {
     }
 
     package func add(_ server: MCPServerRecord) async throws -> MCPServerRecord {
+        defer { changes.advance() }
         if let problem = server.validationProblem() { throw StoreError.invalid(problem) }
         var stored = server
         let now = clock.next()
@@ -81,6 +97,7 @@ package struct SQLMCPServerStore: MCPServerStore {
     package func setEnabled(_ enabled: Bool, named name: String, in context: ContextID) async throws
         -> MCPServerRecord
     {
+        defer { changes.advance() }
         let now = clock.next()
         let row = try await mapErrors {
             try await database.write { db in
@@ -103,6 +120,7 @@ package struct SQLMCPServerStore: MCPServerStore {
     }
 
     package func remove(named name: String, in context: ContextID) async throws {
+        defer { changes.advance() }
         let removed = try await mapErrors {
             try await database.write { db in
                 try await db.delete(from: "mcp_servers")

@@ -4,7 +4,9 @@ import TernCore
 
 extension SQLTenantStore {
     package func memberships(of user: UserID) async throws -> [Membership] {
-        try await members(where: "m.user_id", equals: user.rawValue)
+        try await cache.memberships.value(for: user) {
+            try await members(where: "m.user_id", equals: user.rawValue)
+        } ?? []
     }
 
     package func members(of context: ContextID) async throws -> [Membership] {

@@ -7,42 +7,52 @@ package struct SQLTenantStore: TenantStore {
     let database: any DatabaseHandle
     let clock: MonotonicMicroseconds
     let makeID: @Sendable () -> String
-    /// Advanced after every membership change this store makes (add, remove, context deleted).
+    /// Advanced after every change this store makes to users, contexts and memberships.
     package let epoch: MembershipEpoch
+    /// What every request reads (its user, memberships, the context it names), kept for
+    /// `cacheMaxAge` or until ``epoch`` moves.
+    let cache: TenantCache
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`; stored times never go backwards.
     ///   - makeID: new row IDs (random UUIDs unless a test injects its own).
-    ///   - epoch: the counter to advance on membership changes; share it with whoever caches
-    ///     memberships.
+    ///   - epoch: the counter to advance on changes; share it with whoever caches memberships.
+    ///   - cacheMaxAge: how long users, memberships and contexts read by id or name are reused;
+    ///     changes made through this store are seen at once, changes by another replica within
+    ///     this time (docs/security.md).
     package init(
         database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
-        epoch: MembershipEpoch = MembershipEpoch()
+        epoch: MembershipEpoch = MembershipEpoch(), cacheMaxAge: Duration = TenantCache.defaultMaxAge
     ) {
         self.database = database
         self.clock = MonotonicMicroseconds(clock: clock)
         self.makeID = makeID
         self.epoch = epoch
+        cache = TenantCache(epoch: epoch, maxAge: cacheMaxAge)
     }
 
     // MARK: Users
 
     package func user(_ id: UserID) async throws -> User? {
-        try await mapErrors {
-            try await database.read { db in
-                try await db.select().columns("*").from("users").where("id", .equal, SQLBind(id.rawValue)).first()
-            }
-        }.map(Self.decodeUser)
+        try await cache.usersByID.value(for: id) {
+            try await mapErrors {
+                try await database.read { db in
+                    try await db.select().columns("*").from("users").where("id", .equal, SQLBind(id.rawValue)).first()
+                }
+            }.map(Self.decodeUser)
+        }
     }
 
     package func user(email: String) async throws -> User? {
         let normalised = User.normalise(email: email)
-        return try await mapErrors {
-            try await database.read { db in
-                try await db.select().columns("*").from("users").where("email", .equal, SQLBind(normalised)).first()
-            }
-        }.map(Self.decodeUser)
+        return try await cache.usersByEmail.value(for: normalised) {
+            try await mapErrors {
+                try await database.read { db in
+                    try await db.select().columns("*").from("users").where("email", .equal, SQLBind(normalised)).first()
+                }
+            }.map(Self.decodeUser)
+        }
     }
 
     package func users() async throws -> [User] {
@@ -54,6 +64,7 @@ package struct SQLTenantStore: TenantStore {
     }
 
     package func provisionUser(email: String, displayName: String, role: UserRole) async throws -> (User, Context) {
+        defer { epoch.advance() }  // a new user and membership (advancing after a failure is harmless)
         let normalised = User.normalise(email: email)
         guard normalised.contains("@"), normalised.count <= 254 else {
             throw StoreError.invalid("email '\(email)' is not an email address")
@@ -96,6 +107,7 @@ package struct SQLTenantStore: TenantStore {
                     .where("id", .equal, SQLBind(user.rawValue)).run()
             }
         }
+        epoch.advance()
         guard let updated = try await self.user(user) else { throw StoreError.notFound("user \(user)") }
         return updated
     }
@@ -122,6 +134,7 @@ package struct SQLTenantStore: TenantStore {
                     .where("id", .equal, SQLBind(user.rawValue)).run()
             }
         }
+        epoch.advance()  // cached users carry last_seen_at
     }
 
     // MARK: Contexts
@@ -136,15 +149,18 @@ package struct SQLTenantStore: TenantStore {
     }
 
     package func context(named name: String) async throws -> Context? {
-        try await mapErrors {
-            try await database.read { db in
-                try await db.select().columns("id", "name", "kind", "created_at").from("contexts")
-                    .where("name", .equal, SQLBind(name)).first()
-            }
-        }.map(Self.decodeContext)
+        try await cache.contextsByName.value(for: name) {
+            try await mapErrors {
+                try await database.read { db in
+                    try await db.select().columns("id", "name", "kind", "created_at").from("contexts")
+                        .where("name", .equal, SQLBind(name)).first()
+                }
+            }.map(Self.decodeContext)
+        }
     }
 
     package func createContext(name: String, kind: ContextKind, owner: UserID?) async throws -> Context {
+        defer { epoch.advance() }  // the owner's memberships change
         if let problem = ContextName.problem(with: name) {
             throw StoreError.invalid("context name '\(name)' \(problem)")
         }
@@ -178,6 +194,7 @@ package struct SQLTenantStore: TenantStore {
                 try await db.update("contexts").set("name", to: SQLBind(name)).where("id", .equal, SQLBind(id.rawValue)).run()
             }
         }
+        epoch.advance()
         guard let renamed = try await context(id) else { throw StoreError.notFound("context \(id)") }
         return renamed
     }

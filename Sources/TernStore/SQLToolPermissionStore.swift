@@ -6,14 +6,29 @@ import TernCore
 package struct SQLToolPermissionStore: ToolPermissionStore {
     private let database: any DatabaseHandle
     private let clock: MonotonicMicroseconds
+    /// Advanced on every change through this store.
+    private let changes = MembershipEpoch()
+    /// Each context's permissions, read by every turn.
+    private let cache: EpochCache<ContextID, [String: ToolPermission]>
 
-    /// - Parameter clock: the time source for `updated_at`.
-    package init(database: any DatabaseHandle, clock: any WallClock = SystemWallClock()) {
+    /// - Parameters:
+    ///   - clock: the time source for `updated_at`.
+    ///   - cacheMaxAge: how long a context's permissions are reused; changes through this store
+    ///     apply at once, changes by another process (a replica, `tern tools`) within this time.
+    package init(
+        database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge
+    ) {
         self.database = database
         self.clock = MonotonicMicroseconds(clock: clock)
+        cache = EpochCache(epoch: changes, maxAge: cacheMaxAge)
     }
 
     package func permissions(in context: ContextID) async throws -> [String: ToolPermission] {
+        try await cache.value(for: context) { try await read(context) } ?? [:]
+    }
+
+    private func read(_ context: ContextID) async throws -> [String: ToolPermission] {
         let rows = try await mapErrors {
             try await database.read { db in
                 try await db.select().columns("tool_name", "permission").from("tool_permissions")
@@ -31,6 +46,7 @@ package struct SQLToolPermissionStore: ToolPermissionStore {
     }
 
     package func setPermission(_ permission: ToolPermission, for tool: String, in context: ContextID) async throws {
+        defer { changes.advance() }
         guard ToolSpec.isValidName(tool) else {
             throw StoreError.invalid("'\(tool)' is not a valid tool name (letters, digits, _ and -, 1 to 64)")
         }
@@ -52,6 +68,7 @@ package struct SQLToolPermissionStore: ToolPermissionStore {
     }
 
     package func removePermission(for tool: String, in context: ContextID) async throws {
+        defer { changes.advance() }
         let removed = try await mapErrors {
             try await database.write { db in
                 try await db.delete(from: "tool_permissions")

@@ -23,6 +23,12 @@ package final class RecordingConversationStore: ConversationStore {
         try await base.currentSession(of: conversation, in: context)
     }
 
+    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
+        -> (Conversation, Session)
+    {
+        try await base.openSession(in: context, platform: platform, platformID: platformID)
+    }
+
     package func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session {
         try await base.startSession(of: conversation, in: context)
     }

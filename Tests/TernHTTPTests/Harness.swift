@@ -35,12 +35,14 @@ struct Harness {
         llm: Bool = true, tools: [any Tool] = [],
         settings: AgentSettings = .init(model: "fake-model"),
         mcp: (@Sendable (SQLiteDatabase, Logger) -> any MCPServerAdmin)? = nil,
+        databaseLogger: Logger = Logger(label: "tern.store.sqlite"),
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
-        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path)
+        let database = try await SQLiteDatabase.open(
+            path: directory.appendingPathComponent("t.sqlite").path, logger: databaseLogger)
         try await Migrator(database: database).migrate()
         let fake = llm ? try await FakeLLMServer.start() : nil
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)

@@ -57,9 +57,9 @@ struct TerminalChat {
         }
         let context = identity.context
         let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
-        let conversation = try await store.conversation(
+        let (conversation, opened) = try await store.openSession(
             in: context, platform: "cli", platformID: "\(user)/\(conversationName)")
-        var session = try await store.currentSession(of: conversation.id, in: context)
+        var session = opened
         let interrupts = InterruptRelay()
         write("tern \(TernCommand.version) · context '\(contextName)' · conversation '\(conversationName)' · /new, /exit, Ctrl-C cancels an answer\n")
         if dependencies.config.llm == nil {
