@@ -136,3 +136,15 @@ def test_telegram_link_prints_a_one_time_code(tmp_path):
     refused = tern_cli("telegram", "status", data_dir=str(tmp_path))
     assert refused.returncode == 1
     assert "TERN_TELEGRAM_TOKEN is not set" in refused.stderr
+
+
+def test_every_command_creates_the_data_private(tmp_path):
+    data_dir = tmp_path / "fresh"
+    result = tern_cli(
+        "migrate", data_dir=str(tmp_path), data_dir_flag=False, env={"TERN_DATA_DIR": str(data_dir)})
+    assert result.returncode == 0, result.stderr
+    assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
+    files = [p for p in data_dir.iterdir() if p.is_file()]
+    assert files, "migrate created the database"
+    for path in files:
+        assert oct(path.stat().st_mode & 0o777) == "0o600", path

@@ -86,6 +86,9 @@ extension TernCommand {
     /// Spelled out because calling `main()` across modules resolves to ArgumentParser's
     /// synchronous entry point, which refuses async commands.
     package static func runFromCommandLine() async {
+        // Every command may create the database, its journals or the secret key (`tern migrate`,
+        // `tern keys create` on a fresh directory): they are born private, as under `serve`.
+        DataDirectoryPermissions.restrictNewFiles()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
