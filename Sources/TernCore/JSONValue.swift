@@ -9,20 +9,24 @@ package enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Decodes any JSON value through a `Decoder`. `JSONDecoder` cannot say which type comes
+    /// next, so each miss costs a thrown error: the types are tried from the most to the least
+    /// frequent in chat traffic (string, number, object, bool, array). To read JSON text, use
+    /// ``init(parsing:)-(Data)``, which reads each value once.
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
         } else if let value = try? container.decode([String: JSONValue].self) {
             self = .object(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
         } else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "not a JSON value")
@@ -83,19 +87,19 @@ package enum JSONValue: Sendable, Hashable, Codable {
 }
 
 extension JSONValue {
-    /// Compact JSON text with sorted keys (stable, for storing and for tool arguments).
+    /// Compact JSON text with sorted keys (stable, for storing and for tool arguments), as
+    /// `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` writes it; NaN and
+    /// infinite numbers, which JSON cannot express, become `null`.
     package var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding fails only for NaN or infinite numbers, which JSON cannot express.
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+        var writer = JSONWriter()
+        writer.value(self)
+        return writer.text
     }
 
     /// Parses JSON text into a value.
-    /// - Throws: the decoder's error for text that is not JSON.
+    /// - Throws: ``JSONParseError`` for text that is not JSON.
     package init(jsonText: String) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8))
+        try self.init(parsing: jsonText)
     }
 }
 
