@@ -58,7 +58,7 @@ extension OpenAIClient {
     ) async throws {
         let call = call(.POST, "/chat/completions")
         let profile = await profile()
-        let body = try encode(WireChatRequest(request, stream: true, profile: profile), for: call)
+        let body = Data(WireChatRequest(request, stream: true, profile: profile).jsonBytes)
         let limits = limits(streaming: true)
         let progress = StreamProgress()
         logger.debug("chat stream", metadata: ["endpoint": "\(call.endpoint)", "model": "\(request.model)"])
@@ -162,17 +162,18 @@ extension OpenAIClient {
         _ event: SSEEvent, into accumulator: inout ChatStreamAccumulator, for call: Call,
         continuation: AsyncThrowingStream<ChatStreamEvent, any Error>.Continuation, progress: StreamProgress
     ) throws -> Bool {
-        let data = event.data.trimmingCharacters(in: .whitespaces)
-        if data == "[DONE]" { return true }
+        if Self.isDone(event.data) { return true }
+        let data = event.data
         let chunk: WireChunk
         do {
-            chunk = try JSONDecoder().decode(WireChunk.self, from: Data(data.utf8))
+            // One pass over the frame, no JSONDecoder per chunk.
+            chunk = try WireChunk(json: JSONValue(parsing: data))
         } catch {
             guard event.event == "error" else {
                 throw AttemptFailure.final(
                     ModelError.invalidResponse(
                         endpoint: call.endpoint,
-                        reason: "a stream frame is not a chat.completion.chunk: \(Self.describe(decodingError: error))"))
+                        reason: "a stream frame is not a chat.completion.chunk: \(Self.describe(frameError: error))"))
             }
             logger.warning(
                 "model server sent an error frame",

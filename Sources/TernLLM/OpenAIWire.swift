@@ -12,7 +12,7 @@ struct WireFunction: Codable {
 }
 
 /// Tool-call arguments: JSON text per the spec; some servers send a JSON object instead, which
-/// is re-encoded to text so callers always get a string.
+/// is re-encoded to text (``JSONValue/jsonText``: sorted keys) so callers always get a string.
 struct WireArguments: Codable {
     var text: String
 
@@ -25,10 +25,7 @@ struct WireArguments: Codable {
         if let text = try? container.decode(String.self) {
             self.text = text
         } else {
-            let value = try container.decode(JSONValue.self)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            self.text = String(decoding: try encoder.encode(value), as: UTF8.self)
+            self.text = try container.decode(JSONValue.self).jsonText
         }
     }
 
