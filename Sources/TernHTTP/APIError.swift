@@ -68,12 +68,14 @@ package struct APIError: Error, HTTPResponseError, Equatable {
 }
 
 extension JSONEncoder {
-    /// Compact, stable key order, no escaped slashes.
-    package static var tern: JSONEncoder {
+    /// Compact, stable key order, no escaped slashes. One shared instance: `JSONEncoder` is
+    /// safe to use from many tasks at once, and making one per response cost a class and its
+    /// options each time. Never change its options.
+    package static let tern: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 }
 
 extension APIError {

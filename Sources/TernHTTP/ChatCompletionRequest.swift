@@ -31,13 +31,15 @@ package struct ChatCompletionRequest: Sendable, Equatable {
     package static func parse(_ data: Data) throws(APIError) -> ChatCompletionRequest {
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: data)
+            json = try JSONValue(parsing: data)
         } catch {
-            throw .invalid("the request body is not valid JSON: \(Self.describe(error))", param: nil, code: "invalid_json")
+            throw .invalid("the request body is not valid JSON: \(error)", param: nil, code: "invalid_json")
         }
         guard let body = json.objectValue else {
             throw .invalid("the request body must be a JSON object, got \(json.typeName)", param: nil)
         }
+        // As every JSON body: NUL in any field (`messages[0].content`) is a 400, not a 500 on PostgreSQL.
+        try JSONBody.refuseNUL(in: json)
         let model = try requireString(body, "model")
         guard !model.isEmpty else { throw .invalid("'model' must not be empty", param: "model") }
         guard let rawMessages = body["messages"] else {
@@ -200,13 +202,5 @@ package struct ChatCompletionRequest: Sendable, Equatable {
             throw .invalid("'\(key)' must be an integer, got \(number)", param: key)
         }
         return Int(number)
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -126,9 +126,15 @@ struct ChunkFramer {
         try encode(OpenAIWire.Chunk(id: meta.id, created: meta.created, model: meta.model, choices: [choice]))
     }
 
+    /// One SSE frame; written by hand (ChatCompletionResponse+Writing.swift), not with a
+    /// `JSONEncoder` per chunk.
     private func encode(_ chunk: OpenAIWire.Chunk) throws -> ByteBuffer {
-        var buffer = ByteBuffer(string: "data: ")
-        buffer.writeBytes(try JSONEncoder.tern.encode(chunk))
+        var writer = JSONWriter(capacity: 192 + meta.id.utf8.count + meta.model.utf8.count)
+        chunk.write(to: &writer)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(writer.bytes.count + 8)
+        buffer.writeString("data: ")
+        buffer.writeBytes(writer.bytes)
         buffer.writeString("\n\n")
         return buffer
     }

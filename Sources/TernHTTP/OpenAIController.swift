@@ -183,7 +183,9 @@ package struct OpenAIController: Sendable {
             id: meta.id, created: meta.created, model: meta.model,
             choices: [.init(message: message, finishReason: finishReason)],
             usage: usage.map(OpenAIWire.Usage.init))
-        return try jsonResponse(completion)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: completion.jsonBytes)))
     }
 
     private func jsonResponse(_ value: some Encodable) throws -> Response {
