@@ -36,6 +36,7 @@ package struct AdminController: Sendable {
         group.get("users", use: listUsers)
         group.post("users", use: createUser)
         group.patch("users/:id", use: updateUser)
+        group.delete("users/:id", use: deleteUser)
         group.get("keys", use: listKeys)
         group.post("keys", use: createKey)
         group.delete("keys/:id", use: revokeKey)
@@ -153,6 +154,17 @@ package struct AdminController: Sendable {
         if let role { user = try await tenants.setRole(role, of: id) }
         if let newDefault { _ = try await tenants.setDefaultContext(newDefault, of: id) }
         return try json(.ok, AdminJSON.user(user))
+    }
+
+    /// `DELETE users/{id}`: the user, their memberships and keys, and personal contexts nobody
+    /// else belongs to. The last admin (409) and the built-in local user (400) stay.
+    @Sendable func deleteUser(_ request: Request, context: TernRequestContext) async throws -> Response {
+        try await scope(of: context).requireUnlimited("delete users")
+        let id = try await requireUser(try context.parameters.require("id"))
+        let removed = try await tenants.deleteUser(id)
+        context.logger.notice(
+            "user deleted", metadata: ["user": "\(id)", "contexts_deleted": "\(removed.joined(separator: ","))"])
+        return Response(status: .noContent)
     }
 
     // MARK: Keys

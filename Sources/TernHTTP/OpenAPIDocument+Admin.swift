@@ -87,6 +87,11 @@ extension OpenAPIDocument {
                     parameters: [OAS.pathParameter("id", "The user's id.")],
                     body: userChange,
                     responses: ok(OAS.ref("User"), OAS.bodyErrors, 409)),
+                "delete": OAS.operation(
+                    "deleteUser", "Delete a user with their memberships, keys and lone personal contexts", tag: "admin",
+                    description: "The last admin cannot be deleted (409); the built-in local user never (400).",
+                    parameters: [OAS.pathParameter("id", "The user's id.")],
+                    responses: ["204": OAS.noContent].merging(OAS.authErrors.merging(OAS.errors(400, 409)) { $1 }) { $1 }),
             ],
             "\(adminPrefix)/keys": [
                 "get": OAS.operation(

@@ -123,4 +123,34 @@ import TernCore
             #expect(try await harness.count("contexts") == 1)
         }
     }
+
+    @Test func deleteUser_removesTheUserAndTheirKeys_butNeverTheLastAdminOrLocal() async throws {
+        try await Harness.run { harness, client throws in
+            let (bob, _) = try await harness.tenants.provisionUser(email: "bob@example.com", displayName: "Bob", role: .user)
+            let (_, secret) = try await harness.keys.createKey(for: bob.id, context: nil, name: "bob")
+            let before = try await client.execute(uri: "/v1/models", method: .get, headers: IdentityTests.headers(bearer: secret))
+            #expect(before.status == .ok)
+
+            let deleted = try await call(client, .delete, "users/\(bob.id)")
+            #expect(deleted.status == .noContent)
+            #expect(try await harness.tenants.user(bob.id) == nil)
+            let after = try await client.execute(uri: "/v1/models", method: .get, headers: IdentityTests.headers(bearer: secret))
+            #expect(after.status == .unauthorized)
+
+            let unknown = try await call(client, .delete, "users/\(bob.id)")
+            #expect(unknown.status == .notFound)
+            let local = try await call(client, .delete, "users/\(UserID.localUser)")
+            #expect(local.status == .badRequest)
+            #expect(try await harness.tenants.user(.localUser) != nil)
+
+            // The last admin stays, even asking to delete themselves.
+            let (alice, _) = try await harness.tenants.provisionUser(
+                email: "alice@example.com", displayName: "Alice", role: .admin)
+            _ = try await harness.tenants.setRole(.user, of: .localUser)
+            let (_, aliceKey) = try await harness.keys.createKey(for: alice.id, context: nil, name: "alice")
+            let last = try await call(client, .delete, "users/\(alice.id)", bearer: aliceKey)
+            #expect(last.status == .conflict)
+            #expect(try await harness.tenants.user(alice.id) != nil)
+        }
+    }
 }
