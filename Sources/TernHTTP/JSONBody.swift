@@ -18,35 +18,18 @@ struct JSONBody {
         guard let fields = value.objectValue else {
             throw APIError.invalid("the request body must be a JSON object, got \(value.typeName)", param: nil)
         }
-        if let path = nulPath(in: value, at: nil) {
-            throw APIError.invalid(
-                "'\(path)' contains a NUL character (\\u0000), which text fields cannot hold", param: path,
-                code: "invalid_value")
-        }
+        try refuseNUL(in: value)
         return JSONBody(fields: fields)
     }
 
-    /// The first field (`a.b[2]`) whose key or string holds U+0000, or `nil`. PostgreSQL text cannot
-    /// store it (SQLite can), so it is refused here, on every backend alike, before anything is stored.
-    static func nulPath(in value: JSONValue, at path: String?) -> String? {
-        switch value {
-        case .string(let text):
-            return text.unicodeScalars.contains("\u{0}") ? (path ?? "") : nil
-        case .array(let items):
-            for (index, item) in items.enumerated() {
-                if let found = nulPath(in: item, at: "\(path ?? "")[\(index)]") { return found }
-            }
-            return nil
-        case .object(let object):
-            for (key, item) in object.sorted(by: { $0.key < $1.key }) {
-                let child = path.map { "\($0).\(key)" } ?? key
-                if key.unicodeScalars.contains("\u{0}") { return child }
-                if let found = nulPath(in: item, at: child) { return found }
-            }
-            return nil
-        default:
-            return nil
-        }
+    /// Refuses a body with U+0000 in any key or string with a 400 naming its first such field
+    /// (`a.b[2]`). PostgreSQL text cannot store it (SQLite can), so it is refused here, on every
+    /// backend alike, before anything is stored. Chat completions bodies use it too.
+    static func refuseNUL(in value: JSONValue) throws(APIError) {
+        guard let path = value.nulPath() else { return }
+        throw .invalid(
+            "'\(path)' contains a NUL character (\\u0000), which text fields cannot hold", param: path,
+            code: "invalid_value")
     }
 
     func string(_ key: String) throws -> String {

@@ -10,6 +10,14 @@ import TernCore
 enum PostgresErrors {
     /// SQLSTATE `unique_violation`.
     static let uniqueViolation = "23505"
+    /// SQLSTATE `character_not_in_repertoire`: "invalid byte sequence for encoding "UTF8": 0x00".
+    /// A Swift `String` is valid UTF-8, so the one byte sequence PostgreSQL refuses is NUL.
+    static let characterNotInRepertoire = "22021"
+    /// SQLSTATE `untranslatable_character`: e.g. "unsupported Unicode escape sequence" for `\u0000`
+    /// in `jsonb`.
+    static let untranslatableCharacter = "22P05"
+    /// What a NUL character in stored text answers: the caller's input is at fault, not the database.
+    static let nulCharacterMessage = "text contains a NUL character, which cannot be stored"
 
     /// A driver error as a ``StoreError`` naming the server at `location` (a cancelled query as
     /// `CancellationError`); any other error unchanged.
@@ -22,8 +30,14 @@ enum PostgresErrors {
         case let error as PSQLError:
             if error.code == .queryCancelled, Task.isCancelled { return CancellationError() }
             if error.code == .server {
-                if error.serverInfo?[.sqlState] == uniqueViolation {
+                switch error.serverInfo?[.sqlState] {
+                case uniqueViolation:
                     return StoreError.conflict(describe(error))
+                case characterNotInRepertoire, untranslatableCharacter:
+                    // PostgreSQL text cannot hold U+0000 (SQLite can): bad input, a 400 at the edge.
+                    return StoreError.invalid(nulCharacterMessage)
+                default:
+                    break
                 }
                 return StoreError.database("PostgreSQL at \(location): \(describe(error))")
             }

@@ -33,3 +33,41 @@ import Testing
         }
     }
 }
+
+/// The chat completions API refuses NUL as the other JSON bodies do, naming the message field,
+/// on every backend (it used to store it on SQLite and answer 500 on PostgreSQL).
+@Suite(.timeLimit(.minutes(1))) struct ChatNULCharacterTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var body: String
+        var param: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "string content", body: #"{"model":"tern","messages":[{"role":"user","content":"a\u0000b"}]}"#,
+             param: "messages[0].content"),
+        Case(name: "text part", body: #"{"model":"tern","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"ok"},{"type":"text","text":"\u0000"}]}]}"#,
+             param: "messages[1].content[1].text"),
+        Case(name: "user field", body: #"{"model":"tern","user":"u\u0000","messages":[{"role":"user","content":"hi"}]}"#,
+             param: "user"),
+    ]
+
+    @Test(arguments: cases)
+    func chatBody_withNUL_isA400NamingTheField_andStoresNothing(_ testCase: Case) async throws {
+        try await Harness.run { harness, client in
+            let response = try await client.execute(
+                uri: "/v1/chat/completions", method: .post, headers: .authorized, body: ByteBuffer(string: testCase.body))
+            #expect(response.status == .badRequest)
+            let error = try errorBody(response.body)
+            #expect(error["param"] as? String == testCase.param)
+            #expect(error["code"] as? String == "invalid_value")
+            #expect(
+                error["message"] as? String
+                    == "'\(testCase.param)' contains a NUL character (\\u0000), which text fields cannot hold")
+            #expect(try await harness.count("conversations") == 0)
+            #expect(try await harness.count("messages") == 0)
+            #expect(harness.fake?.recordedRequests().isEmpty == true)
+        }
+    }
+}
