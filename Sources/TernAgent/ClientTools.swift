@@ -103,8 +103,8 @@ package struct ClientRound: Sendable, Equatable {
 
     /// Reads the round back from a stored message's `tool_data`; `nil` if it holds none.
     init?(toolData: String?) {
-        guard let toolData, let data = toolData.data(using: .utf8),
-            let root = try? JSONDecoder().decode(JSONValue.self, from: data),  // not ours if it does not parse
+        guard let toolData,
+            let root = try? JSONValue(parsing: toolData),  // not ours if it does not parse
             let object = root[Self.key]?.objectValue,
             let calls = object["calls"]?.arrayValue
         else { return nil }

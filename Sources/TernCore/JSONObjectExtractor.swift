@@ -57,7 +57,7 @@ package enum JSONObjectExtractor {
                         ?? "the object starting at line \(line(of: start, in: bytes)) is never closed")
             }
             do {
-                let value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes[start...end]))
+                let value = try JSONValue(parsing: Data(bytes[start...end]))
                 if case .object(let object) = value { return .found(object) }
             } catch {
                 // Expected for braces in prose; remembered in case no candidate is valid.

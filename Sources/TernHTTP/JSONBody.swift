@@ -11,9 +11,9 @@ struct JSONBody {
         guard buffer.readableBytes > 0 else { throw APIError.invalid("the request body must be a JSON object", param: nil) }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            value = try JSONValue(parsing: Data(buffer: buffer))
         } catch {
-            throw APIError.invalid("the request body is not valid JSON", param: nil, code: "invalid_json")
+            throw APIError.invalid("the request body is not valid JSON: \(error)", param: nil, code: "invalid_json")
         }
         guard let fields = value.objectValue else {
             throw APIError.invalid("the request body must be a JSON object, got \(value.typeName)", param: nil)
