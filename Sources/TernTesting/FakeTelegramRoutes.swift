@@ -21,17 +21,19 @@ struct FakeTelegramRoutes: Sendable {
     /// Adds the routes: the token is the path's first segment, as in `/bot<token>/getMe`, or the
     /// second after a caller's name (`/replica-a/bot<token>/getMe`), recorded with the request.
     func register(on router: Router<BasicRequestContext>) {
-        router.post(":bot/:method") { request, context in
-            try await handle(request, context: context, caller: nil)
-        }
-        router.post(":caller/:bot/:method") { request, context in
-            try await handle(request, context: context, caller: context.parameters.get("caller"))
+        // One catch-all route: the router refuses two parameter names at the same position.
+        router.post("**") { request, context in
+            let parts = context.parameters.getCatchAll().map(String.init)
+            switch parts.count {
+            case 2: return try await handle(request, bot: parts[0], method: parts[1], caller: nil)
+            case 3: return try await handle(request, bot: parts[1], method: parts[2], caller: parts[0])
+            default: return Self.error(404, "Not Found")
+            }
         }
     }
 
-    private func handle(_ request: Request, context: BasicRequestContext, caller: String?) async throws -> Response {
-        let segment = context.parameters.get("bot") ?? ""
-        let method = context.parameters.get("method") ?? ""
+    private func handle(_ request: Request, bot: String, method: String, caller: String?) async throws -> Response {
+        let segment = bot
         var request = request
         let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
         let body = Data(buffer.readableBytesView)
