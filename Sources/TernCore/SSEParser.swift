@@ -43,22 +43,36 @@ package struct SSEParser {
     /// Parses the next bytes of the stream and returns the events they complete, in order.
     package mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
-            if afterCarriageReturn {
-                afterCarriageReturn = false
-                if byte == UInt8(ascii: "\n") { continue }
-            }
-            switch byte {
-            case UInt8(ascii: "\n"):
-                processLine(into: &events)
-            case UInt8(ascii: "\r"):
-                afterCarriageReturn = true
-                processLine(into: &events)
-            default:
-                line.append(byte)
-            }
+        // Called across modules this is not specialised: iterating `bytes` one by one through
+        // its generic witnesses cost more than the rest of a chunk's handling. Contiguous
+        // bytes (ByteBuffer views, arrays, Data) are scanned in place, lines copied in runs.
+        let scanned: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            feed(buffer, into: &events)
+        }
+        if scanned == nil {
+            Array(bytes).withUnsafeBufferPointer { buffer in feed(buffer, into: &events) }
         }
         return events
+    }
+
+    private mutating func feed(_ buffer: UnsafeBufferPointer<UInt8>, into events: inout [SSEEvent]) {
+        var index = 0
+        while index < buffer.count {
+            if afterCarriageReturn {
+                afterCarriageReturn = false
+                if buffer[index] == UInt8(ascii: "\n") {
+                    index += 1
+                    continue
+                }
+            }
+            var end = index
+            while end < buffer.count, buffer[end] != UInt8(ascii: "\n"), buffer[end] != UInt8(ascii: "\r") { end += 1 }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
+            guard end < buffer.count else { return }
+            afterCarriageReturn = buffer[end] == UInt8(ascii: "\r")
+            processLine(into: &events)
+            index = end + 1
+        }
     }
 
     /// Ends the stream. An unterminated last line is processed, and a last event that has data

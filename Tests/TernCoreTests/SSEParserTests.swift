@@ -109,6 +109,14 @@ struct SSEParserTests {
         #expect(Self.parse(chunks) == testCase.expected)
     }
 
+    @Test(arguments: cases)
+    func parse_nonContiguousBytes_yieldsSameEvents(_ testCase: Case) {
+        // A lazy map has no contiguous storage: the parser's copying path.
+        var parser = SSEParser()
+        let events = parser.feed(testCase.input.lazy.map { $0 }) + parser.finish()
+        #expect(events == testCase.expected)
+    }
+
     @Test func feed_returnsEventsAsSoonAsTheirBlankLineArrives() {
         var parser = SSEParser()
         #expect(parser.feed(Array("data: a\n".utf8)).isEmpty)
