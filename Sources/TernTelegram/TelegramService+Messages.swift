@@ -18,6 +18,8 @@ extension TelegramService {
         /new starts a new session, /context <name> switches context, /status shows where you are, \
         /<skill> <text> runs a skill.
         """
+    static let nulRefusal =
+        "Your message contains a NUL character (U+0000), which Tern cannot store. Send it again without it."
 
     func handleMessage(_ message: BotAPI.Message) async throws {
         let chat = message.chat.id
@@ -25,6 +27,12 @@ extension TelegramService {
             !text.isEmpty
         else { return }
         guard message.chat.type == "private" || settings.allowGroups else { return }
+        // As the HTTP API answers 400: PostgreSQL text cannot hold U+0000, so it is refused on every
+        // backend before anything (a link code lookup, the user message) touches the store.
+        guard !text.containsNUL else {
+            _ = try await client.sendMessage(chatID: chat, text: Self.nulRefusal)
+            return
+        }
         if text.hasPrefix("/start") {
             return try await start(chat: chat, telegramUser: from.id, code: String(text.dropFirst(6)))
         }
