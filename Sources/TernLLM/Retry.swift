@@ -20,7 +20,8 @@ struct AttemptFailure: Error {
     }
 }
 
-/// Jittered exponential backoff with a cap, honouring `Retry-After`.
+/// How often and how far apart model calls are retried: a ``Backoff`` with equal jitter,
+/// honouring `Retry-After`.
 struct RetryPolicy: Sendable {
     /// Retries after the first attempt.
     var maxRetries: Int
@@ -33,13 +34,9 @@ struct RetryPolicy: Sendable {
     /// The cap on the delay before retrying a quick failure.
     var quickDelay: Duration = .milliseconds(250)
 
-    /// The delay before retry number `retry` (0-based): `Retry-After` when given, else
-    /// `baseDelay · 2^retry` scaled by a random factor in `0.5...1` ("equal jitter"); both capped.
-    func delay(beforeRetry retry: Int, retryAfter: Duration?, jitter: Double = .random(in: 0.5...1)) -> Duration {
-        if let retryAfter { return min(retryAfter, maxDelay) }
-        let exponential = baseDelay * (1 << min(retry, 20))
-        return min(exponential, maxDelay) * jitter
-    }
+    /// The delays between attempts: `Retry-After` when given, else `baseDelay · 2^retry` times a
+    /// random factor in `0.5...1` ("equal jitter"); both capped at ``maxDelay``.
+    var backoff: Backoff { Backoff(base: baseDelay, cap: maxDelay, jitter: 0.5) }
 
     /// Parses a `Retry-After` header given in (possibly fractional) seconds; HTTP dates are ignored.
     static func parseRetryAfter(_ value: String?) -> Duration? {
@@ -70,7 +67,7 @@ extension OpenAIClient {
                 guard failure.isRetryable, retry < maxRetries, !Task.isCancelled else {
                     throw failure.error
                 }
-                var delay = retryPolicy.delay(beforeRetry: retry, retryAfter: failure.retryAfter)
+                var delay = retryPolicy.backoff.delay(forAttempt: retry, retryAfter: failure.retryAfter)
                 if failure.isQuick { delay = min(delay, retryPolicy.quickDelay) }
                 logger.warning(
                     "model call failed, retrying",

@@ -30,14 +30,10 @@ package struct MCPPoolSettings: Sendable, Equatable {
         self.turnWait = turnWait
     }
 
-    /// The wait after `failures` consecutive failed attempts: `base·2^(failures-1)` capped at
-    /// the limit, times a random factor in [0.5, 1] so many contexts do not retry in step.
-    package func backoff(afterFailures failures: Int, jitter: Double) -> Duration {
-        let exponent = min(max(failures - 1, 0), 30)
-        let raw = backoffBase.timeInterval * pow(2, Double(exponent))
-        let capped = min(raw, backoffLimit.timeInterval)
-        return .milliseconds(Int64(capped * min(max(jitter, 0.5), 1) * 1000))
-    }
+    /// The waits after failed attempts: after `n` consecutive failures (attempt `n - 1`),
+    /// `base·2^(n-1)` capped at the limit, times a random factor in [0.5, 1] ("equal jitter") so
+    /// many contexts do not retry in step.
+    package var backoff: Backoff { Backoff(base: backoffBase, cap: backoffLimit, jitter: 0.5) }
 }
 
 /// Every context's MCP connections: connects lazily, reuses, closes when idle, pings a
@@ -82,20 +78,21 @@ package actor MCPClientPool: ToolSource {
     private let connector: MCPConnector
     private let settings: MCPPoolSettings
     private let logger: Logger
-    private let jitter: @Sendable () -> Double
+    private let random: @Sendable () -> Double
     private var entries: [Key: Entry] = [:]
     private var generations = 0
 
-    /// - Parameter jitter: a factor in [0.5, 1] per backoff (random by default; fixed in tests).
+    /// - Parameter random: a uniform draw in [0, 1) per backoff (``Backoff/delay(forAttempt:retryAfter:unit:)``;
+    ///   random by default, fixed in tests: 0 gives the longest wait).
     package init(
         directory: any MCPServerDirectory, connector: MCPConnector, settings: MCPPoolSettings = MCPPoolSettings(),
-        logger: Logger, jitter: @escaping @Sendable () -> Double = { Double.random(in: 0.5...1) }
+        logger: Logger, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.directory = directory
         self.connector = connector
         self.settings = settings
         self.logger = logger
-        self.jitter = jitter
+        self.random = random
     }
 
     // MARK: ToolSource
@@ -387,7 +384,7 @@ package actor MCPClientPool: ToolSource {
         } catch {
             if entries[key]?.generation == generation {
                 let failures = (entries[key]?.failures ?? 0) + 1
-                let wait = settings.backoff(afterFailures: failures, jitter: jitter())
+                let wait = settings.backoff.delay(forAttempt: failures - 1, unit: random())
                 entries[key]?.connecting = nil
                 entries[key]?.failures = failures
                 entries[key]?.retryAt = .now + wait

@@ -148,8 +148,7 @@ extension StreamableHTTPTransport {
     /// Waits before retry `attempt` (1-based): the server's `retry:` or an exponential backoff,
     /// capped. Returns `false` when the connection ended meanwhile.
     private func pause(before attempt: Int, cursor: StreamableHTTPCursor) async -> Bool {
-        let backoff = retry.initialDelay * (1 << min(max(attempt - 1, 0), 16))
-        let delay = min(cursor.retry ?? backoff, retry.maxDelay)
+        let delay = retry.backoff.delay(forAttempt: attempt - 1, retryAfter: cursor.retry)
         do {
             try await Task.sleep(for: delay)
         } catch {

@@ -80,6 +80,11 @@ package actor StreamableHTTPTransport: ClosableTransport {
             self.initialDelay = initialDelay
             self.maxDelay = maxDelay
         }
+
+        /// The waits between attempts: the server's `retry:` when it set one, else `initialDelay`
+        /// doubled per failure; both capped at `maxDelay`. Unjittered: a stream resumes for one
+        /// session, and a server's `retry:` is meant to be followed as given.
+        package var backoff: Backoff { Backoff(base: initialDelay, cap: maxDelay, jitter: 0) }
     }
 
     /// Builds a transport; nothing is checked or sent before ``connect()``.

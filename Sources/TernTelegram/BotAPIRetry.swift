@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TernCore
 
 /// When and how long ``BotAPIClient`` waits before repeating a failed call.
 ///
@@ -38,13 +39,11 @@ package struct BotAPIRetry: Sendable {
         self.sleep = sleep
     }
 
-    /// The delay before retry number `retry` (0-based): `retryAfter` seconds when Telegram sent
-    /// them (capped at ``maxRetryAfter``), else `baseDelay · 2^retry` scaled by `jitter` (a factor
-    /// in `0.5...1`, "equal jitter") and capped at ``maxDelay``.
-    package func delay(beforeRetry retry: Int, retryAfter: Int?, jitter: Double = .random(in: 0.5...1)) -> Duration {
-        if let retryAfter { return min(.seconds(max(0, retryAfter)), maxRetryAfter) }
-        let exponential = baseDelay * (1 << min(max(0, retry), 20))
-        return min(exponential, maxDelay) * min(max(jitter, 0), 1)
+    /// The delays between attempts: Telegram's `retry_after` when it sent one (capped at
+    /// ``maxRetryAfter``), else `baseDelay · 2^retry` times a random factor in `0.5...1` ("equal
+    /// jitter"), capped at ``maxDelay``.
+    package var backoff: Backoff {
+        Backoff(base: baseDelay, cap: maxDelay, jitter: 0.5, retryAfterCap: maxRetryAfter)
     }
 
     /// Runs `attempt` (given the 0-based attempt number) until it succeeds, fails for good, or the
@@ -59,7 +58,7 @@ package struct BotAPIRetry: Sendable {
             } catch let failure as BotAPIAttemptFailure {
                 try Task.checkCancellation()
                 guard failure.isRetryable, retry < maxRetries else { throw failure.error }
-                let delay = delay(beforeRetry: retry, retryAfter: failure.retryAfter)
+                let delay = backoff.delay(forAttempt: retry, retryAfter: failure.retryAfter.map { .seconds($0) })
                 logger.warning(
                     "Telegram call failed, retrying",
                     metadata: [

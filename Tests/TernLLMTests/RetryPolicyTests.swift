@@ -6,19 +6,19 @@ import Testing
     let policy = RetryPolicy(maxRetries: 5, baseDelay: .milliseconds(100), maxDelay: .seconds(1))
 
     @Test func delay_doublesPerRetry_withJitterBetweenHalfAndFull() {
-        #expect(policy.delay(beforeRetry: 0, retryAfter: nil, jitter: 1) == .milliseconds(100))
-        #expect(policy.delay(beforeRetry: 2, retryAfter: nil, jitter: 1) == .milliseconds(400))
-        #expect(policy.delay(beforeRetry: 2, retryAfter: nil, jitter: 0.5) == .milliseconds(200))
+        #expect(policy.backoff.delay(forAttempt: 0, unit: 0) == .milliseconds(100))
+        #expect(policy.backoff.delay(forAttempt: 2, unit: 0) == .milliseconds(400))
+        #expect(policy.backoff.delay(forAttempt: 2, unit: 1) == .milliseconds(200))
         for retry in 0..<5 {
-            let delay = policy.delay(beforeRetry: retry, retryAfter: nil)
+            let delay = policy.backoff.delay(forAttempt: retry)
             #expect(delay >= .milliseconds(50) && delay <= .seconds(1))
         }
     }
 
     @Test func delay_isCapped_includingRetryAfter() {
-        #expect(policy.delay(beforeRetry: 30, retryAfter: nil, jitter: 1) == .seconds(1))
-        #expect(policy.delay(beforeRetry: 0, retryAfter: .seconds(60)) == .seconds(1))
-        #expect(policy.delay(beforeRetry: 0, retryAfter: .milliseconds(300)) == .milliseconds(300))
+        #expect(policy.backoff.delay(forAttempt: 30, unit: 0) == .seconds(1))
+        #expect(policy.backoff.delay(forAttempt: 0, retryAfter: .seconds(60)) == .seconds(1))
+        #expect(policy.backoff.delay(forAttempt: 0, retryAfter: .milliseconds(300)) == .milliseconds(300))
     }
 
     @Test(arguments: [

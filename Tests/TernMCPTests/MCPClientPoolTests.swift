@@ -37,7 +37,7 @@ struct MCPClientPoolTests {
                 makeTransport: MCPTransports.live(networkGuard: guardian, logger: MCPTestEnvironment.logger))
             pool = MCPClientPool(
                 directory: catalog, connector: connector, settings: settings, logger: MCPTestEnvironment.logger,
-                jitter: { 1 })
+                random: { 0 })  // the longest backoff, as before
             admin = MCPServerAdminService(catalog: catalog, pool: pool, networkGuard: guardian)
         }
 

@@ -78,12 +78,12 @@ import TernMCP
 @Suite struct MCPPoolSettingsTests {
     @Test func backoffDoublesUpToTheLimitAndJitterShortensIt() {
         let settings = MCPPoolSettings(backoffBase: .seconds(1), backoffLimit: .seconds(10))
-        #expect(settings.backoff(afterFailures: 1, jitter: 1) == .seconds(1))
-        #expect(settings.backoff(afterFailures: 2, jitter: 1) == .seconds(2))
-        #expect(settings.backoff(afterFailures: 4, jitter: 1) == .seconds(8))
-        #expect(settings.backoff(afterFailures: 5, jitter: 1) == .seconds(10))
-        #expect(settings.backoff(afterFailures: 50, jitter: 1) == .seconds(10))
-        #expect(settings.backoff(afterFailures: 2, jitter: 0.5) == .seconds(1))
-        #expect(settings.backoff(afterFailures: 2, jitter: 0.1) == .seconds(1), "jitter is clamped to [0.5, 1]")
+        // Attempt n - 1 is the wait after n failures; unit 0 is the longest wait, 1 the shortest.
+        #expect(settings.backoff.delay(forAttempt: 0, unit: 0) == .seconds(1))
+        #expect(settings.backoff.delay(forAttempt: 1, unit: 0) == .seconds(2))
+        #expect(settings.backoff.delay(forAttempt: 3, unit: 0) == .seconds(8))
+        #expect(settings.backoff.delay(forAttempt: 4, unit: 0) == .seconds(10))
+        #expect(settings.backoff.delay(forAttempt: 49, unit: 0) == .seconds(10))
+        #expect(settings.backoff.delay(forAttempt: 1, unit: 1) == .seconds(1), "equal jitter: never below half")
     }
 }

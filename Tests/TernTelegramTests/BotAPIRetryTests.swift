@@ -14,17 +14,17 @@ import Testing
 
     @Test func delay_retryAfterIsHonouredExactlyAndCapped() {
         let retry = BotAPIRetry(maxRetryAfter: .seconds(60))
-        #expect(retry.delay(beforeRetry: 0, retryAfter: 3, jitter: 0.5) == .seconds(3))
-        #expect(retry.delay(beforeRetry: 5, retryAfter: 0) == .zero)
-        #expect(retry.delay(beforeRetry: 0, retryAfter: 3600) == .seconds(60))
+        #expect(retry.backoff.delay(forAttempt: 0, retryAfter: .seconds(3), unit: 1) == .seconds(3))
+        #expect(retry.backoff.delay(forAttempt: 5, retryAfter: .zero) == .zero)
+        #expect(retry.backoff.delay(forAttempt: 0, retryAfter: .seconds(3600)) == .seconds(60))
     }
 
     @Test func delay_backoffDoublesWithJitterUpToTheCap() {
         let retry = BotAPIRetry(baseDelay: .milliseconds(500), maxDelay: .seconds(30))
-        #expect(retry.delay(beforeRetry: 0, retryAfter: nil, jitter: 1) == .milliseconds(500))
-        #expect(retry.delay(beforeRetry: 0, retryAfter: nil, jitter: 0.5) == .milliseconds(250))
-        #expect(retry.delay(beforeRetry: 3, retryAfter: nil, jitter: 1) == .seconds(4))
-        #expect(retry.delay(beforeRetry: 40, retryAfter: nil, jitter: 1) == .seconds(30))
+        #expect(retry.backoff.delay(forAttempt: 0, unit: 0) == .milliseconds(500))
+        #expect(retry.backoff.delay(forAttempt: 0, unit: 1) == .milliseconds(250))
+        #expect(retry.backoff.delay(forAttempt: 3, unit: 0) == .seconds(4))
+        #expect(retry.backoff.delay(forAttempt: 40, unit: 0) == .seconds(30))
     }
 
     @Test func run_finalFailure_isNotRetried() async {
