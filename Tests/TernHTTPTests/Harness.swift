@@ -36,6 +36,7 @@ struct Harness {
         settings: AgentSettings = .init(model: "fake-model"),
         mcp: (@Sendable (SQLiteDatabase, Logger) -> any MCPServerAdmin)? = nil,
         databaseLogger: Logger = Logger(label: "tern.store.sqlite"),
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge,
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
@@ -63,7 +64,7 @@ struct Harness {
         // machine is: the start grace is long here (StreamKeepAliveTests set their own).
         let connections = ConnectionWatch(limits: ServerLimits(streamStartGrace: .seconds(60)))
         let epoch = MembershipEpoch()
-        let tenants = SQLTenantStore(database: database, epoch: epoch)
+        let tenants = SQLTenantStore(database: database, epoch: epoch, cacheMaxAge: cacheMaxAge)
         let signal = ApprovalSignal()
         let approvals = ApprovalCenter(
             store: SignallingApprovalStore(base: SQLApprovalStore(database: database), signal: signal),
@@ -72,13 +73,15 @@ struct Harness {
             tools.isEmpty
             ? nil
             : AgentTooling(
-                sources: [ListToolSource(list: tools)], permissions: SQLToolPermissionStore(database: database),
+                sources: [ListToolSource(list: tools)], permissions: SQLToolPermissionStore(database: database, cacheMaxAge: cacheMaxAge),
                 skills: NoSkills(), approvals: approvals, epoch: epoch,
                 memberRole: { user, context in try await tenants.memberships(of: user).first { $0.contextID == context }?.role })
         let agent = AgentService(
             store: store, model: model, settings: settings, tooling: tooling,
             usageStore: SQLUsageStore(database: database), logger: logger)
-        let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
+        let keys = SQLAPIKeyStore(
+            database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)), epoch: epoch,
+            cacheMaxAge: cacheMaxAge)
         let identity = IdentityResolver(
             tenants: tenants, keys: keys, staticKeys: apiKeys, proxyKeys: proxyKeys, forwardedTokens: forwardedTokens,
             logger: logger)

@@ -51,7 +51,12 @@ import TernCore
     @Test func aSteadyStateTurn_runsAtMostFourStatements_userMessageStoredFirst() async throws {
         let log = StatementLog()
         let clock = try EchoTool("clock", risk: .read)
-        try await Harness.run(tools: [clock], databaseLogger: Logger(label: "sql", factory: { _ in Recorder(log: log) })) {
+        // Caches that never age out here: a loaded machine may take longer than their 5 s between
+        // the warm-up turns and the measured one, and the count must not depend on time.
+        try await Harness.run(
+            tools: [clock], databaseLogger: Logger(label: "sql", factory: { _ in Recorder(log: log) }),
+            cacheMaxAge: .seconds(3600)
+        ) {
             harness, client throws in
             let (_, secret) = try await harness.keys.createKey(for: .localUser, context: nil, name: "bench")
             var headers = IdentityTests.headers(bearer: secret, ["X-Tern-Conversation-Id": "steady"])
