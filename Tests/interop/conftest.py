@@ -55,6 +55,10 @@ def start_tern(fake_llm: str, data_dir: str, extra_env: dict | None = None, port
         "TERN_LLM_MODEL": "fake-model",
         "TERN_API_KEYS": API_KEY,
         "TERN_LOG_LEVEL": "warning",
+        # The tests poll approvals and replay whole threads as one user, far faster than the
+        # default 120 requests a minute allow; the limits themselves are tested in Swift.
+        "TERN_RATE_LIMIT_PER_MINUTE": "100000",
+        "TERN_RATE_LIMIT_BURST": "10000",
         **(extra_env or {}),
     }
     log = open(os.path.join(data_dir, "tern.log"), "a")

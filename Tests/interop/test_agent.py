@@ -129,7 +129,8 @@ def test_restart_while_waiting_denies_the_request(gated_tern, fake_llm):
         assert status == 200 and body["data"] == []
         status, body = _call(restarted["base_url"] + f"/approvals/{pending['id']}", "POST", {"decision": "approve"})
         assert status == 409
-        assert body["error"]["message"] == f"approval {pending['id']} is already expired"
+        assert body["error"]["message"] == (
+            f"approval {pending['id']} cannot be decided: the turn that asked is gone (its server instance stopped)")
     finally:
         stop_tern(restarted)
 
