@@ -55,6 +55,19 @@ package final class EpochCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         store(value, for: key, epoch: epoch.current, at: now())
     }
 
+    /// Changes the entry for `key` in place, if one is held (keeping its age and epoch): for a
+    /// change that must not empty every cache, such as a user's last-seen time.
+    /// - Returns: the changed value, or `nil` when nothing was held.
+    @discardableResult
+    package func update(_ key: Key, _ change: (inout Value) -> Void) -> Value? {
+        entries.withLock { entries in
+            guard var entry = entries[key] else { return nil }
+            change(&entry.value)
+            entries[key] = entry
+            return entry.value
+        }
+    }
+
     /// How many entries are held (for tests and diagnostics).
     package var count: Int { entries.withLock { $0.count } }
 

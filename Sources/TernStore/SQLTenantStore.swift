@@ -134,7 +134,13 @@ package struct SQLTenantStore: TenantStore {
                     .where("id", .equal, SQLBind(user.rawValue)).run()
             }
         }
-        epoch.advance()  // cached users carry last_seen_at
+        // Cached users carry last_seen_at: set it in place rather than advance the epoch, which
+        // would empty every cache each time any user is seen (every 5 minutes per user).
+        if let user = cache.usersByID.update(user, { $0.lastSeenAt = time }), let email = user.email {
+            cache.usersByEmail.update(email) { $0.lastSeenAt = time }
+        } else if let email = try await self.user(user)?.email {
+            cache.usersByEmail.update(email) { $0.lastSeenAt = time }
+        }
     }
 
     // MARK: Contexts

@@ -72,4 +72,16 @@ import Testing
             #expect(cache.count <= 8)
         }
     }
+
+    @Test func update_changesAHeldEntryInPlace_andNothingElse() async {
+        let (cache, _, _) = make()
+        let loads = Loads()
+        #expect(cache.update("k") { $0 += "!" } == nil)
+        _ = await cache.value(for: "k") { loads.load("a") }
+        #expect(cache.update("k") { $0 += "!" } == "a!")
+        #expect(await cache.value(for: "k") { loads.load("b") } == "a!")
+        #expect(loads.value == 1)
+        #expect(cache.count == 1)
+    }
 }
+
