@@ -56,9 +56,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TernTools",
+            name: "TernConfigFiles",
+            dependencies: ["TernCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TernNetwork",
             dependencies: [
                 "TernCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TernTools",
+            dependencies: [
+                "TernCore", "TernNetwork", "TernConfigFiles",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -72,7 +87,7 @@ let package = Package(
         .target(
             name: "TernMCP",
             dependencies: [
-                "TernCore", "TernTools",
+                "TernCore", "TernNetwork", "TernConfigFiles",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
@@ -129,7 +144,7 @@ let package = Package(
         .target(
             name: "TernApp",
             dependencies: [
-                "TernCore", "TernStore", "TernLLM", "TernTools", "TernMCP", "TernAgent", "TernHTTP", "TernJobs", "TernTelegram",
+                "TernCore", "TernStore", "TernLLM", "TernConfigFiles", "TernNetwork", "TernTools", "TernMCP", "TernAgent", "TernHTTP", "TernJobs", "TernTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -173,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "tern-bench-web",
             dependencies: [
-                "TernTools", "TernCore",
+                "TernTools", "TernNetwork", "TernCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -191,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "tern-bench-mcp",
             dependencies: [
-                "TernMCP", "TernTools", "TernCore",
+                "TernMCP", "TernTools", "TernNetwork", "TernCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -222,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "TernToolsTests",
             dependencies: [
-                "TernTools", "TernCore",
+                "TernTools", "TernNetwork", "TernCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -231,7 +246,7 @@ let package = Package(
         .testTarget(
             name: "TernMCPTests",
             dependencies: [
-                "TernMCP", "TernTools", "TernCore", "TernTesting", "TernStore",
+                "TernMCP", "TernNetwork", "TernTools", "TernCore", "TernTesting", "TernStore",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -244,9 +259,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TernNetworkTests",
+            dependencies: ["TernNetwork", "TernCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TernHTTPTests",
             dependencies: [
-                "TernHTTP", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore", "TernMCP", "TernTools",
+                "TernHTTP", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore", "TernMCP", "TernTools", "TernNetwork",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

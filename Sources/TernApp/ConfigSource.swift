@@ -1,6 +1,6 @@
 import Foundation
-import TernTools
 import Yams
+import TernConfigFiles
 
 /// Where a configuration value came from, so a problem says where to fix it: `--port`,
 /// `environment TERN_PORT`, `tern.yaml:12: port`, or the default.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TernAgent
 import TernCore
+import TernNetwork
 import TernStore
 import TernTools
 

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import TernCore
 import TernMCP
+import TernNetwork
 import TernStore
 import TernTools
 

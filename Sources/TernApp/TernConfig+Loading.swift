@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import Yams
 import TernCore
 import TernHTTP
 import TernMCP
+import TernNetwork
 import TernStore
 import TernTools
-import Yams
 
 extension TernConfig {
     /// Loads the configuration.

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import TernCore
 import TernHTTP
-import TernTools
+import TernNetwork
 import TernStore
+import TernTools
 
 /// Tern's whole configuration: one typed value, loaded once at start.
 ///

@@ -1,6 +1,6 @@
-import TernCore
-import TernTools
 import Yams
+import TernConfigFiles
+import TernCore
 
 /// Walks a composed `mcp.yaml`, collecting every problem instead of stopping at the first.
 struct MCPConfigFileParser {

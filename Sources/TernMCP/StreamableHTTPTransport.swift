@@ -5,7 +5,7 @@ import MCP
 import NIOCore
 import NIOHTTP1
 import TernCore
-import TernTools
+import TernNetwork
 
 /// The MCP "Streamable HTTP" transport (spec 2025-06-18 / 2025-11-25), client side.
 ///

@@ -1,6 +1,7 @@
 import Foundation
-import TernCore
 import Yams
+import TernConfigFiles
+import TernCore
 
 /// Turns the text of one skill file into a ``Skill``, collecting every problem with its file line.
 struct SkillFileParser {

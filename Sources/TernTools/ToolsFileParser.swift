@@ -1,5 +1,6 @@
-import TernCore
 import Yams
+import TernConfigFiles
+import TernCore
 
 /// Walks a composed `tools.yaml`, collecting every problem instead of stopping at the first.
 struct ToolsFileParser {

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import TernCore
 import TernMCP
+import TernNetwork
 import TernTools
 
 func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import ServiceLifecycle
 import TernCore
+import TernNetwork
 import TernTools
 
 /// A page of about `bytes` of realistic HTML: headings, paragraphs with links, lists, a table,

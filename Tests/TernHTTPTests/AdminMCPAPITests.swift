@@ -6,6 +6,7 @@ import Logging
 import Testing
 import TernCore
 import TernMCP
+import TernNetwork
 import TernStore
 import TernTools
 

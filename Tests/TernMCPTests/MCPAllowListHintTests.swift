@@ -1,11 +1,11 @@
 import Foundation
 import Logging
+import Testing
 import TernCore
 import TernMCP
+import TernNetwork
 import TernStore
 import TernTesting
-import TernTools
-import Testing
 
 /// An MCP URL refused by the network guard says which rule refused it and what to add, both when
 /// an admin adds the server and when a transport connects.

@@ -1,11 +1,11 @@
 import Foundation
 import Logging
+import Testing
 import TernCore
 import TernMCP
+import TernNetwork
 import TernStore
 import TernTesting
-import TernTools
-import Testing
 
 /// The pool against real stdio servers (our `echo_server.py` / `changing_server.py` written with
 /// the `mcp` SDK, `silent_server.py`, and a bad command), through the real catalog: definitions

@@ -3,7 +3,7 @@ import Logging
 import MCP
 import Testing
 import TernCore
-import TernTools
+import TernNetwork
 
 @testable import TernMCP
 

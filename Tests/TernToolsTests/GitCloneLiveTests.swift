@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TernCore
+import TernNetwork
 import TernTools
 
 /// `git_clone` against git's own smart-HTTP backend on loopback (via Python's CGI server), opened

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TernCore
+import TernNetwork
 import TernTools
 
 /// `web_fetch` and `web_search` against a real local HTTP server, reachable only through an

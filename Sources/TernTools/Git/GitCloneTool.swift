@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TernCore
+import TernNetwork
 
 /// `git_clone`: a shallow clone of a public repository into the context's workspace.
 ///

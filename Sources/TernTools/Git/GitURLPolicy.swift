@@ -1,4 +1,5 @@
 import Foundation
+import TernNetwork
 
 /// Which repository URLs `git_clone` accepts, checked before git ever sees them.
 ///

@@ -1,5 +1,5 @@
 import Testing
-import TernTools
+import TernNetwork
 
 @Suite struct NetworkResolverTests {
     @Test(arguments: [

@@ -44,7 +44,7 @@ package enum YAMLReader {
     /// - Parameter budget: how many more nodes may be converted; decremented per node, so
     ///   aliases (`&a`/`*a`) cannot expand a small file into a huge value.
     /// - Returns: `nil` when the budget runs out.
-    static func jsonValue(_ node: Node, budget: inout Int) -> JSONValue? {
+    package static func jsonValue(_ node: Node, budget: inout Int) -> JSONValue? {
         budget -= 1
         guard budget >= 0 else { return nil }
         switch node {

@@ -1,5 +1,5 @@
 import Testing
-import TernTools
+import TernNetwork
 
 @Suite struct NetworkAddressTests {
     /// Valid IPv6 text and its RFC 5952 form.

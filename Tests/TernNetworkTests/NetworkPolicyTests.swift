@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TernTools
+import TernNetwork
 
 /// A resolver that answers from a fixed table and says `notFound` for anything else.
 struct StaticHostResolver: HostResolver {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TernTools
+import TernNetwork
 
 /// A refusal says which rule refused (the port or the address) and what to add to the
 /// allow-list, and following the advice opens the URL.
