@@ -216,6 +216,11 @@ let package = Package(
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "tern-fake-telegram",
+            dependencies: ["TernTesting"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TernCoreTests", dependencies: ["TernCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TernStoreTests",

@@ -40,6 +40,8 @@ package struct Dependencies: Sendable {
     package var mcpAdmin: any MCPServerAdmin
     /// Every MCP connection; ``shutdown()`` closes them.
     var mcpPool: MCPClientPool
+    /// This replica's leader-election state for `/readyz`; `nil` when nothing runs leader-only.
+    package var leaderState: (@Sendable () -> String)?
 
     /// Opens the database (creating it and applying migrations on first start) and builds the
     /// adapters. Call ``shutdown()`` when done.
@@ -127,11 +129,13 @@ package struct Dependencies: Sendable {
                         logger: logger.labelled("tern.jobs.retention"))
                 ))
         }
+        var leaderState: (@Sendable () -> String)?
         if !leaderOnly.isEmpty {
             let election = LeaderElection(
                 backend: LeaderElection.backend(for: database), logger: logger.labelled("tern.leader"))
             let names = leaderOnly.map(\.name)
             diagnostics["leader"] = { Self.json(election.status, services: names) }
+            leaderState = { election.status.state.rawValue }
             services.append(
                 LeaderOnlyService(
                     election: election, services: leaderOnly.map(\.service), logger: logger.labelled("tern.leader")))
@@ -143,7 +147,8 @@ package struct Dependencies: Sendable {
                 model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
             httpClient: httpClient, services: services,
             diagnostics: diagnostics.merging(cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:]) { $1 },
-            approvals: approvals, instanceHeartbeat: heartbeat, mcpAdmin: mcp.admin, mcpPool: mcp.pool)
+            approvals: approvals, instanceHeartbeat: heartbeat, mcpAdmin: mcp.admin, mcpPool: mcp.pool,
+            leaderState: leaderState)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -177,7 +182,7 @@ package struct Dependencies: Sendable {
         HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
-            connections: connections, diagnostics: diagnostics, mcpServers: mcpAdmin)
+            connections: connections, diagnostics: diagnostics, mcpServers: mcpAdmin, leaderState: leaderState)
     }
 
     /// Closes MCP connections (stdio servers stop), the HTTP client and the database.

@@ -142,6 +142,10 @@ package enum OpenAPIDocument {
                 "status": OAS.oneOf([status]), "store": OAS.oneOf([store]),
                 "llm": OAS.oneOf(
                     ["unknown", "not_configured", "reachable", "unreachable"], "The model server's last known state."),
+                "leader": OAS.oneOf(
+                    ["idle", "waiting", "leading", "lost", "error"],
+                    "This replica's part in the leader election of the leader-only jobs (Telegram, retention); "
+                        + "absent when none is configured."),
             ], required: ["status", "store", "llm"])
     }
 }

@@ -21,15 +21,20 @@ package struct HTTPDependencies: Sendable {
     package var mcpServers: (any MCPServerAdmin)?
     /// Rate limits of every authenticated route (``RouterGroup/authenticated(_:)``).
     package var rateLimiter: RateLimiter
+    /// This replica's part in the leader election (`leading`, `waiting`, `error`, …) for
+    /// `/readyz`; `nil` when nothing runs leader-only.
+    package var leaderState: (@Sendable () -> String)?
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
-        mcpServers: (any MCPServerAdmin)? = nil, rateLimiter: RateLimiter = RateLimiter()
+        mcpServers: (any MCPServerAdmin)? = nil, rateLimiter: RateLimiter = RateLimiter(),
+        leaderState: (@Sendable () -> String)? = nil
     ) {
         self.rateLimiter = rateLimiter
+        self.leaderState = leaderState
         self.diagnostics = diagnostics
         self.mcpServers = mcpServers
         self.conversations = conversations
@@ -50,7 +55,8 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     let router = Router(context: TernRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
-    HealthController(store: dependencies.storeHealth, model: dependencies.modelReachability)
+    HealthController(
+        store: dependencies.storeHealth, model: dependencies.modelReachability, leader: dependencies.leaderState)
         .addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").authenticated(dependencies)

@@ -22,6 +22,7 @@ struct FakeTelegramRoutes: Sendable {
     /// second after a caller's name (`/replica-a/bot<token>/getMe`), recorded with the request.
     func register(on router: Router<BasicRequestContext>) {
         // One catch-all route: the router refuses two parameter names at the same position.
+        FakeTelegramControlRoutes(state: state).register(on: router)
         router.post("**") { request, context in
             let parts = context.parameters.getCatchAll().map(String.init)
             switch parts.count {
@@ -46,21 +47,21 @@ struct FakeTelegramRoutes: Sendable {
             return Self.response(for: failure)
         }
         do throws(FakeTelegramState.Rejection) {
-            return try await answer(method, json?.objectValue ?? [:])
+            return try await answer(method, json?.objectValue ?? [:], caller: caller)
         } catch {
             return Self.error(error.code, error.description)
         }
     }
 
     /// Runs one API method; Telegram matches method names case-insensitively.
-    private func answer(_ method: String, _ fields: [String: JSONValue]) async throws(FakeTelegramState.Rejection)
+    private func answer(_ method: String, _ fields: [String: JSONValue], caller: String?) async throws(FakeTelegramState.Rejection)
         -> Response
     {
         switch method.lowercased() {
         case "getme":
             return Self.ok(state.bot)
         case "getupdates":
-            return await getUpdates(fields)
+            return await getUpdates(fields, caller: caller)
         case "sendmessage":
             let chatID = try Self.chatID(fields)
             let text = try Self.text(fields)
@@ -95,7 +96,7 @@ struct FakeTelegramRoutes: Sendable {
     /// Confirms by `offset`, then answers at once with what is pending, or long-polls: waits up to
     /// `timeout` seconds for an update, ending early when the server stops (empty answer) or a
     /// newer `getUpdates` takes over (409, as Telegram does).
-    private func getUpdates(_ fields: [String: JSONValue]) async -> Response {
+    private func getUpdates(_ fields: [String: JSONValue], caller: String?) async -> Response {
         let offset = Self.integer(fields["offset"])
         let limit = Self.integer(fields["limit"]).map { Int(min(max($0, 1), 100)) } ?? 100
         let timeout = max(0, Self.integer(fields["timeout"]) ?? 0)
@@ -108,10 +109,11 @@ struct FakeTelegramRoutes: Sendable {
             if !updates.isEmpty || ContinuousClock.now >= deadline || state.stopping.isFired {
                 return Self.ok(.array(updates))
             }
-            let superseded = waiting ?? state.beginWaiting()
+            let superseded = waiting ?? state.beginWaiting(caller: caller)
             waiting = superseded
             switch await fakeTelegramWait(for: [arrival, superseded, state.stopping], until: deadline) {
             case 1:
+                state.recordConflict(caller: caller)
                 return Self.error(409, "Conflict: terminated by other getUpdates request; "
                     + "make sure that only one bot instance is running")
             case 2, nil:
@@ -152,7 +154,7 @@ struct FakeTelegramRoutes: Sendable {
     }
 
     /// An integer field; Telegram also accepts numbers sent as strings.
-    private static func integer(_ value: JSONValue?) -> Int64? {
+    static func integer(_ value: JSONValue?) -> Int64? {
         switch value {
         case .number(let number) where number.rounded() == number && abs(number) < 9e15: Int64(number)
         case .string(let text): Int64(text)

@@ -38,11 +38,14 @@ final class FakeTelegramState: Sendable {
         var arrival = OneShotSignal()
         /// Fired when another `getUpdates` replaces the one waiting now.
         var waitingPoll: OneShotSignal?
+        /// Who sent ``waitingPoll`` (the caller segment of its path).
+        var waitingCaller: String?
         /// The kinds the last `allowed_updates` asked for; empty means all.
         var allowedKinds: Set<String> = []
         var chats: [Int64: ChatLog] = [:]
         var events: [FakeTelegramEvent] = []
         var requests: [FakeTelegramRequest] = []
+        var conflicts: [String?] = []
         var failures: [String: [FakeTelegramFailure]] = [:]
         var openCallbacks: Set<String> = []
         var nextCallbackID = 0
@@ -82,6 +85,14 @@ final class FakeTelegramState: Sendable {
     }
 
     var requests: [FakeTelegramRequest] { shared.withLock { $0.requests } }
+
+    /// A waiting `getUpdates` of `caller` was ended by a newer one (409 Conflict).
+    func recordConflict(caller: String?) {
+        shared.withLock { $0.conflicts.append(caller) }
+    }
+
+    /// The callers whose long polls were ended with 409 Conflict, in order.
+    var conflicts: [String?] { shared.withLock { $0.conflicts } }
 
     func requestCounter(method: String) -> FakeLLMCounter {
         shared.withLock { Self.counter(for: method, in: &$0) }
@@ -156,10 +167,13 @@ final class FakeTelegramState: Sendable {
 
     /// Registers a `getUpdates` call that is about to wait; the one waiting before it is told to
     /// end (Telegram answers it with 409 Conflict). Returns the signal that ends this one.
-    func beginWaiting() -> OneShotSignal {
+    func beginWaiting(caller: String? = nil) -> OneShotSignal {
         let mine = OneShotSignal()
         let previous = shared.withLock { state in
-            defer { state.waitingPoll = mine }
+            defer {
+                state.waitingPoll = mine
+                state.waitingCaller = caller
+            }
             return state.waitingPoll
         }
         previous?.fire()
@@ -170,8 +184,16 @@ final class FakeTelegramState: Sendable {
     /// Forgets `poll` if it is still the waiting one.
     func endWaiting(_ poll: OneShotSignal) {
         shared.withLock { state in
-            if state.waitingPoll === poll { state.waitingPoll = nil }
+            if state.waitingPoll === poll {
+                state.waitingPoll = nil
+                state.waitingCaller = nil
+            }
         }
+    }
+
+    /// The caller whose long poll waits now, if any (`""` for one without a caller segment).
+    var waitingCaller: String? {
+        shared.withLock { $0.waitingPoll == nil ? nil : ($0.waitingCaller ?? "") }
     }
 
     // MARK: Stopping

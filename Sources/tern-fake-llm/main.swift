@@ -2,7 +2,6 @@
 // interop test and benchmarks. Prints one line with its base URL, runs until SIGTERM/SIGINT.
 // `--quirks llama-cpp-python|llama-server|none` (or FAKE_LLM_QUIRKS) reproduces a real
 // server's quirks (see FakeLLMQuirks).
-import Dispatch
 import Foundation
 import TernTesting
 
@@ -34,14 +33,5 @@ guard let quirks = FakeLLMQuirks(name: quirksName) else {
 let server = try await FakeLLMServer.start(host: host, port: port, quirks: quirks)
 FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))  // unbuffered
 
-let (stopRequests, stopRequested) = AsyncStream.makeStream(of: Int32.self)
-let signalSources = [SIGTERM, SIGINT].map { number in
-    signal(number, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler { @Sendable in stopRequested.yield(number) }
-    source.resume()
-    return source
-}
-for await _ in stopRequests { break }
-withExtendedLifetime(signalSources) {}
+await waitForTerminationSignal()
 await server.stop()
