@@ -260,7 +260,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TernAgentTests",
-            dependencies: ["TernAgent", "TernCore", "TernTesting"],
+            dependencies: ["TernAgent", "TernCore", "TernTesting", "TernStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -44,16 +44,16 @@ package struct TaskCall: Sendable {
 
 extension AgentService {
     /// Answers a task call as a plain model call: no tools, no planning, nothing stored in the
-    /// conversation; its usage is recorded against the context (``UsageStore``).
-    package func answerTask(_ task: TaskCall) -> AsyncThrowingStream<AgentEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: AgentEvent.self)
-        let work = Task {
+    /// conversation; its usage is recorded against the context (``UsageStore``). The events go to
+    /// `output`; cancelling the returned task cancels the call.
+    func answerTask(_ task: TaskCall, output: TurnOutput) -> Task<Void, Never> {
+        Task {
             do {
                 let request = ChatRequest(model: settings.model, messages: task.messages, sampling: task.sampling)
                 var completion: ChatCompletion?
                 for try await event in model.stream(request) {
                     switch event {
-                    case .content(let piece): continuation.yield(.content(piece))
+                    case .content(let piece): output.yield(.content(piece))
                     case .finished(let finished): completion = finished
                     }
                 }
@@ -64,16 +64,14 @@ extension AgentService {
                 }
                 if let usage = completion.usage {
                     await recordTaskUsage(usage, for: task)
-                    continuation.yield(.usage(usage))
+                    output.yield(.usage(usage))
                 }
-                continuation.yield(.finished(messageID: nil, finishReason: completion.finishReason ?? "stop"))
-                continuation.finish()
+                output.yield(.finished(messageID: nil, finishReason: completion.finishReason ?? "stop"))
+                output.finish(nil)
             } catch {
-                continuation.finish(throwing: error)
+                output.finish(error)
             }
         }
-        continuation.onTermination = { _ in work.cancel() }
-        return stream
     }
 
     private func recordTaskUsage(_ usage: TokenUsage, for task: TaskCall) async {

@@ -39,24 +39,33 @@ package struct AgentService: Sendable {
     /// Runs one turn. The user message is stored before the model is called; the assistant
     /// message is stored when the turn ends, marked incomplete if it was cut short (the consumer
     /// cancelled, or the model failed mid-answer).
+    ///
+    /// Channels start turns through the ``TurnGateway``; this is its engine (and the tests').
     package func run(_ turn: AgentTurn) -> AsyncThrowingStream<AgentEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AgentEvent.self)
-        let task = Task {
-            let recorder = TurnRecorder(continuation)
+        let task = start(turn, output: TurnOutput(continuation))
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Runs one turn in a task of its own, sending its events to `output`; the output is
+    /// finished (with the error that ended the turn, if any) only after everything is stored,
+    /// the partial answer of a cancelled turn included. Cancelling the task cancels the turn.
+    func start(_ turn: AgentTurn, output: TurnOutput) -> Task<Void, Never> {
+        Task {
+            let recorder = TurnRecorder(output)
             do {
                 try await execute(turn, recorder: recorder)
-                continuation.finish()
+                output.finish(nil)
             } catch {
                 // A cut stream's partial answer still cost tokens: store the estimate with it.
                 if case ModelError.incomplete(_, _, let usage?) = error { recorder.add(usage) }
                 if !recorder.answer.isEmpty || recorder.toolData() != nil {
                     await storeIncomplete(turn: turn, recorder: recorder, cause: error)
                 }
-                continuation.finish(throwing: error)
+                output.finish(error)
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     private func execute(_ turn: AgentTurn, recorder: TurnRecorder) async throws {

@@ -102,10 +102,12 @@ package enum IdentityError: Error, Equatable, CustomStringConvertible {
 /// - With no keys configured at all, callers without credentials are the local user until the
 ///   server is claimed (a stored key or a non-local user exists; see ``OpenLoopbackGate``), or
 ///   always with `TERN_OPEN_LOOPBACK=true`.
+/// - A Telegram user is the Tern user they linked with a code, or the local user when allow-listed
+///   (``LinkedAccounts``); the terminal is the local user (see ``IdentityClaim``).
 ///
 /// Every presented secret is compared in constant time against every configured one.
 package struct IdentityResolver: Sendable {
-    private let tenants: any TenantStore
+    let tenants: any TenantStore
     private let keys: any APIKeyStore
     private let staticKeys: [String]
     private let proxyKeys: [String]
@@ -113,16 +115,21 @@ package struct IdentityResolver: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let loopback: OpenLoopbackGate
+    /// Chat accounts linked to Tern users (Telegram); `nil` when no chat channel is configured.
+    let linkedAccounts: LinkedAccounts?
 
     /// - Parameter forwardedTokens: verifies the proxy's signed identity token; when set, a proxy
     ///   request must carry a valid one.
     /// - Parameter openLoopback: `TERN_OPEN_LOOPBACK=true`: without configured keys, keyless callers
     ///   stay the local admin even after stored keys or users exist.
+    /// - Parameter linkedAccounts: who Telegram users are (``IdentityClaim/telegram(user:chat:)``).
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, staticKeys: [String], proxyKeys: [String],
         forwardedTokens: (any ForwardedTokenVerifier)? = nil, openLoopback: Bool = false,
-        clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "tern.identity")
+        linkedAccounts: LinkedAccounts? = nil, clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "tern.identity")
     ) {
+        self.linkedAccounts = linkedAccounts
         loopback = OpenLoopbackGate(openByConfiguration: openLoopback, tenants: tenants, keys: keys, clock: clock)
         self.tenants = tenants
         self.keys = keys
@@ -249,6 +256,8 @@ package struct IdentityResolver: Sendable {
         "the request names its user only in a signed X-OpenWebUI-User-Jwt, but Tern has no secret to verify it: "
         + "set TERN_OPENWEBUI_JWT_SECRET to the value of Open WebUI's FORWARD_USER_INFO_HEADER_JWT_SECRET"
 
+    static let noContext = "you belong to no context yet; ask an admin to add you to one"
+
     /// Longest chat id accepted; Open WebUI's are UUIDs (36 characters).
     static let maxChatIDLength = 256
 
@@ -262,7 +271,7 @@ package struct IdentityResolver: Sendable {
         return id
     }
 
-    private func localUser() async throws -> User {
+    func localUser() async throws -> User {
         guard let user = try await tenants.user(.localUser) else {
             throw IdentityError.unauthenticated("the built-in local user is missing; run `tern migrate`")
         }
@@ -297,7 +306,7 @@ package struct IdentityResolver: Sendable {
     }
 
     /// The caller's membership of the context they asked for, their key's, or their default one.
-    private func chooseContext(for user: User, named name: String?, restrictedTo restriction: ContextID?)
+    func chooseContext(for user: User, named name: String?, restrictedTo restriction: ContextID?)
         async throws -> Membership
     {
         let memberships = try await tenants.memberships(of: user.id)
@@ -320,7 +329,7 @@ package struct IdentityResolver: Sendable {
             return membership
         }
         guard let fallback = memberships.first(where: \.isDefault) ?? memberships.first else {
-            throw IdentityError.forbidden("you belong to no context yet; ask an admin to add you to one")
+            throw IdentityError.forbidden(Self.noContext)
         }
         return fallback
     }

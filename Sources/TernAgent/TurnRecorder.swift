@@ -19,11 +19,11 @@ final class TurnRecorder: Sendable {
         var clientRound: ClientRound?
     }
 
-    private let continuation: AsyncThrowingStream<AgentEvent, any Error>.Continuation
+    private let output: TurnOutput
     private let trace = Mutex(Trace())
 
-    init(_ continuation: AsyncThrowingStream<AgentEvent, any Error>.Continuation) {
-        self.continuation = continuation
+    init(_ output: TurnOutput) {
+        self.output = output
     }
 
     /// Records `event` and passes it on. `usage` events are summed here and emitted once, at the
@@ -46,7 +46,7 @@ final class TurnRecorder: Sendable {
             }
         }
         if case .usage = event { return }
-        continuation.yield(event)
+        output.yield(event)
     }
 
     /// Adds a model call's usage to the turn's total.
@@ -61,7 +61,7 @@ final class TurnRecorder: Sendable {
     /// the continuation can give the model the whole round back.
     func recordClientRound(_ round: ClientRound) {
         trace.withLock { $0.clientRound = round }
-        continuation.yield(.clientToolCalls(round.clientCalls))
+        output.yield(.clientToolCalls(round.clientCalls))
     }
 
     /// The turn's summed usage.
@@ -69,8 +69,8 @@ final class TurnRecorder: Sendable {
 
     /// Emits the summed usage (if any) and `finished`.
     func finish(messageID: MessageID, finishReason: String) {
-        if let usage { continuation.yield(.usage(usage)) }
-        continuation.yield(.finished(messageID: messageID, finishReason: finishReason))
+        if let usage { output.yield(.usage(usage)) }
+        output.yield(.finished(messageID: messageID, finishReason: finishReason))
     }
 
     /// What the agent did, as JSON text for the message's `tool_data`; `nil` for a plain

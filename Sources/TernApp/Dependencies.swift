@@ -72,9 +72,11 @@ package struct Dependencies: Sendable {
         let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret), epoch: epoch)
         var forwardedTokens: OpenWebUIJWTVerifier?
         if let jwtSecret = config.openWebUIJWTSecret { forwardedTokens = await OpenWebUIJWTVerifier(secret: jwtSecret) }
+        let channels = SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: secret))
         let identity = IdentityResolver(
             tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
             forwardedTokens: forwardedTokens, openLoopback: config.openLoopback,
+            linkedAccounts: config.telegram.map { LinkedAccounts(channels: channels, allowedTelegramUsers: $0.allowedUsers) },
             logger: logger.labelled("tern.identity"))
         let instance = InstanceID.random()
         let liveness = InstanceLiveness()
@@ -111,11 +113,10 @@ package struct Dependencies: Sendable {
                 client: BotAPIClient(
                     token: telegram.token, httpClient: httpClient, baseURL: telegram.apiURL,
                     logger: logger.labelled("tern.telegram.api")),
-                channels: SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: secret)),
-                tenants: tenants, conversations: conversations, agent: agent,
+                channels: channels, tenants: tenants,
+                turns: TurnGateway(identity: identity, store: conversations, agent: agent),
                 settings: TelegramSettings(
-                    maxConcurrentChats: telegram.maxChats, allowedUsers: telegram.allowedUsers,
-                    allowGroups: telegram.groups, streamEdits: telegram.stream),
+                    maxConcurrentChats: telegram.maxChats, allowGroups: telegram.groups, streamEdits: telegram.stream),
                 logger: logger.labelled("tern.telegram"))
             diagnostics["telegram"] = { Self.json(bot.status) }
             leaderOnly.append(("telegram", bot))
@@ -176,6 +177,9 @@ package struct Dependencies: Sendable {
             "last_error": status.lastError.map(JSONValue.string) ?? .null,
         ]
     }
+
+    /// The one way into a turn (Telegram and the HTTP API build theirs from the same parts).
+    package var turns: TurnGateway { TurnGateway(identity: identity, store: conversations, agent: agent) }
 
     /// What the HTTP layer needs.
     package var http: HTTPDependencies {

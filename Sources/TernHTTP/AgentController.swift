@@ -14,13 +14,11 @@ package struct AgentController: Sendable {
     /// The `platform` of conversations started through the agent API.
     package static let platform = "agent"
 
-    let store: any ConversationStore
-    let agent: AgentService
+    let turns: TurnGateway
     let connections: ConnectionWatch
 
-    package init(store: any ConversationStore, agent: AgentService, connections: ConnectionWatch) {
-        self.store = store
-        self.agent = agent
+    package init(turns: TurnGateway, connections: ConnectionWatch) {
+        self.turns = turns
         self.connections = connections
     }
 
@@ -43,26 +41,27 @@ package struct AgentController: Sendable {
         else {
             throw APIError.invalid("'conversation_id' must be 1 to 256 visible ASCII characters", param: "conversation_id")
         }
-        let (conversation, session) = try await store.openSession(
-            in: identity.context, platform: Self.platform,
-            platformID: "\(identity.context.rawValue)/\(identity.user.id.rawValue)/\(conversationKey)")
-        let turn = AgentTurn(
-            context: identity.context, user: identity.user.id, conversation: conversation.id, session: session.id,
-            input: input, role: identity.role)
-        let events = CancellableEvents(agent.run(turn))
-        let watch = connections.onClientGone(context.connection) { events.cancel() }
-        let release: @Sendable () -> Void = { [connections, connection = context.connection] in
-            connections.forget(connection, watch)
-        }
         let wantsStream = request.headers[.accept]?.contains("text/event-stream") ?? false
+        var turnRequest = TurnRequest(
+            caller: .resolved(identity),
+            conversation: ConversationAddress(platform: Self.platform) { caller in
+                "\(caller.context.rawValue)/\(caller.user.id.rawValue)/\(conversationKey)"
+            },
+            kind: .message(input))
+        turnRequest.keepAlive = wantsStream ? connections.limits.keepAlive : nil
+        let turn = try await turns.start(turnRequest)
+        let release = connections.cancelOnHangUp(turn, connection: context.connection)
         if wantsStream {
             return try await AgentEventStream.response(
-                events, conversationKey: conversationKey, logger: context.logger, limits: connections.limits,
-                release: release)
+                turn, conversationKey: conversationKey, logger: context.logger, release: release)
         }
         defer { release() }
         var summary = AgentEventStream.Summary()
-        while let event = try await events.next() { summary.add(event) }
+        do {
+            for try await event in turn.events { summary.add(event) }
+        } catch is CancellationError {
+            // The client hung up and the partial answer is stored; nobody reads this response.
+        }
         return try Self.json(.ok, summary.done(conversationKey: conversationKey))
     }
 
@@ -81,14 +80,14 @@ package struct AgentController: Sendable {
             throw APIError.invalid("'decision' must be \"approve\" or \"deny\", got \"\(decision)\"", param: "decision")
         }
         _ = try approvalCenter()
-        let decided = try await agent.decideApproval(
+        let decided = try await turns.agent.decideApproval(
             id, approve: decision == "approve", by: identity.user.id, in: identity.context,
             reason: try body.optionalString("reason"))
         return try Self.json(.ok, AgentEventStream.json(decided))
     }
 
     private func approvalCenter() throws -> ApprovalCenter {
-        guard let approvals = agent.approvals else {
+        guard let approvals = turns.agent.approvals else {
             throw APIError(
                 status: .serviceUnavailable, message: "approvals are not enabled on this server", type: "server_error")
         }

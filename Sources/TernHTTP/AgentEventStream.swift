@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import Logging
 import TernAgent
@@ -38,41 +37,28 @@ enum AgentEventStream {
         }
     }
 
-    /// The SSE response. The first event is awaited for a short grace before the head is sent,
-    /// so a turn that fails at once gets a real HTTP status; after that the headers go out, and
-    /// an SSE comment (`: keep-alive`) follows every ``ServerLimits/streamKeepAlive`` of silence.
+    /// The SSE response: the head waits for the turn's first item (see ``TurnStream``), then
+    /// each event as its frame, and `done` with the summary.
     static func response(
-        _ events: CancellableEvents, conversationKey: String, logger: Logger, limits: ServerLimits = .init(),
-        release: @escaping @Sendable () -> Void
+        _ turn: Turn, conversationKey: String, logger: Logger, release: @escaping @Sendable () -> Void
     ) async throws -> Response {
-        let first: CancellableEvents.Item?
-        do {
-            events.startKeepAlive(grace: limits.streamStartGrace, every: limits.streamKeepAlive)
-            first = try await events.nextItem()
-        } catch {
-            release()
-            throw error
-        }
-        let body = ResponseBody { writer in
-            defer { release() }
+        try await TurnStream.response(turn, release: release) { items, writer in
             var summary = Summary()
-            var pending = first
             do {
-                while let item = pending {
+                while let item = try await items.next() {
                     switch item {
-                    case .keepAlive:
-                        try await writer.write(CancellableEvents.keepAliveFrame)
+                    case .quiet:
+                        try await writer.write(TurnStream.keepAliveFrame)
                     case .event(let event):
                         summary.add(event)
                         if let (name, data) = frame(for: event) {
                             try await writer.write(ByteBuffer(string: "event: \(name)\ndata: \(data.jsonText)\n\n"))
                         }
                     }
-                    pending = try await events.nextItem()
                 }
                 try await writer.write(
                     ByteBuffer(string: "event: done\ndata: \(summary.done(conversationKey: conversationKey).jsonText)\n\n"))
-            } catch let error where !(error is CancellationError) && !events.isClientGone(error) {
+            } catch let error where !(error is CancellationError) && !TurnStream.isClientGone(error) {
                 let apiError =
                     APIError.from(error)
                     ?? APIError(status: .internalServerError, message: "internal error; see the server log", type: "server_error")
@@ -82,12 +68,6 @@ enum AgentEventStream {
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
-            ],
-            body: body)
     }
 
     /// The SSE event name and data of an event; `nil` for those folded into `done`.

@@ -12,19 +12,12 @@ package struct OpenAIController: Sendable {
     /// The header a client sets to name its conversation.
     package static let conversationHeader = HTTPField.Name("X-Tern-Conversation-Id")!
 
-    let store: any ConversationStore
-    let agent: AgentService
-    let identity: IdentityResolver
+    let turns: TurnGateway
     let connections: ConnectionWatch
     let clock: any WallClock
 
-    package init(
-        store: any ConversationStore, agent: AgentService, identity: IdentityResolver, connections: ConnectionWatch,
-        clock: any WallClock = SystemWallClock()
-    ) {
-        self.store = store
-        self.agent = agent
-        self.identity = identity
+    package init(turns: TurnGateway, connections: ConnectionWatch, clock: any WallClock = SystemWallClock()) {
+        self.turns = turns
         self.connections = connections
         self.clock = clock
     }
@@ -43,7 +36,7 @@ package struct OpenAIController: Sendable {
             return try jsonResponse(OpenAIWire.ModelList(data: [.init(id: Self.agentModel, created: created)]))
         }
         let caller = try context.requireIdentity()
-        let shared = try await identity.contexts(for: caller).filter { $0.contextKind == .shared }
+        let shared = try await turns.identity.contexts(for: caller).filter { $0.contextKind == .shared }
         let list = OpenAIWire.ModelList(
             data: [.init(id: Self.agentModel, created: created)]
                 + shared.map { .init(id: "\(Self.agentModel)/\($0.contextName)", created: created) })
@@ -58,7 +51,7 @@ package struct OpenAIController: Sendable {
             // `tern/<context>` picks the context, like `X-Tern-Context`.
             let name = String(chat.model.dropFirst(Self.agentModel.count + 1))
             do {
-                identity = try await self.identity.switchContext(identity, to: name)
+                identity = try await turns.identity.switchContext(identity, to: name)
             } catch let error as IdentityError {
                 throw APIError(error)
             }
@@ -71,65 +64,50 @@ package struct OpenAIController: Sendable {
         try await context.rateAdmission?.admit(identity)
         let headerID = try conversationID(from: request)
         let renderer = ProgressRenderer(verbosity: try Self.verbosity(from: request))
-        let key = ConversationKey.platformID(
-            context: identity.context, caller: identity.user.id, headerID: headerID, chatID: context.forwardedChatID,
-            user: chat.user, messages: chat.messages)
-        let eventStream: AsyncThrowingStream<AgentEvent, any Error>
-        if TaskCall.isTask(chat.messages) {
-            eventStream = try await taskEvents(chat, identity: identity, key: key, named: headerID ?? context.forwardedChatID)
-        } else {
-            eventStream = try await turnEvents(chat, identity: identity, key: key, chatID: context.forwardedChatID)
-        }
+        let turn = try await turns.start(
+            Self.turnRequest(
+                chat, identity: identity, headerID: headerID, chatID: context.forwardedChatID,
+                keepAlive: chat.stream ? connections.limits.keepAlive : nil))
         // A client that hangs up cancels the turn (and with it the upstream call) at once.
-        let events = CancellableEvents(eventStream)
-        let watch = connections.onClientGone(context.connection) { events.cancel() }
-        let release: @Sendable () -> Void = { [connections, connection = context.connection] in
-            connections.forget(connection, watch)
-        }
+        let release = connections.cancelOnHangUp(turn, connection: context.connection)
         let meta = ResponseMeta(
             id: "chatcmpl-\(UUID().uuidString.lowercased())",
             created: Int(clock.now().timeIntervalSince1970), model: chat.model)
         if chat.stream {
             return try await streamed(
-                events, meta: meta, includeUsage: chat.includeUsage, renderer: renderer, logger: context.logger,
+                turn, meta: meta, includeUsage: chat.includeUsage, renderer: renderer, logger: context.logger,
                 release: release)
         }
         defer { release() }
-        return try await collected(events, meta: meta, renderer: renderer)
+        return try await collected(turn, meta: meta, renderer: renderer)
     }
 
-    /// A chat turn, or the continuation of one after the client ran its tools.
-    private func turnEvents(
-        _ chat: ChatCompletionRequest, identity: ResolvedIdentity, key: String, chatID: String?
-    ) async throws -> AsyncThrowingStream<AgentEvent, any Error> {
-        let (conversation, session) = try await store.openSession(
-            in: identity.context, platform: ConversationKey.platform, platformID: key)
-        let results = chat.trailingToolResults
-        let prior = Array(chat.messages.dropLast(results.isEmpty ? 1 : results.count))
-        let turn = AgentTurn(
-            context: identity.context, user: identity.user.id, conversation: conversation.id,
-            session: session.id, input: results.isEmpty ? chat.messages.last?.content ?? "" : "",
-            priorMessages: prior, clientTools: chat.tools, toolChoice: chat.toolChoice, sampling: chat.sampling,
-            toolResults: results, resendsThread: chatID != nil || prior.contains { $0.role == .user },
-            role: identity.role)
-        return agent.run(turn)
-    }
-
-    /// A front end's background task (`### Task:`): a plain model call, stored nowhere but in
-    /// the context's usage.
-    private func taskEvents(
-        _ chat: ChatCompletionRequest, identity: ResolvedIdentity, key: String, named: String?
-    ) async throws -> AsyncThrowingStream<AgentEvent, any Error> {
-        // Only a conversation the client named is looked up; a task call never creates one from
-        // the task prompt's fingerprint.
-        var conversation: ConversationID?
-        if named != nil {
-            conversation = try await store.conversation(
-                in: identity.context, platform: ConversationKey.platform, platformID: key
-            ).id
+    /// The turn an OpenAI request asks for: a front end's background task (`### Task:`), the
+    /// continuation of a turn after the client ran its tools, or a new user message; the thread
+    /// before it is what the client resent.
+    static func turnRequest(
+        _ chat: ChatCompletionRequest, identity: ResolvedIdentity, headerID: String?, chatID: String?,
+        keepAlive: KeepAlive?
+    ) -> TurnRequest {
+        let address = ConversationAddress(platform: ConversationKey.platform) { caller in
+            ConversationKey.platformID(
+                context: caller.context, caller: caller.user.id, headerID: headerID, chatID: chatID, user: chat.user,
+                messages: chat.messages)
         }
-        return agent.answerTask(
-            TaskCall(context: identity.context, conversation: conversation, messages: chat.messages, sampling: chat.sampling))
+        let results = chat.trailingToolResults
+        let kind: TurnRequest.Kind =
+            TaskCall.isTask(chat.messages)
+            ? .task(chat.messages, namedConversation: (headerID ?? chatID) != nil)
+            : results.isEmpty ? .message(chat.messages.last?.content ?? "") : .toolResults(results)
+        var request = TurnRequest(caller: .resolved(identity), conversation: address, kind: kind)
+        let prior = Array(chat.messages.dropLast(results.isEmpty ? 1 : results.count))
+        request.priorMessages = prior
+        request.resendsThread = chatID != nil || prior.contains { $0.role == .user }
+        request.clientTools = chat.tools
+        request.toolChoice = chat.toolChoice
+        request.sampling = chat.sampling
+        request.keepAlive = keepAlive
+        return request
     }
 
     /// The header that picks how much progress an OpenAI client sees.
@@ -160,21 +138,23 @@ package struct OpenAIController: Sendable {
         return trimmed
     }
 
-    private func collected(
-        _ events: CancellableEvents, meta: ResponseMeta, renderer: ProgressRenderer
-    ) async throws -> Response {
+    private func collected(_ turn: Turn, meta: ResponseMeta, renderer: ProgressRenderer) async throws -> Response {
         var content = ""
         var usage: TokenUsage?
         var finishReason = "stop"
         var toolCalls: [ToolCall] = []
-        while let event = try await events.next() {
-            switch event {
-            case .content(let text): content += text
-            case .usage(let reported): usage = reported
-            case .clientToolCalls(let calls): toolCalls += calls
-            case .finished(_, let reason): finishReason = reason
-            default: if let line = renderer.line(for: event) { content += line }
+        do {
+            for try await event in turn.events {
+                switch event {
+                case .content(let text): content += text
+                case .usage(let reported): usage = reported
+                case .clientToolCalls(let calls): toolCalls += calls
+                case .finished(_, let reason): finishReason = reason
+                default: if let line = renderer.line(for: event) { content += line }
+                }
             }
+        } catch is CancellationError {
+            // The client hung up and the partial answer is stored; nobody reads this response.
         }
         let message = OpenAIWire.Completion.Choice.Message(
             content: content.isEmpty && !toolCalls.isEmpty ? nil : content,

@@ -49,6 +49,11 @@ package struct HTTPDependencies: Sendable {
     }
 }
 
+extension HTTPDependencies {
+    /// The one way into a turn for the OpenAI and agent APIs.
+    package var turns: TurnGateway { TurnGateway(identity: identity, store: conversations, agent: agent) }
+}
+
 /// Builds Tern's router: health probes in the open, the OpenAI API behind bearer auth, every
 /// error in OpenAI's JSON shape.
 package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequestContext> {
@@ -60,12 +65,9 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
         .addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").authenticated(dependencies)
-    OpenAIController(
-        store: dependencies.conversations, agent: dependencies.agent, identity: dependencies.identity,
-        connections: dependencies.connections, clock: dependencies.clock)
+    OpenAIController(turns: dependencies.turns, connections: dependencies.connections, clock: dependencies.clock)
         .addRoutes(to: v1.group().add(middleware: ChatBodyLimitMiddleware(maxBytes: dependencies.connections.limits.maxChatBodyBytes)))
-    AgentController(store: dependencies.conversations, agent: dependencies.agent, connections: dependencies.connections)
-        .addRoutes(to: v1)
+    AgentController(turns: dependencies.turns, connections: dependencies.connections).addRoutes(to: v1)
     let admin = router.group("admin/api/v1").authenticated(dependencies)
         .add(middleware: AdminOnlyMiddleware())
     AdminController(

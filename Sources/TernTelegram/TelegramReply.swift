@@ -9,7 +9,7 @@ struct TelegramReply {
     let service: TelegramService
     let chat: Int64
 
-    func run(_ events: AsyncThrowingStream<AgentEvent, any Error>) async throws {
+    func run(_ events: TurnEvents) async throws {
         let client = service.client
         let settings = service.settings
         do {

@@ -36,66 +36,72 @@ extension TelegramService {
         if text.hasPrefix("/start") {
             return try await start(chat: chat, telegramUser: from.id, code: String(text.dropFirst(6)))
         }
-        guard let user = try await linkedUser(from.id) else {
-            if chats.shouldExplain(to: from.id) {
+        let caller = TurnCaller.claim(.telegram(user: from.id, chat: chat))
+        do {
+            switch text.split(separator: " ", maxSplits: 1).first.map(String.init) {
+            case "/help":
+                _ = try await turns.resolve(caller)
+                _ = try await client.sendMessage(chatID: chat, text: Self.help)
+            case "/new":
+                _ = try await turns.startSession(for: caller, in: Self.conversation(in: chat))
+                _ = try await client.sendMessage(chatID: chat, text: "New session started.")
+            case "/status":
+                let identity = try await turns.resolve(caller)
+                let name = try await turns.identity.contexts(for: identity).first { $0.contextID == identity.context }?
+                    .contextName
+                let tools = try await turns.agent.toolStatus(in: identity.context).filter { $0.permission == .allow }
                 _ = try await client.sendMessage(
                     chatID: chat,
-                    text: "This bot answers only linked Tern users. Ask your Tern admin for a code "
-                        + "(tern telegram link <user>), then send /start <code>.")
+                    text: "Context: \(name ?? identity.context.rawValue)\nTools: \(tools.map(\.spec.name).joined(separator: ", "))")
+            case "/context":
+                try await switchContext(to: text.dropFirst("/context".count).trimmingCharacters(in: .whitespaces), caller, chat: chat)
+            default:
+                let turn = try await turns.start(
+                    TurnRequest(caller: caller, conversation: Self.conversation(in: chat), kind: .message(text)))
+                try await TelegramReply(service: self, chat: chat).run(turn.events)
             }
-            return
-        }
-        let memberships = try await tenants.memberships(of: user)
-        let chosen = try await channels.chatContext(chat: chat, channel: Self.channel)
-        guard let context = chosen.flatMap({ id in memberships.first { $0.contextID == id } })
-            ?? memberships.first(where: \.isDefault) ?? memberships.first
-        else {
-            _ = try await client.sendMessage(chatID: chat, text: "You are not a member of any context yet.")
-            return
-        }
-        let conversation = try await conversations.conversation(
-            in: context.contextID, platform: Telegram.platform, platformID: "\(chat)/\(context.contextID)")
-        switch text.split(separator: " ", maxSplits: 1).first.map(String.init) {
-        case "/help":
-            _ = try await client.sendMessage(chatID: chat, text: Self.help)
-        case "/new":
-            _ = try await conversations.startSession(of: conversation.id, in: context.contextID)
-            _ = try await client.sendMessage(chatID: chat, text: "New session started.")
-        case "/status":
-            let tools = try await agent.toolStatus(in: context.contextID).filter { $0.permission == .allow }
-            _ = try await client.sendMessage(
-                chatID: chat,
-                text: "Context: \(context.contextName)\nTools: \(tools.map(\.spec.name).joined(separator: ", "))")
-        case "/context":
-            let name = text.dropFirst("/context".count).trimmingCharacters(in: .whitespaces)
-            guard let target = memberships.first(where: { $0.contextName == name }) else {
-                _ = try await client.sendMessage(
-                    chatID: chat,
-                    text: "You are not a member of a context named '\(name)'. Yours: "
-                        + memberships.map(\.contextName).joined(separator: ", "))
-                return
-            }
-            try await channels.setChatContext(target.contextID, chat: chat, channel: Self.channel)
-            _ = try await client.sendMessage(chatID: chat, text: "Now talking in '\(target.contextName)'.")
-        default:
-            let session = try await conversations.currentSession(of: conversation.id, in: context.contextID)
-            let turn = AgentTurn(
-                context: context.contextID, user: user, conversation: conversation.id, session: session.id, input: text,
-                role: context.role)
-            try await TelegramReply(service: self, chat: chat).run(agent.run(turn))
+        } catch let refusal as IdentityError {
+            try await refuse(refusal, chat: chat, telegramUser: from.id)
         }
     }
 
-    /// A linked Tern user, or the local user for allow-listed Telegram ids.
-    func linkedUser(_ telegramUser: Int64) async throws -> UserID? {
-        if let linked = try await channels.linkedUser(telegramUserID: telegramUser) { return linked }
-        return settings.allowedUsers.contains(telegramUser) ? .localUser : nil
+    /// One conversation per chat and context.
+    static func conversation(in chat: Int64) -> ConversationAddress {
+        ConversationAddress(platform: Telegram.platform) { caller in "\(chat)/\(caller.context)" }
+    }
+
+    /// `/context <name>`: the chat talks in another of the user's contexts from now on.
+    private func switchContext(to name: String, _ caller: TurnCaller, chat: Int64) async throws {
+        let memberships = try await turns.identity.contexts(for: turns.resolve(caller))
+        guard let target = memberships.first(where: { $0.contextName == name }) else {
+            _ = try await client.sendMessage(
+                chatID: chat,
+                text: "You are not a member of a context named '\(name)'. Yours: "
+                    + memberships.map(\.contextName).joined(separator: ", "))
+            return
+        }
+        try await channels.setChatContext(target.contextID, chat: chat, channel: Self.channel)
+        _ = try await client.sendMessage(chatID: chat, text: "Now talking in '\(target.contextName)'.")
+    }
+
+    /// Tells a refused user why: how to link (once per user, so a stranger cannot make the bot
+    /// talk on and on), or that they belong to no context.
+    private func refuse(_ refusal: IdentityError, chat: Int64, telegramUser: Int64) async throws {
+        guard case .unauthenticated = refusal else {
+            _ = try await client.sendMessage(chatID: chat, text: "Sorry: \(refusal.description).")
+            return
+        }
+        guard chats.shouldExplain(to: telegramUser) else { return }
+        _ = try await client.sendMessage(
+            chatID: chat,
+            text: "This bot answers only linked Tern users. Ask your Tern admin for a code "
+                + "(tern telegram link <user>), then send /start <code>.")
     }
 
     func start(chat: Int64, telegramUser: Int64, code: String) async throws {
         let trimmed = code.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else {
-            let linked = try await linkedUser(telegramUser) != nil
+            let linked = try await turns.identity.linkedUser(telegramUser: telegramUser) != nil
             _ = try await client.sendMessage(
                 chatID: chat, text: linked ? Self.help : "Send /start <code> with the code your Tern admin gave you.")
             return
@@ -113,27 +119,25 @@ extension TelegramService {
     /// Approve / Deny buttons: only a member of the approval's context may decide.
     func handleCallback(_ query: BotAPI.CallbackQuery) async throws {
         let parts = (query.data ?? "").split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0] == "approve" || parts[0] == "deny", agent.approvals != nil,
+        guard parts.count == 2, parts[0] == "approve" || parts[0] == "deny", turns.agent.approvals != nil,
             let chat = query.message?.chat.id
         else {
             try await client.answerCallbackQuery(id: query.id, text: "Unknown button.")
             return
         }
-        guard let user = try await linkedUser(query.from.id) else {
-            logger.warning("approval button from an unlinked user refused", metadata: ["telegram_user": "\(query.from.id)"])
-            try await client.answerCallbackQuery(id: query.id, text: "You are not allowed to decide this.")
-            return
-        }
-        let memberships = try await tenants.memberships(of: user)
-        let chosen = try await channels.chatContext(chat: chat, channel: Self.channel)
-        let context = chosen ?? memberships.first(where: \.isDefault)?.contextID
-        guard let context, memberships.contains(where: { $0.contextID == context }) else {
-            try await client.answerCallbackQuery(id: query.id, text: "You are not allowed to decide this.")
-            return
-        }
+        let identity: ResolvedIdentity
         do {
-            let decided = try await agent.decideApproval(
-                ApprovalID(parts[1]), approve: parts[0] == "approve", by: user, in: context)
+            identity = try await turns.resolve(.claim(.telegram(user: query.from.id, chat: chat)))
+        } catch let refusal as IdentityError {
+            logger.warning(
+                "approval button refused", metadata: ["telegram_user": "\(query.from.id)", "reason": "\(refusal)"])
+            try await client.answerCallbackQuery(id: query.id, text: "You are not allowed to decide this.")
+            return
+        }
+        let user = identity.user.id
+        do {
+            let decided = try await turns.agent.decideApproval(
+                ApprovalID(parts[1]), approve: parts[0] == "approve", by: user, in: identity.context)
             try await client.answerCallbackQuery(id: query.id, text: decided.status == .approved ? "Approved." : "Denied.")
         } catch StoreError.notFound {
             logger.warning("approval button for an approval outside the member's context", metadata: ["user": "\(user)"])

@@ -19,13 +19,13 @@ import TernCore
 /// turns ``TelegramSettings/shutdownGrace`` before cancelling them.
 package final class TelegramService: Service, Sendable {
     /// The `channel_state` key of the offset.
-    package static let channel = "telegram"
+    package static let channel = IdentityResolver.telegramChannel
 
     let client: BotAPIClient
     let channels: any ChannelStore
     let tenants: any TenantStore
-    let conversations: any ConversationStore
-    let agent: AgentService
+    /// Every turn, and who a Telegram user is, go through the gateway.
+    let turns: TurnGateway
     let settings: TelegramSettings
     let logger: Logger
     let chats: TelegramChats
@@ -47,15 +47,13 @@ package final class TelegramService: Service, Sendable {
     package var status: Status { state.withLock { $0 } }
 
     package init(
-        client: BotAPIClient, channels: any ChannelStore, tenants: any TenantStore,
-        conversations: any ConversationStore, agent: AgentService, settings: TelegramSettings,
-        logger: Logger = Logger(label: "tern.telegram")
+        client: BotAPIClient, channels: any ChannelStore, tenants: any TenantStore, turns: TurnGateway,
+        settings: TelegramSettings, logger: Logger = Logger(label: "tern.telegram")
     ) {
         self.client = client
         self.channels = channels
         self.tenants = tenants
-        self.conversations = conversations
-        self.agent = agent
+        self.turns = turns
         self.settings = settings
         self.logger = logger
         chats = TelegramChats()

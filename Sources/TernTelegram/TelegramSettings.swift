@@ -1,13 +1,12 @@
 import Foundation
 
-/// How the Telegram channel behaves.
+/// How the Telegram channel behaves. (Who may talk to the bot is the ``IdentityResolver``'s
+/// business: links and allow-listed users are ``LinkedAccounts``.)
 package struct TelegramSettings: Sendable {
     /// Seconds a `getUpdates` long poll waits for news.
     package var pollTimeout: Int
     /// Chats answered at the same time, at most; a chat's messages are always handled in order.
     package var maxConcurrentChats: Int
-    /// Telegram user ids that may talk without `/start <code>`; they act as the local admin user.
-    package var allowedUsers: Set<Int64>
     /// Whether group chats are answered (private chats always are).
     package var allowGroups: Bool
     /// Edit one message as the answer streams (at most once per ``editInterval``), instead of
@@ -22,13 +21,12 @@ package struct TelegramSettings: Sendable {
     package var shutdownGrace: Duration
 
     package init(
-        pollTimeout: Int = 50, maxConcurrentChats: Int = 16, allowedUsers: Set<Int64> = [], allowGroups: Bool = false,
+        pollTimeout: Int = 50, maxConcurrentChats: Int = 16, allowGroups: Bool = false,
         streamEdits: Bool = true, editInterval: Duration = .seconds(1), backoff: Duration = .seconds(1),
         maxBackoff: Duration = .seconds(60), shutdownGrace: Duration = .seconds(1)
     ) {
         self.pollTimeout = pollTimeout
         self.maxConcurrentChats = maxConcurrentChats
-        self.allowedUsers = allowedUsers
         self.allowGroups = allowGroups
         self.streamEdits = streamEdits
         self.editInterval = editInterval

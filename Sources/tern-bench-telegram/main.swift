@@ -43,11 +43,17 @@ func run(chats: Int, messagesPerChat: Int, concurrency: Int) async throws {
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: BotAPIClient.httpClientConfiguration())
     try await withFakeTelegram(logger: quiet) { fake in
         let users = Set((1...Int64(chats)).map { $0 })
+        let channels = SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 1, count: 32)))
+        let tenants = SQLTenantStore(database: database)
+        let identity = IdentityResolver(
+            tenants: tenants, keys: SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 1, count: 32))),
+            staticKeys: [], proxyKeys: [], linkedAccounts: LinkedAccounts(channels: channels, allowedTelegramUsers: users),
+            logger: quiet)
         let bot = TelegramService(
             client: BotAPIClient(token: fake.token, httpClient: http, baseURL: fake.baseURL, logger: quiet),
-            channels: SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 1, count: 32))),
-            tenants: SQLTenantStore(database: database), conversations: conversations, agent: agent,
-            settings: TelegramSettings(pollTimeout: 1, maxConcurrentChats: concurrency, allowedUsers: users, streamEdits: false),
+            channels: channels, tenants: tenants,
+            turns: TurnGateway(identity: identity, store: conversations, agent: agent),
+            settings: TelegramSettings(pollTimeout: 1, maxConcurrentChats: concurrency, streamEdits: false),
             logger: quiet)
         for round in 0..<messagesPerChat {
             for chat in 1...Int64(chats) { fake.sendText(chatID: chat, from: chat, text: "message \(round)") }

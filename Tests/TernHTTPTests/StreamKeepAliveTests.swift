@@ -57,24 +57,20 @@ import Testing
     }
 
     @Test func agentStream_sendsKeepAlivesWhileSilent() async throws {
-        let (events, continuation) = AsyncThrowingStream.makeStream(of: AgentEvent.self)
-        let router = Router(context: TernRequestContext.self)
-        router.post("agent") { _, context in
-            try await AgentEventStream.response(
-                CancellableEvents(events), conversationKey: "c", logger: context.logger, limits: Self.limits,
-                release: {})
-        }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port ?? 0)/agent")
+        let model = SilentModel()
+        try await LimitsHarness.run(limits: Self.limits, model: model) { port, _ in
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/agent")
             request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(LimitsHarness.apiKey)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            request.body = .bytes(ByteBuffer(string: #"{"input":"hi"}"#))
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
             #expect(response.status == .ok)
             var frames = SSEFrames(response.body)
             #expect(try await frames.next() == ": keep-alive")
             #expect(try await frames.next() == ": keep-alive")
-            continuation.yield(.content("hello"))
-            continuation.finish()
+            model.speak.fire()
             var rest: [String] = []
             while let frame = try await frames.next() { rest.append(frame) }
             let named = rest.filter { !$0.hasPrefix(":") }

@@ -50,8 +50,8 @@ import TernTesting
     /// The fake holds the poll open for 120 s, longer than the suite's time limit: only a bot that
     /// cancels its poll on a graceful shutdown returns in time.
     @Test func gracefulShutdown_cancelsTheLongPoll_andTheNextStartResumesAtTheOffset() async throws {
-        let settings = TelegramSettings(pollTimeout: 120, allowedUsers: [7], editInterval: .seconds(3600))
-        try await TelegramRig.run(settings: settings) { rig in
+        let settings = TelegramSettings(pollTimeout: 120, editInterval: .seconds(3600))
+        try await TelegramRig.run(allowedUsers: [7], settings: settings) { rig in
             let first = rig.fake.sendText(chatID: 7, from: 7, text: "before the stop")
             var logger = Logger(label: "tern.test.telegram.group")
             logger.logLevel = .critical

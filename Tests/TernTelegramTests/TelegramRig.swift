@@ -51,9 +51,12 @@ struct TelegramRig {
     let agent: AgentService
     let http: HTTPClient
     let settings: TelegramSettings
+    /// Telegram users who talk as the local user without a link.
+    let allowedUsers: Set<Int64>
 
     static func run(
         model: any ModelProvider = EchoModel(), tooling: ((SQLiteDatabase, SQLTenantStore) -> AgentTooling)? = nil,
+        allowedUsers: Set<Int64> = [],
         settings: TelegramSettings = TelegramSettings(pollTimeout: 5, editInterval: .seconds(3600)),
         _ body: (TelegramRig) async throws -> Void
     ) async throws {
@@ -75,7 +78,7 @@ struct TelegramRig {
                 let rig = TelegramRig(
                     fake: fake, database: database, tenants: tenants, conversations: conversations,
                     channels: SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 1, count: 32))),
-                    agent: agent, http: http, settings: settings)
+                    agent: agent, http: http, settings: settings, allowedUsers: allowedUsers)
                 try await body(rig)
             }
         } catch {
@@ -94,8 +97,16 @@ struct TelegramRig {
             client: BotAPIClient(
                 token: FakeTelegramServer.defaultToken, httpClient: http, baseURL: fake.baseURL,
                 retry: BotAPIRetry(sleep: { _ in }), logger: logger),
-            channels: channels, tenants: tenants, conversations: conversations, agent: agent, settings: settings,
-            logger: logger)
+            channels: channels, tenants: tenants, turns: turns, settings: settings, logger: logger)
+    }
+
+    /// The gateway the bot's turns go through, its resolver knowing the rig's links and allow-list.
+    var turns: TurnGateway {
+        let hasher = APIKeyHasher(secretKey: Array(repeating: 1, count: 32))
+        let identity = IdentityResolver(
+            tenants: tenants, keys: SQLAPIKeyStore(database: database, hasher: hasher), staticKeys: [], proxyKeys: [],
+            linkedAccounts: LinkedAccounts(channels: channels, allowedTelegramUsers: allowedUsers))
+        return TurnGateway(identity: identity, store: conversations, agent: agent)
     }
 
     /// Runs the bot while `body` runs, then cancels it.

@@ -205,7 +205,7 @@ func tooling(with tool: any Tool) -> (SQLiteDatabase, SQLTenantStore) -> AgentTo
 
 @Suite(.timeLimit(.minutes(1))) struct TelegramDeliveryTests {
     @Test func groupChats_areIgnoredUnlessEnabled() async throws {
-        try await TelegramRig.run(settings: TelegramSettings(pollTimeout: 5, allowedUsers: [7], editInterval: .seconds(3600))) { rig in
+        try await TelegramRig.run(allowedUsers: [7], settings: TelegramSettings(pollTimeout: 5, editInterval: .seconds(3600))) { rig in
             try await rig.withBot {
                 rig.fake.sendText(chatID: -100, from: 7, text: "in a group")  // negative ids are groups
                 rig.fake.sendText(chatID: 7, from: 7, text: "in private")
@@ -220,7 +220,7 @@ func tooling(with tool: any Tool) -> (SQLiteDatabase, SQLTenantStore) -> AgentTo
         var model = EchoModel(reply: { _ in "first part, then the rest" })
         model.inPieces = true
         try await TelegramRig.run(
-            model: model, settings: TelegramSettings(pollTimeout: 5, allowedUsers: [7], editInterval: .zero)
+            model: model, allowedUsers: [7], settings: TelegramSettings(pollTimeout: 5, editInterval: .zero)
         ) { rig in
             try await rig.withBot {
                 rig.fake.sendText(chatID: 7, from: 7, text: "go")

@@ -46,20 +46,16 @@ struct TerminalChat {
     let contextName: String
 
     func run() async throws {
-        let store = dependencies.conversations
-        let identity: ResolvedIdentity
+        let turns = dependencies.turns
+        // The terminal is the local admin's shell: it acts as the local user.
+        let caller = TurnCaller.claim(.local(contextName: contextName))
         do {
-            // The terminal is the local admin's shell: it acts as the local user.
-            identity = try await dependencies.identity.switchContext(
-                ResolvedIdentity(user: try await localUser(), context: .defaultContext), to: contextName)
+            _ = try await turns.resolve(caller)
         } catch let error as IdentityError {
             throw CLIError(error.description)
         }
-        let context = identity.context
         let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
-        let (conversation, opened) = try await store.openSession(
-            in: context, platform: "cli", platformID: "\(user)/\(conversationName)")
-        var session = opened
+        let address = ConversationAddress(platform: "cli") { [conversationName] _ in "\(user)/\(conversationName)" }
         let interrupts = InterruptRelay()
         write("tern \(TernCommand.version) · context '\(contextName)' · conversation '\(conversationName)' · /new, /exit, Ctrl-C cancels an answer\n")
         if dependencies.config.llm == nil {
@@ -74,34 +70,14 @@ struct TerminalChat {
             case "": continue
             case "/exit", "/quit": return
             case "/new":
-                session = try await store.startSession(of: conversation.id, in: context)
+                _ = try await turns.startSession(for: caller, in: address)
                 write("(new session)\n")
                 continue
             default: break
             }
-            let turn = AgentTurn(
-                context: context, user: .localUser, conversation: conversation.id, session: session.id,
-                input: input)
-            let agent = dependencies.agent
             let task = Task {
-                let progress = ProgressRenderer(verbosity: .default)
-                for try await event in agent.run(turn) {
-                    switch event {
-                    case .content(let text):
-                        write(text)
-                    case .approvalRequired(let request):
-                        // The terminal's user decides inline; the turn waits for the answer.
-                        write(progress.line(for: event) ?? "")
-                        write("Run `\(request.tool)` with \(request.arguments)? [y/N] ")
-                        let answer = await lines.next()?.trimmingCharacters(in: .whitespaces).lowercased()
-                        _ = try await agent.decideApproval(
-                            request.id, approve: answer == "y" || answer == "yes", by: .localUser, in: context)
-                    default:
-                        if let line = progress.line(for: event) { write(line) }
-                    }
-                }
-                // A cancelled iteration just ends: say it was cancelled, not that it finished.
-                try Task.checkCancellation()
+                let turn = try await turns.start(TurnRequest(caller: caller, conversation: address, kind: .message(input)))
+                try await Self.show(turn, agent: turns.agent, lines: lines)
             }
             interrupts.whileRunning(task)
             do {
@@ -115,14 +91,28 @@ struct TerminalChat {
             interrupts.idle()
         }
     }
-}
 
-extension TerminalChat {
-    func localUser() async throws -> User {
-        guard let user = try await dependencies.tenants.user(.localUser) else {
-            throw CLIError("the built-in local user is missing; run `tern migrate`")
+    /// Writes the answer as it streams; the terminal's user decides approvals inline.
+    private static func show(_ turn: Turn, agent: AgentService, lines: LineReader) async throws {
+        let progress = ProgressRenderer(verbosity: .default)
+        for try await event in turn.events {
+            switch event {
+            case .content(let text):
+                write(text)
+            case .approvalRequired(let request):
+                // The turn waits for the answer.
+                write(progress.line(for: event) ?? "")
+                write("Run `\(request.tool)` with \(request.arguments)? [y/N] ")
+                let answer = await lines.next()?.trimmingCharacters(in: .whitespaces).lowercased()
+                _ = try await agent.decideApproval(
+                    request.id, approve: answer == "y" || answer == "yes", by: turn.identity.user.id,
+                    in: turn.identity.context)
+            default:
+                if let line = progress.line(for: event) { write(line) }
+            }
         }
-        return user
+        // A cancelled iteration just ends: say it was cancelled, not that it finished.
+        try Task.checkCancellation()
     }
 }
 
