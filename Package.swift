@@ -259,13 +259,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TernAgentTests",
-            dependencies: ["TernAgent", "TernCore", "TernTesting", "TernStore"],
+            name: "TernConfigFilesTests",
+            dependencies: ["TernConfigFiles", "TernCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TernNetworkTests",
             dependencies: ["TernNetwork", "TernCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TernAgentTests",
+            dependencies: ["TernAgent", "TernCore", "TernTesting", "TernStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

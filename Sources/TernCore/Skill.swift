@@ -60,24 +60,7 @@ package struct Skill: Sendable, Equatable {
 }
 
 /// A skill file that could not be loaded, with where and why.
-package struct SkillIssue: Sendable, Equatable, CustomStringConvertible {
-    /// The file (or folder) concerned.
-    package var file: String
-    /// 1-based line in `file`, when the problem has one.
-    package var line: Int?
-    package var message: String
-
-    package init(file: String, line: Int? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    package var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
-}
+package typealias SkillIssue = FileProblem
 
 /// The skills a context can use: the global ones overlaid by the context's own.
 package protocol SkillCatalog: Sendable {

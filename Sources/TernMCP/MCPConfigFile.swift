@@ -1,4 +1,5 @@
 import Foundation
+import TernConfigFiles
 import TernCore
 
 /// The global MCP servers file, `mcp.yaml`: servers every context gets, each context with its
@@ -55,7 +56,7 @@ package enum MCPConfigFile {
         guard parser.problems.isEmpty else {
             // A server's own problems (such as a missing command) are found after its keys';
             // report them all in line order.
-            let ordered = parser.problems.enumerated().sorted {
+            let ordered = parser.problems.all.enumerated().sorted {
                 ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset)
             }
             throw MCPConfigFileError(problems: ordered.map(\.element))
@@ -72,14 +73,6 @@ package enum MCPConfigFile {
         guard FileManager.default.fileExists(atPath: path) else {
             throw MCPConfigFileError(problems: [.init(file: path, line: nil, message: "file not found")])
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw MCPConfigFileError(problems: [
-                .init(file: path, line: nil, message: "cannot read: \(error.localizedDescription)")
-            ])
-        }
-        return try parse(text, file: path, environment: environment)
+        return try parse(ConfigFileError.readText(of: path), file: path, environment: environment)
     }
 }

@@ -4,42 +4,28 @@ import TernCore
 
 /// Walks a composed `mcp.yaml`, collecting every problem instead of stopping at the first.
 struct MCPConfigFileParser {
-    /// The name problems are reported under.
-    let file: String
     /// Where `${NAME}` takes its values from.
     let environment: [String: String]
-    /// Problems found so far, in file order.
-    private(set) var problems: [MCPConfigFileError.Problem] = []
+    /// Problems found so far, in the order found.
+    private(set) var problems: YAMLProblems
 
     /// A parser reporting problems under `file`.
     init(file: String, environment: [String: String]) {
-        self.file = file
+        problems = YAMLProblems(file: file)
         self.environment = environment
     }
 
     /// The servers in file order; meaningful only when ``problems`` stays empty.
     mutating func parse(_ yaml: String) -> [MCPServerDefinition] {
-        let root: Node?
-        do throws(YAMLReader.SyntaxError) {
-            root = try YAMLReader.compose(yaml)
-        } catch {
-            report(error.line, "invalid YAML: \(error.message)")
-            return []
-        }
-        // No document, or an explicit empty one (`---` alone): no servers.
-        guard let root, root.null == nil else { return [] }
-        guard let mapping = root.mapping else {
-            report(root, "the top level must be a mapping with keys \(Self.list(MCPConfigFile.topLevelKeys)); "
-                + "got a \(YAMLReader.typeName(of: root))")
-            return []
-        }
+        let expected = YAMLProblems.mapping(withKeys: MCPConfigFile.topLevelKeys)
+        guard let mapping = problems.rootMapping(of: yaml, mustBe: expected) else { return [] }
         var servers: [MCPServerDefinition] = []
         for (key, value) in mapping {
             switch key.scalar?.string {
             case "servers":
                 servers = self.servers(value)
             default:
-                report(key, "unknown key \(YAMLReader.describe(key)); expected one of \(Self.list(MCPConfigFile.topLevelKeys))")
+                problems.unknownKey(key, expected: MCPConfigFile.topLevelKeys)
             }
         }
         return servers
@@ -47,22 +33,21 @@ struct MCPConfigFileParser {
 
     private mutating func servers(_ node: Node) -> [MCPServerDefinition] {
         if node.null != nil { return [] }
-        guard let mapping = node.mapping else {
-            report(node, "servers must be a mapping of server name to server; got a \(YAMLReader.typeName(of: node))")
+        guard let mapping = problems.mapping(node, "servers", mustBe: "a mapping of server name to server") else {
             return []
         }
         var servers: [MCPServerDefinition] = []
         var firstLines: [String: Int?] = [:]
         for (key, value) in mapping {
             guard let name = key.scalar?.string, key.null == nil else {
-                report(key, "servers: \(YAMLReader.describe(key)) is not a valid server name")
+                problems.report(key, "servers: \(YAMLReader.describe(key)) is not a valid server name")
                 continue
             }
             if let first = firstLines[name] {
-                report(key, "servers: '\(name)' is defined twice" + (first.map { " (first at line \($0))" } ?? ""))
+                problems.report(key, "servers: '\(name)' is defined twice" + (first.map { " (first at line \($0))" } ?? ""))
                 continue
             }
-            firstLines[name] = YAMLReader.line(of: key)
+            firstLines[name] = problems.line(of: key)
             if let server = server(value, name: name, key: key) { servers.append(server) }
         }
         return servers
@@ -71,13 +56,10 @@ struct MCPConfigFileParser {
     /// One server entry; `nil` when it has a problem (reported).
     private mutating func server(_ node: Node, name: String, key: Node) -> MCPServerDefinition? {
         let problemsBefore = problems.count
-        if let problem = MCPServerName.problem(with: name) { report(key, "servers: \(problem)") }
+        if let problem = MCPServerName.problem(with: name) { problems.report(key, "servers: \(problem)") }
         let path = "servers.\(name)"
-        guard let mapping = node.mapping else {
-            report(node, "\(path) must be a mapping with keys \(Self.list(MCPConfigFile.serverKeys)); "
-                + "got a \(YAMLReader.typeName(of: node))")
-            return nil
-        }
+        guard let mapping = problems.mapping(node, path, mustBe: YAMLProblems.mapping(withKeys: MCPConfigFile.serverKeys))
+        else { return nil }
         var definition = MCPServerDefinition(name: name, transport: .stdio)
         var hasCommand = false
         var hasURL = false
@@ -103,19 +85,14 @@ struct MCPConfigFileParser {
             case "secret_headers":
                 secretHeaders = names(value, field: field)
             case "enabled":
-                if YAMLReader.tagName(value) == .bool, let enabled = value.bool {
-                    definition.enabled = enabled
-                } else {
-                    report(value, "\(field) must be true or false; got \(YAMLReader.describe(value))")
-                }
+                if let enabled = problems.bool(value, field) { definition.enabled = enabled }
             default:
-                report(key, "\(path): unknown key \(YAMLReader.describe(key)); "
-                    + "expected one of \(Self.list(MCPConfigFile.serverKeys))")
+                problems.unknownKey(key, in: path, expected: MCPConfigFile.serverKeys)
             }
         }
         for secret in secretEnvironment {
             guard let index = definition.environment.firstIndex(where: { $0.name == secret.name }) else {
-                report(secret.node, "\(path).secret_env: '\(secret.name)' is not a key of env")
+                problems.report(secret.node, "\(path).secret_env: '\(secret.name)' is not a key of env")
                 continue
             }
             definition.environment[index].secret = true
@@ -123,22 +100,22 @@ struct MCPConfigFileParser {
         for secret in secretHeaders {
             guard let index = definition.headers.firstIndex(where: { $0.name.lowercased() == secret.name.lowercased() })
             else {
-                report(secret.node, "\(path).secret_headers: '\(secret.name)' is not a key of headers")
+                problems.report(secret.node, "\(path).secret_headers: '\(secret.name)' is not a key of headers")
                 continue
             }
             definition.headers[index].secret = true
         }
         switch (hasCommand, hasURL) {
         case (true, true):
-            report(key, "\(path) has both command and url; a server is either stdio (command) or http (url)")
+            problems.report(key, "\(path) has both command and url; a server is either stdio (command) or http (url)")
         case (false, false):
-            report(key, "\(path) needs command (stdio) or url (http)")
+            problems.report(key, "\(path) needs command (stdio) or url (http)")
         case (_, let isHTTP):
             definition.transport = isHTTP ? .http : .stdio
         }
         guard problems.count == problemsBefore else { return nil }
         if let problem = Self.record(for: definition).validationProblem() {
-            report(key, "\(path): \(problem)")
+            problems.report(key, "\(path): \(problem)")
             return nil
         }
         return definition
@@ -158,9 +135,7 @@ struct MCPConfigFileParser {
 
     private mutating func arguments(_ node: Node, field: String) -> [String] {
         if node.null != nil { return [] }
-        guard let sequence = node.sequence else {
-            report(node, "\(field) must be a list of text, like [\"--port\", \"8080\"]; "
-                + "got a \(YAMLReader.typeName(of: node))")
+        guard let sequence = problems.sequence(node, field, mustBe: #"a list of text, like ["--port", "8080"]"#) else {
             return []
         }
         var arguments: [String] = []
@@ -176,21 +151,18 @@ struct MCPConfigFileParser {
 
     private mutating func settings(_ node: Node, field: String, kind: SettingKind) -> [MCPServerDefinition.Setting] {
         if node.null != nil { return [] }
-        guard let mapping = node.mapping else {
-            report(node, "\(field) must be a mapping of name to value; got a \(YAMLReader.typeName(of: node))")
-            return []
-        }
+        guard let mapping = problems.mapping(node, field, mustBe: "a mapping of name to value") else { return [] }
         var settings: [MCPServerDefinition.Setting] = []
         for (key, value) in mapping {
             guard let name = key.scalar?.string, key.null == nil else {
-                report(key, "\(field): \(YAMLReader.describe(key)) is not a valid name")
+                problems.report(key, "\(field): \(YAMLReader.describe(key)) is not a valid name")
                 continue
             }
             switch kind {
             case .env where !MCPServerName.isValidVariableName(name):
-                report(key, "\(field): environment variable name '\(name)' must match [A-Za-z_][A-Za-z0-9_]*")
+                problems.report(key, "\(field): environment variable name '\(name)' must match [A-Za-z_][A-Za-z0-9_]*")
             case .header where !MCPServerName.isValidHeaderName(name):
-                report(key, "\(field): header name '\(name)' is not a valid HTTP header name")
+                problems.report(key, "\(field): header name '\(name)' is not a valid HTTP header name")
             default:
                 break
             }
@@ -205,14 +177,11 @@ struct MCPConfigFileParser {
 
     private mutating func names(_ node: Node, field: String) -> [(name: String, node: Node)] {
         if node.null != nil { return [] }
-        guard let sequence = node.sequence else {
-            report(node, "\(field) must be a list of names, like [API_TOKEN]; got a \(YAMLReader.typeName(of: node))")
-            return []
-        }
+        guard let sequence = problems.sequence(node, field, mustBe: "a list of names, like [API_TOKEN]") else { return [] }
         var names: [(name: String, node: Node)] = []
         for element in sequence {
             guard let name = element.scalar?.string, element.null == nil else {
-                report(element, "\(field): \(YAMLReader.describe(element)) is not a name")
+                problems.report(element, "\(field): \(YAMLReader.describe(element)) is not a name")
                 continue
             }
             names.append((name, element))
@@ -226,7 +195,7 @@ struct MCPConfigFileParser {
         guard let expanded = expand(node, field: field) else { return nil }
         guard expanded.variables.isEmpty else {
             let references = expanded.variables.map { "${\($0)}" }.joined(separator: ", ")
-            report(node, "\(field): \(references) can only be used in env and headers values "
+            problems.report(node, "\(field): \(references) can only be used in env and headers values "
                 + "(values from Tern's environment are secret; command, args and url are shown)")
             return nil
         }
@@ -237,7 +206,7 @@ struct MCPConfigFileParser {
     /// names it used; `nil` when the node is not a scalar or a reference is bad (reported).
     private mutating func expand(_ node: Node, field: String) -> (text: String, variables: [String])? {
         guard case .scalar(let scalar) = node, node.null == nil else {
-            report(node, "\(field) must be text; got a \(YAMLReader.typeName(of: node))")
+            problems.wrongKind(node, field, mustBe: "text")
             return nil
         }
         let scalars = scalar.string.unicodeScalars
@@ -261,19 +230,19 @@ struct MCPConfigFileParser {
             }
             let nameStart = scalars.index(after: next)
             guard let close = scalars[nameStart...].firstIndex(of: "}") else {
-                report(node, "\(field): '${' is not closed; write ${NAME}, or $$ for a literal $")
+                problems.report(node, "\(field): '${' is not closed; write ${NAME}, or $$ for a literal $")
                 return nil
             }
             let name = String(String.UnicodeScalarView(scalars[nameStart..<close]))
             index = scalars.index(after: close)
             guard MCPServerName.isValidVariableName(name) else {
-                report(node, "\(field): '${\(name)}' is not a valid reference; NAME in ${NAME} must match "
+                problems.report(node, "\(field): '${\(name)}' is not a valid reference; NAME in ${NAME} must match "
                     + "[A-Za-z_][A-Za-z0-9_]* (write $$ for a literal $)")
                 isValid = false
                 continue
             }
             guard let value = environment[name] else {
-                report(node, "${\(name)} is not set in Tern's environment")
+                problems.report(node, "${\(name)} is not set in Tern's environment")
                 isValid = false
                 continue
             }
@@ -281,17 +250,5 @@ struct MCPConfigFileParser {
             variables.append(name)
         }
         return isValid ? (String(text), variables) : nil
-    }
-
-    private static func list(_ keys: [String]) -> String {
-        keys.joined(separator: ", ")
-    }
-
-    private mutating func report(_ node: Node, _ message: String) {
-        report(YAMLReader.line(of: node), message)
-    }
-
-    private mutating func report(_ line: Int?, _ message: String) {
-        problems.append(MCPConfigFileError.Problem(file: file, line: line, message: message))
     }
 }

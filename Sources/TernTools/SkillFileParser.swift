@@ -16,7 +16,7 @@ struct SkillFileParser {
     /// The tools a skill's tool list may name.
     let knownTools: Set<String>
     /// Problems found; a skill is returned only when this stays empty.
-    private(set) var issues: [SkillIssue] = []
+    private(set) var problems: YAMLProblems
 
     /// A parser for the file at `file`.
     init(file: String, expectedName: String, form: SkillLoader.Form, scope: Skill.Scope, knownTools: Set<String>) {
@@ -25,9 +25,10 @@ struct SkillFileParser {
         self.form = form
         self.scope = scope
         self.knownTools = knownTools
+        problems = YAMLProblems(file: file, lineOffset: SkillFrontmatter.lineOffset)
     }
 
-    /// The skill in `text`, or `nil` with ``issues`` saying why.
+    /// The skill in `text`, or `nil` with ``problems`` saying why.
     mutating func parse(_ text: String) -> Skill? {
         let frontmatter: SkillFrontmatter
         do throws(SkillFrontmatter.Problem) {
@@ -40,29 +41,19 @@ struct SkillFileParser {
             report(1, "unterminated frontmatter: expected a closing '---' line after the YAML")
             return nil
         }
-        let root: Node?
-        do throws(YAMLReader.SyntaxError) {
-            root = try YAMLReader.compose(frontmatter.yaml, lineOffset: SkillFrontmatter.lineOffset)
-        } catch {
-            report(error.line, "invalid YAML in frontmatter: \(error.message)")
-            return nil
-        }
+        guard let mapping = problems.rootMapping(
+            of: frontmatter.yaml, named: "frontmatter", mustBe: "a mapping with name and description",
+            invalidYAML: "invalid YAML in frontmatter")
+        else { return nil }
         var fields: [String: (key: Node, value: Node)] = [:]
-        if let root, root.null == nil {  // Empty frontmatter has no keys.
-            guard let mapping = root.mapping else {
-                report(line(root), "frontmatter must be a mapping with name and description; "
-                    + "got a \(YAMLReader.typeName(of: root))")
-                return nil
-            }
-            for (key, value) in mapping {
-                if let name = key.scalar?.string { fields[name] = (key, value) }
-            }
+        for (key, value) in mapping {
+            if let name = key.scalar?.string { fields[name] = (key, value) }
         }
         let name = self.name(fields["name"])
         let description = self.description(fields["description"])
         let tools = self.tools(fields)
         let (model, maxTurns) = metadata(fields["metadata"]?.value)
-        guard issues.isEmpty, let name, let description else { return nil }
+        guard problems.isEmpty, let name, let description else { return nil }
         return Skill(
             name: name, description: description, allowedTools: tools, model: model, maxTurns: maxTurns,
             instructions: frontmatter.body, source: file, scope: scope)
@@ -130,8 +121,7 @@ struct SkillFileParser {
             let names = text.split(whereSeparator: { $0 == "," || $0.isWhitespace })
             entries = names.map { (String($0), line(node)) }
         } else {
-            report(line(node), "allowed-tools must be a list or a space-separated string of tool names; "
-                + "got a \(YAMLReader.typeName(of: node))")
+            problems.wrongKind(node, "allowed-tools", mustBe: "a list or a space-separated string of tool names")
         }
         var tools: [String] = []
         for entry in entries where !tools.contains(entry.name) {
@@ -146,8 +136,7 @@ struct SkillFileParser {
 
     private mutating func metadata(_ node: Node?) -> (model: String?, maxTurns: Int?) {
         guard let node, node.null == nil else { return (nil, nil) }
-        guard let mapping = node.mapping else {
-            report(line(node), "metadata must be a mapping; got a \(YAMLReader.typeName(of: node))")
+        guard let mapping = problems.mapping(node, "metadata", mustBe: "a mapping") else {
             return (nil, nil)
         }
         var model: String?
@@ -190,10 +179,10 @@ struct SkillFileParser {
     }
 
     private func line(_ node: Node) -> Int? {
-        YAMLReader.line(of: node, lineOffset: SkillFrontmatter.lineOffset)
+        problems.line(of: node)
     }
 
     private mutating func report(_ line: Int?, _ message: String) {
-        issues.append(SkillIssue(file: file, line: line, message: message))
+        problems.report(line, message)
     }
 }

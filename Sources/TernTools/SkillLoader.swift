@@ -131,7 +131,7 @@ package struct SkillLoader: Sendable {
         var parser = SkillFileParser(
             file: file, expectedName: expectedName, form: form, scope: scope, knownTools: knownTools)
         let skill = parser.parse(text)
-        return SkillLoadResult(skills: skill.map { [$0] } ?? [], issues: parser.issues)
+        return SkillLoadResult(skills: skill.map { [$0] } ?? [], issues: parser.problems.all)
     }
 
     private func loadFile(

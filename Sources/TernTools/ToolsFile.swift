@@ -1,4 +1,5 @@
 import Foundation
+import TernConfigFiles
 import TernCore
 
 /// The parsed `tools.yaml`: which built-in tools are on, their settings, the default permission
@@ -73,7 +74,7 @@ package struct ToolsFile: Sendable, Equatable {
     package static func parse(_ yaml: String, file: String) throws(ToolsFileError) -> ToolsFile {
         var parser = ToolsFileParser(file: file)
         let parsed = parser.parse(yaml)
-        guard parser.problems.isEmpty else { throw ToolsFileError(problems: parser.problems) }
+        guard parser.problems.isEmpty else { throw ToolsFileError(problems: parser.problems.all) }
         return parsed
     }
 
@@ -81,14 +82,6 @@ package struct ToolsFile: Sendable, Equatable {
     /// - Throws: ``ToolsFileError`` when the file cannot be read (including when it does not
     ///   exist: callers for whom the file is optional check first) or does not parse.
     package static func load(path: String) throws(ToolsFileError) -> ToolsFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ToolsFileError(problems: [
-                .init(file: path, line: nil, message: "cannot read: \(error.localizedDescription)")
-            ])
-        }
-        return try parse(text, file: path)
+        try parse(ConfigFileError.readText(of: path), file: path)
     }
 }
