@@ -300,7 +300,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TernAppTests",
-            dependencies: ["TernApp", "TernCore", "TernTesting"],
+            dependencies: ["TernApp", "TernCore", "TernHTTP", "TernTesting"],
             swiftSettings: swiftSettings
         ),
     ]
