@@ -10,6 +10,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tern", targets: ["tern"]),
+        // For the benchmarks (Benchmarks/Package.swift depends on this package by path).
+        .library(name: "TernCore", targets: ["TernCore"]),
+        .library(name: "TernStore", targets: ["TernStore"]),
+        .library(name: "TernNetwork", targets: ["TernNetwork"]),
+        .library(name: "TernTools", targets: ["TernTools"]),
+        .library(name: "TernMCP", targets: ["TernMCP"]),
+        .library(name: "TernAgent", targets: ["TernAgent"]),
+        .library(name: "TernTelegram", targets: ["TernTelegram"]),
+        .library(name: "TernTesting", targets: ["TernTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -167,46 +176,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "tern-bench",
-            dependencies: [
-                "TernStore", "TernCore",
-                .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "tern-bench-agent",
-            dependencies: ["TernAgent", "TernCore", "TernTesting"],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "tern-bench-web",
-            dependencies: [
-                "TernTools", "TernNetwork", "TernCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "tern-bench-telegram",
-            dependencies: [
-                "TernTelegram", "TernAgent", "TernCore", "TernStore", "TernTesting",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "tern-bench-mcp",
-            dependencies: [
-                "TernMCP", "TernTools", "TernNetwork", "TernCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
