@@ -9,29 +9,23 @@ import TernTesting
 /// The contract every ``ApprovalStore`` backend keeps, plus what only the SQL store can check
 /// (unknown contexts, foreign conversations, cascades).
 @Suite(.timeLimit(.minutes(1))) struct ApprovalStoreTests {
-    typealias Backend = ToolPermissionStoreTests.Backend
-
     static let contextA = ContextID.defaultContext
-    static let contextB: ContextID = "00000000-0000-0000-0000-00000000000b"
+    static let contextB = SQLBackend.contextB
     static let start = Date(timeIntervalSince1970: 1_700_000_000)
 
     /// Runs `body` with a fresh store of `backend` whose clock the test sets; contexts A and B exist.
-    func withStore(_ backend: Backend, _ body: (any ApprovalStore, SettableClock) async throws -> Void) async throws {
+    func withStore(_ backend: StoreBackend, _ body: (any ApprovalStore, SettableClock) async throws -> Void) async throws {
         let clock = SettableClock(Self.start)
-        switch backend {
-        case .memory: try await body(MemoryApprovalStore(clock: clock), clock)
-        case .sqlite: try await withSQLStore(.sqlite, clock: clock) { store, _ in try await body(store, clock) }
-        case .postgres: try await withSQLStore(.postgres, clock: clock) { store, _ in try await body(store, clock) }
-        }
+        try await backend.withStore(
+            memory: { MemoryApprovalStore(clock: clock) }, sql: { SQLApprovalStore(database: $0, clock: clock) }
+        ) { (store: any ApprovalStore) in try await body(store, clock) }
     }
 
     func withSQLStore(
         _ backend: SQLBackend, clock: SettableClock = SettableClock(start),
         _ body: (SQLApprovalStore, any DatabaseHandle) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend, secondContext: Self.contextB) { database throws in
-            try await body(SQLApprovalStore(database: database, clock: clock), database)
-        }
+        try await backend.withStore({ SQLApprovalStore(database: $0, clock: clock) }, body)
     }
 
     func request(_ context: ContextID = contextA, tool: String = "web_fetch", conversation: ConversationID? = nil)
@@ -47,8 +41,8 @@ import TernTesting
             status: .approved, decidedBy: .localUser, reason: reason, at: Self.start.addingTimeInterval(seconds))
     }
 
-    @Test(arguments: Backend.allCases)
-    func create_storesAPendingRequestThatReadsBackEqual(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func create_storesAPendingRequestThatReadsBackEqual(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let created = try await store.create(request())
             #expect(created.status == .pending)
@@ -63,8 +57,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func otherContext_cannotReadOrDecide_andTheRowIsUnchanged(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func otherContext_cannotReadOrDecide_andTheRowIsUnchanged(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let created = try await store.create(request())
             #expect(try await store.approval(created.id, in: Self.contextB) == nil)
@@ -76,8 +70,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func decide_recordsTheDecision_andASecondDecisionIsAConflict(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func decide_recordsTheDecision_andASecondDecisionIsAConflict(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let created = try await store.create(request())
             let decided = try await store.decide(created.id, in: Self.contextA, approve(reason: "looks fine"))
@@ -95,8 +89,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func decide_pending_isInvalidAndChangesNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func decide_pending_isInvalidAndChangesNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let created = try await store.create(request())
             let pending = ApprovalDecision(status: .pending, decidedBy: .localUser, at: Self.start)
@@ -107,8 +101,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func decide_concurrently_exactlyOneWins(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func decide_concurrently_exactlyOneWins(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let created = try await store.create(request())
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -128,8 +122,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func pending_isOldestFirst_andLeavesDecidedOut(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func pending_isOldestFirst_andLeavesDecidedOut(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, clock throws in
             let first = try await store.create(request(tool: "one"))
             clock.advance(by: 1)
@@ -143,22 +137,22 @@ import TernTesting
 
     /// Runs `body` with a fresh approval store of `backend` and the instance store it reads.
     func withStores(
-        _ backend: Backend, _ body: (any ApprovalStore, any InstanceStore, SettableClock) async throws -> Void
+        _ backend: StoreBackend, _ body: (any ApprovalStore, any InstanceStore, SettableClock) async throws -> Void
     ) async throws {
         let clock = SettableClock(Self.start)
-        switch backend {
-        case .memory:
-            let instances = MemoryInstanceStore()
-            try await body(MemoryApprovalStore(instances: instances, clock: clock), instances, clock)
-        case .sqlite, .postgres:
-            try await withSQLStore(backend == .sqlite ? .sqlite : .postgres, clock: clock) { store, database in
-                try await body(store, SQLInstanceStore(database: database), clock)
+        let memoryInstances = MemoryInstanceStore()
+        try await backend.withStore(
+            memory: { () -> (any ApprovalStore, any InstanceStore) in
+                (MemoryApprovalStore(instances: memoryInstances, clock: clock), memoryInstances)
+            },
+            sql: { database -> (any ApprovalStore, any InstanceStore) in
+                (SQLApprovalStore(database: database, clock: clock), SQLInstanceStore(database: database))
             }
-        }
+        ) { stores in try await body(stores.0, stores.1, clock) }
     }
 
-    @Test(arguments: Backend.allCases)
-    func expireOrphaned_expiresPendingRowsOfGoneInstances_inEveryContext(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func expireOrphaned_expiresPendingRowsOfGoneInstances_inEveryContext(_ backend: StoreBackend) async throws {
         try await withStores(backend) { store, instances, clock throws in
             let live: InstanceID = "live", stale: InstanceID = "stale", me: InstanceID = "me"
             try await instances.beat(stale, at: Self.start)
@@ -202,8 +196,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func instances_beatRenews_pruneDropsOnlyStaleRows(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func instances_beatRenews_pruneDropsOnlyStaleRows(_ backend: StoreBackend) async throws {
         try await withStores(backend) { store, instances, _ throws in
             try await instances.beat("old", at: Self.start)
             try await instances.beat("renewed", at: Self.start)
@@ -218,8 +212,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func create_invalidToolName_isInvalidAndStoresNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func create_invalidToolName_isInvalidAndStoresNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let problem = "'no such tool' is not a valid tool name (letters, digits, _ and -, 1 to 64)"
             await #expect(throws: StoreError.invalid(problem)) {

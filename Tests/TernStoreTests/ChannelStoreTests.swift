@@ -8,35 +8,38 @@ import TernTesting
 /// The contract every ``ChannelStore`` backend keeps, plus what only the SQL store can check
 /// (hashed codes, unknown users, cascades).
 @Suite(.timeLimit(.minutes(1))) struct ChannelStoreTests {
-    typealias Backend = ToolPermissionStoreTests.Backend
-
     static let start = Date(timeIntervalSince1970: 1_700_000_000)
     static let expiry = start.addingTimeInterval(600)
     static let hasher = APIKeyHasher(secretKey: Array(repeating: 42, count: 32))
 
     /// Runs `body` with a fresh store of `backend` and two users that exist in it.
     func withStore(
-        _ backend: Backend, _ body: (any ChannelStore, _ ada: UserID, _ bob: UserID) async throws -> Void
+        _ backend: StoreBackend, _ body: (any ChannelStore, _ ada: UserID, _ bob: UserID) async throws -> Void
     ) async throws {
-        switch backend {
-        case .memory: try await body(MemoryChannelStore(), .localUser, "bob")
-        case .sqlite: try await withSQLStore(.sqlite) { store, _, bob in try await body(store, .localUser, bob) }
-        case .postgres: try await withSQLStore(.postgres) { store, _, bob in try await body(store, .localUser, bob) }
-        }
+        try await backend.withStore(
+            memory: { (MemoryChannelStore(), "bob") },
+            sql: { database -> (any ChannelStore, UserID) in
+                let (store, bob) = try await makeSQLStore(database)
+                return (store, bob)
+            }
+        ) { stores in try await body(stores.0, .localUser, stores.1) }
     }
 
     func withSQLStore(
         _ backend: SQLBackend, _ body: (SQLChannelStore, any DatabaseHandle, _ bob: UserID) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend) { database throws in
-            let (bob, _) = try await SQLTenantStore(database: database)
-                .provisionUser(email: "bob@example.com", displayName: "Bob", role: .user)
-            try await body(SQLChannelStore(database: database, hasher: Self.hasher), database, bob.id)
-        }
+        try await backend.withStore(makeSQLStore) { stores, database in try await body(stores.0, database, stores.1) }
     }
 
-    @Test(arguments: Backend.allCases)
-    func offset_isNilUntilSaved_andNeverMovesBack(_ backend: Backend) async throws {
+    /// The SQL store, and a user `bob` provisioned next to the local user.
+    func makeSQLStore(_ database: any DatabaseHandle) async throws -> (SQLChannelStore, UserID) {
+        let (bob, _) = try await SQLTenantStore(database: database)
+            .provisionUser(email: "bob@example.com", displayName: "Bob", role: .user)
+        return (SQLChannelStore(database: database, hasher: Self.hasher), bob.id)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func offset_isNilUntilSaved_andNeverMovesBack(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             #expect(try await store.offset(for: "telegram") == nil)
             try await store.saveOffset(10, for: "telegram")
@@ -49,8 +52,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func saveOffset_concurrently_keepsTheHighest(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func saveOffset_concurrently_keepsTheHighest(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for offset in Int64(1)...16 { group.addTask { try await store.saveOffset(offset, for: "telegram") } }
@@ -60,8 +63,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func markProcessed_isNewOnce_perChannel_andPruneRemovesOnlyBelow(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func markProcessed_isNewOnce_perChannel_andPruneRemovesOnlyBelow(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             #expect(try await store.markProcessed(7, channel: "telegram"))
             #expect(try await !store.markProcessed(7, channel: "telegram"))
@@ -75,8 +78,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func markProcessed_concurrently_exactlyOneIsNew(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func markProcessed_concurrently_exactlyOneIsNew(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<8 { group.addTask { try await store.markProcessed(42, channel: "telegram") } }
@@ -86,8 +89,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func badChannelName_isInvalidAndStoresNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func badChannelName_isInvalidAndStoresNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             let problem = StoreError.invalid("channel name must be 1 to 100 characters")
             let long = String(repeating: "x", count: 101)
@@ -100,8 +103,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func linkCode_linksOnce_andIsSingleUse(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func linkCode_linksOnce_andIsSingleUse(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, ada, _ throws in
             let code = try await store.createLinkCode(for: ada, expiresAt: Self.expiry)
             #expect(code.count == LinkCode.length && code.allSatisfy(LinkCode.alphabet.contains))
@@ -115,8 +118,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func unknownOrMalformedCode_isNilAndLinksNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func unknownOrMalformedCode_isNilAndLinksNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, ada, _ throws in
             let code = try await store.createLinkCode(for: ada, expiresAt: Self.expiry)
             let unknown = code == "AAAAAAAAAA" ? "BBBBBBBBBB" : "AAAAAAAAAA"
@@ -128,8 +131,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func expiredCode_isRefusedAndRemoved(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func expiredCode_isRefusedAndRemoved(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, ada, _ throws in
             let code = try await store.createLinkCode(for: ada, expiresAt: Self.expiry)
             #expect(try await store.redeemLinkCode(code, telegramUserID: 1001, at: Self.expiry) == nil)
@@ -139,8 +142,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func deleteExpiredLinkCodes_removesOnlyExpired(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func deleteExpiredLinkCodes_removesOnlyExpired(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, ada, bob throws in
             _ = try await store.createLinkCode(for: ada, expiresAt: Self.start.addingTimeInterval(60))
             let fresh = try await store.createLinkCode(for: bob, expiresAt: Self.expiry)
@@ -150,8 +153,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func redeem_concurrently_exactlyOneWins(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func redeem_concurrently_exactlyOneWins(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, ada, _ throws in
             let code = try await store.createLinkCode(for: ada, expiresAt: Self.expiry)
             let winners = try await withThrowingTaskGroup(of: Int64?.self) { group in
@@ -169,8 +172,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func redeem_forALinkedAccount_replacesTheLink_andUnlinkRemovesIt(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func redeem_forALinkedAccount_replacesTheLink_andUnlinkRemovesIt(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, ada, bob throws in
             let forAda = try await store.createLinkCode(for: ada, expiresAt: Self.expiry)
             let forBob = try await store.createLinkCode(for: bob, expiresAt: Self.expiry)
@@ -228,8 +231,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func inbox_queuesOncePerChannel_inOrder_untilDequeued(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func inbox_queuesOncePerChannel_inOrder_untilDequeued(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             #expect(try await store.queuedUpdates(channel: "telegram").isEmpty)
             #expect(try await store.enqueue(12, payload: #"{"update_id":12}"#, channel: "telegram"))
@@ -250,8 +253,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func chatContext_isNilUntilChosen_perChatAndChannel(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func chatContext_isNilUntilChosen_perChatAndChannel(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _, _ throws in
             #expect(try await store.chatContext(chat: 5, channel: "telegram") == nil)
             try await store.setChatContext(.defaultContext, chat: 5, channel: "telegram")

@@ -21,8 +21,8 @@ extension ConversationStoreContractTests {
         return (session, messages)
     }
 
-    @Test(arguments: Backend.allCases)
-    func supersede_hidesTheMessageAndLaterOnes_keepsEarlierAndOtherSessions(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func supersede_hidesTheMessageAndLaterOnes_keepsEarlierAndOtherSessions(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let (session, messages) = try await makeSession(store, "edit", contents: ["m0", "m1", "m2", "m3"])
             let (other, _) = try await makeSession(store, "other", contents: ["o0", "o1"])
@@ -35,8 +35,8 @@ extension ConversationStoreContractTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func supersede_again_marksOnlyWhatIsStillActive(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func supersede_again_marksOnlyWhatIsStillActive(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let (session, messages) = try await makeSession(store, "again", contents: ["m0", "m1", "m2"])
             #expect(try await store.supersede(from: messages[1].id, in: Self.contextA) == 2)
@@ -47,8 +47,8 @@ extension ConversationStoreContractTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func supersede_messageOfAnotherContextOrUnknown_isNotFound_andChangesNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func supersede_messageOfAnotherContextOrUnknown_isNotFound_andChangesNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let (session, messages) = try await makeSession(store, "iso", contents: ["m0", "m1"])
             await #expect(throws: StoreError.notFound("message \(messages[0].id)")) {
@@ -62,8 +62,8 @@ extension ConversationStoreContractTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func append_keepsWhetherUsageWasEstimated(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func append_keepsWhetherUsageWasEstimated(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let estimated = TokenUsage(promptTokens: 40, completionTokens: 9, estimated: true)
             let (session, stored) = try await makeSession(store, "estimate", contents: ["q", "a"], usage: estimated)

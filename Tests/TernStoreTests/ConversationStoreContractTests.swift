@@ -7,35 +7,16 @@ import TernTesting
 
 /// The contract every ``ConversationStore`` backend keeps. Runs against each backend.
 @Suite(.timeLimit(.minutes(1))) struct ConversationStoreContractTests {
-    enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqlite, postgres
-        /// PostgreSQL only when `TERN_TEST_POSTGRES_URL` is set (scripts/test and CI set it).
-        static var allCases: [Backend] {
-            [.memory] + SQLBackend.allCases.map { $0 == .sqlite ? .sqlite : .postgres }
-        }
-        var testDescription: String { rawValue }
-    }
-
     static let contextA = ContextID.defaultContext
-    static let contextB: ContextID = "00000000-0000-0000-0000-00000000000b"
+    static let contextB = SQLBackend.contextB
 
     /// Runs `body` with a fresh store of `backend` in which contexts A and B exist.
-    func withStore(_ backend: Backend, _ body: (any ConversationStore) async throws -> Void) async throws {
-        let sqlBackend: SQLBackend
-        switch backend {
-        case .memory:
-            try await body(MemoryConversationStore())
-            return
-        case .sqlite: sqlBackend = .sqlite
-        case .postgres: sqlBackend = .postgres
-        }
-        try await withTemporaryDatabase(sqlBackend, secondContext: Self.contextB) { database throws in
-            try await body(SQLConversationStore(database: database))
-        }
+    func withStore(_ backend: StoreBackend, _ body: (any ConversationStore) async throws -> Void) async throws {
+        try await backend.withStore(memory: { MemoryConversationStore() }, sql: { SQLConversationStore(database: $0) }, body)
     }
 
-    @Test(arguments: Backend.allCases)
-    func conversation_isCreatedOnceAndFoundAgain(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func conversation_isCreatedOnceAndFoundAgain(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let first = try await store.conversation(in: Self.contextA, platform: "openai", platformID: "t1")
             let again = try await store.conversation(in: Self.contextA, platform: "openai", platformID: "t1")
@@ -46,8 +27,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func conversation_ofAnotherContext_isAConflictNotALeak(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func conversation_ofAnotherContext_isAConflictNotALeak(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             _ = try await store.conversation(in: Self.contextA, platform: "openai", platformID: "shared")
             await #expect(throws: StoreError.self) {
@@ -56,8 +37,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func conversation_concurrentFirstUse_yieldsOneConversation(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func conversation_concurrentFirstUse_yieldsOneConversation(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let ids = try await withThrowingTaskGroup(of: ConversationID.self) { group in
                 for _ in 0..<16 {
@@ -71,8 +52,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func sessions_currentIsReusedUntilANewOneStarts(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func sessions_currentIsReusedUntilANewOneStarts(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let conversation = try await store.conversation(in: Self.contextA, platform: "cli", platformID: "s")
             let first = try await store.currentSession(of: conversation.id, in: Self.contextA)
@@ -83,8 +64,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func sessions_ofAnotherContextsConversation_areNotFound(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func sessions_ofAnotherContextsConversation_areNotFound(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let conversation = try await store.conversation(in: Self.contextA, platform: "cli", platformID: "x")
             await #expect(throws: StoreError.notFound("conversation \(conversation.id)")) {
@@ -96,8 +77,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func history_isOldestFirst_limitedToTheNewest(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func history_isOldestFirst_limitedToTheNewest(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let conversation = try await store.conversation(in: Self.contextA, platform: "cli", platformID: "h")
             let session = try await store.currentSession(of: conversation.id, in: Self.contextA)
@@ -114,8 +95,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func append_keepsUsageStatusAndToolData(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func append_keepsUsageStatusAndToolData(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let conversation = try await store.conversation(in: Self.contextA, platform: "cli", platformID: "u")
             let session = try await store.currentSession(of: conversation.id, in: Self.contextA)
@@ -132,8 +113,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func otherContext_cannotReadOrWriteASession(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func otherContext_cannotReadOrWriteASession(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let conversation = try await store.conversation(in: Self.contextA, platform: "cli", platformID: "iso")
             let session = try await store.currentSession(of: conversation.id, in: Self.contextA)

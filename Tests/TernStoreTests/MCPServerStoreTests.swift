@@ -8,32 +8,26 @@ import TernTesting
 /// The contract every ``MCPServerStore`` backend keeps, plus what only the SQL store can check
 /// (unknown contexts, cascades, the stored JSON).
 @Suite(.timeLimit(.minutes(1))) struct MCPServerStoreTests {
-    typealias Backend = ToolPermissionStoreTests.Backend
-
     static let contextA = ContextID.defaultContext
-    static let contextB: ContextID = "00000000-0000-0000-0000-00000000000b"
+    static let contextB = SQLBackend.contextB
     static let start = Date(timeIntervalSince1970: 1_700_000_000)
     /// Stands in for a real ciphertext: the store keeps whatever bytes it is given.
     static let sealedToken = SealedSecret(keyID: "k1", combined: Data([0x00, 0xFF, 0x10, 0x80] + Array(0..<28)))
     static let sealedAuth = SealedSecret(keyID: "k2", combined: Data(repeating: 0xAB, count: 40))
 
     /// Runs `body` with a fresh store of `backend` whose clock the test sets; contexts A and B exist.
-    func withStore(_ backend: Backend, _ body: (any MCPServerStore, SettableClock) async throws -> Void) async throws {
+    func withStore(_ backend: StoreBackend, _ body: (any MCPServerStore, SettableClock) async throws -> Void) async throws {
         let clock = SettableClock(Self.start)
-        switch backend {
-        case .memory: try await body(MemoryMCPServerStore(clock: clock), clock)
-        case .sqlite: try await withSQLStore(.sqlite, clock: clock) { store, _ in try await body(store, clock) }
-        case .postgres: try await withSQLStore(.postgres, clock: clock) { store, _ in try await body(store, clock) }
-        }
+        try await backend.withStore(
+            memory: { MemoryMCPServerStore(clock: clock) }, sql: { SQLMCPServerStore(database: $0, clock: clock) }
+        ) { (store: any MCPServerStore) in try await body(store, clock) }
     }
 
     func withSQLStore(
         _ backend: SQLBackend, clock: SettableClock = SettableClock(start),
         _ body: (SQLMCPServerStore, any DatabaseHandle) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend, secondContext: Self.contextB) { database throws in
-            try await body(SQLMCPServerStore(database: database, clock: clock), database)
-        }
+        try await backend.withStore({ SQLMCPServerStore(database: $0, clock: clock) }, body)
     }
 
     static func stdio(_ name: String, in context: ContextID = contextA) -> MCPServerRecord {
@@ -58,8 +52,8 @@ import TernTesting
 
     static var startMicros: Int64 { start.microsecondsSince1970 }
 
-    @Test(arguments: Backend.allCases)
-    func add_thenGetAndList_roundTripEveryField(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func add_thenGetAndList_roundTripEveryField(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let git = Self.stdio("git")
             let remote = Self.http("remote")
@@ -79,8 +73,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func servers_areOrderedByNameBytes(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func servers_areOrderedByNameBytes(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             for name in ["zeta", "beta_2", "alpha", "Alpha", "beta-1", "Zeta"] {
                 _ = try await store.add(Self.stdio(name))
@@ -90,8 +84,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func add_duplicateName_isConflictAndKeepsTheFirst(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func add_duplicateName_isConflictAndKeepsTheFirst(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let first = try await store.add(Self.stdio("git"))
             await #expect(throws: StoreError.conflict("MCP server 'git' already exists in this context")) {
@@ -102,8 +96,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func add_sameNameInTwoContexts_isAllowed(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func add_sameNameInTwoContexts_isAllowed(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let a = try await store.add(Self.stdio("git", in: Self.contextA))
             let b = try await store.add(Self.http("git", in: Self.contextB))
@@ -113,8 +107,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func add_invalidRecord_isInvalidAndStoresNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func add_invalidRecord_isInvalidAndStoresNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let existing = try await store.add(Self.stdio("git"))
             var noCommand = Self.stdio("local")
@@ -144,8 +138,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func setEnabled_updatesAndBumpsUpdatedAt(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func setEnabled_updatesAndBumpsUpdatedAt(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, clock throws in
             let added = try await store.add(Self.stdio("git"))
             // The clock stands still: the store still moves `updatedAt` forward.
@@ -171,8 +165,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func remove_deletesOnlyThatServer(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func remove_deletesOnlyThatServer(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             _ = try await store.add(Self.stdio("git"))
             let remote = try await store.add(Self.http("remote"))
@@ -189,8 +183,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func missingName_isNotFound(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func missingName_isNotFound(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let git = try await store.add(Self.stdio("git"))
             let missing = StoreError.notFound("MCP server 'nope'")
@@ -201,8 +195,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func otherContext_cannotGetListEnableOrRemoveAServer(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func otherContext_cannotGetListEnableOrRemoveAServer(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, clock throws in
             let git = try await store.add(Self.stdio("git"))
             clock.advance(by: 1)

@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 import TernCore
 import TernStore
 
@@ -20,16 +19,6 @@ func withTemporarySQLite(
         try await database.close()
         throw error
     }
-}
-
-/// The SQL backends a database test runs on: SQLite always, PostgreSQL when
-/// `TERN_TEST_POSTGRES_URL` is set.
-enum SQLBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-
-    static var allCases: [SQLBackend] { PostgresTestServer.isAvailable ? [.sqlite, .postgres] : [.sqlite] }
-
-    var testDescription: String { rawValue }
 }
 
 /// A fresh, migrated database of `backend` with a second context `contextB` (named `b`) next to

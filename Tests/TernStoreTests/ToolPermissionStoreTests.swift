@@ -8,37 +8,26 @@ import TernTesting
 /// The contract every ``ToolPermissionStore`` backend keeps, plus what only the SQL store can
 /// check (unknown contexts, cascades).
 @Suite(.timeLimit(.minutes(1))) struct ToolPermissionStoreTests {
-    enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqlite, postgres
-        /// PostgreSQL only when `TERN_TEST_POSTGRES_URL` is set (scripts/test and CI set it).
-        static var allCases: [Backend] {
-            [.memory] + SQLBackend.allCases.map { $0 == .sqlite ? .sqlite : .postgres }
-        }
-        var testDescription: String { rawValue }
-    }
-
     static let contextA = ContextID.defaultContext
-    static let contextB: ContextID = "00000000-0000-0000-0000-00000000000b"
+    static let contextB = SQLBackend.contextB
 
     /// Runs `body` with a fresh store of `backend` in which contexts A and B exist.
-    func withStore(_ backend: Backend, _ body: (any ToolPermissionStore) async throws -> Void) async throws {
-        switch backend {
-        case .memory: try await body(MemoryToolPermissionStore())
-        case .sqlite: try await withSQLStore(.sqlite) { store, _ in try await body(store) }
-        case .postgres: try await withSQLStore(.postgres) { store, _ in try await body(store) }
-        }
+    func withStore(_ backend: StoreBackend, _ body: (any ToolPermissionStore) async throws -> Void) async throws {
+        try await backend.withStore(memory: { MemoryToolPermissionStore() }, sql: { makeSQLStore($0) }, body)
     }
 
     func withSQLStore(
         _ backend: SQLBackend, _ body: (SQLToolPermissionStore, any DatabaseHandle) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend, secondContext: Self.contextB) { database throws in
-            try await body(SQLToolPermissionStore(database: database), database)
-        }
+        try await backend.withStore(makeSQLStore, body)
     }
 
-    @Test(arguments: Backend.allCases)
-    func setPermission_upsertsAndReplaces_perContext(_ backend: Backend) async throws {
+    func makeSQLStore(_ database: any DatabaseHandle) -> SQLToolPermissionStore {
+        SQLToolPermissionStore(database: database)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func setPermission_upsertsAndReplaces_perContext(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             #expect(try await store.permissions(in: Self.contextA).isEmpty)
             try await store.setPermission(.deny, for: "web_fetch", in: Self.contextA)
@@ -50,8 +39,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func removePermission_removesOnlyThatRow_andMissingIsNotFound(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func removePermission_removesOnlyThatRow_andMissingIsNotFound(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             try await store.setPermission(.deny, for: "web_fetch", in: Self.contextA)
             try await store.setPermission(.deny, for: "web_fetch", in: Self.contextB)
@@ -70,8 +59,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func setPermission_invalidToolName_isInvalidAndStoresNothing(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func setPermission_invalidToolName_isInvalidAndStoresNothing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             try await store.setPermission(.allow, for: "calc", in: Self.contextA)
             let tooLong = String(repeating: "a", count: 65)

@@ -8,27 +8,19 @@ import TernTesting
 /// The contract every ``UsageStore`` backend keeps, plus what only the SQL store can check
 /// (unknown contexts and conversations, what deleting them does).
 @Suite(.timeLimit(.minutes(1))) struct UsageStoreTests {
-    typealias Backend = ToolPermissionStoreTests.Backend
-
     static let contextA = ContextID.defaultContext
-    static let contextB: ContextID = "00000000-0000-0000-0000-00000000000b"
+    static let contextB = SQLBackend.contextB
     static let start = Date(timeIntervalSince1970: 1_700_000_000)
 
     /// Runs `body` with a fresh store of `backend` in which contexts A and B exist.
-    func withStore(_ backend: Backend, _ body: (any UsageStore) async throws -> Void) async throws {
-        switch backend {
-        case .memory: try await body(MemoryUsageStore())
-        case .sqlite: try await withSQLStore(.sqlite) { store, _ in try await body(store) }
-        case .postgres: try await withSQLStore(.postgres) { store, _ in try await body(store) }
-        }
+    func withStore(_ backend: StoreBackend, _ body: (any UsageStore) async throws -> Void) async throws {
+        try await backend.withStore(memory: { MemoryUsageStore() }, sql: { SQLUsageStore(database: $0) }, body)
     }
 
     func withSQLStore(
         _ backend: SQLBackend, _ body: (SQLUsageStore, any DatabaseHandle) async throws -> Void
     ) async throws {
-        try await withTemporaryDatabase(backend, secondContext: Self.contextB) { database throws in
-            try await body(SQLUsageStore(database: database), database)
-        }
+        try await backend.withStore({ SQLUsageStore(database: $0) }, body)
     }
 
     /// A `task:title` record of `context`, `seconds` after ``start``.
@@ -42,8 +34,8 @@ import TernTesting
             createdAt: Self.start.addingTimeInterval(seconds))
     }
 
-    @Test(arguments: Backend.allCases)
-    func total_sumsTheContextsRecordsSinceTheDate(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func total_sumsTheContextsRecordsSinceTheDate(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             #expect(try await store.total(in: Self.contextA, since: Self.start) == nil)
             try await store.record(record(Self.contextA, 10, 2, at: 0))
@@ -59,8 +51,8 @@ import TernTesting
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func total_isEstimatedWhenAnyRecordSinceTheDateWas(_ backend: Backend) async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func total_isEstimatedWhenAnyRecordSinceTheDateWas(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             try await store.record(record(Self.contextA, 10, 2, at: 0, estimated: true))
             try await store.record(record(Self.contextA, 20, 3, at: 60))
