@@ -1,9 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
-import ServiceLifecycle
-import Synchronization
 import TernCore
 
 /// A scripted, OpenAI-compatible model server on a real loopback port, for tests of every layer.
@@ -27,23 +24,18 @@ package final class FakeLLMServer: Sendable {
     package static let embeddingDimensions = 32
 
     /// The port the OS chose (or the one asked for).
-    package let port: Int
+    package var port: Int { server.port }
     /// The host the server listens on.
-    package let host: String
+    package var host: String { server.host }
     let state: FakeLLMState
-    private let serviceGroup: ServiceGroup
-    private let runTask: Task<Void, Never>
-    private let stopped = Mutex(false)
+    private let server: FakeHTTPServer
 
     /// The API root clients use, e.g. `http://127.0.0.1:54321/v1`.
     package var baseURL: String { "http://\(host):\(port)/v1" }
 
-    private init(port: Int, host: String, state: FakeLLMState, serviceGroup: ServiceGroup, runTask: Task<Void, Never>) {
-        self.port = port
-        self.host = host
+    private init(state: FakeLLMState, server: FakeHTTPServer) {
         self.state = state
-        self.serviceGroup = serviceGroup
-        self.runTask = runTask
+        self.server = server
     }
 
     /// A quiet logger (warnings and up), so test output stays readable.
@@ -63,36 +55,10 @@ package final class FakeLLMServer: Sendable {
         let router = Router(context: FakeLLMContext.self)
         FakeLLMRoutes(state: state, logger: logger).register(on: router)
 
-        let started = FakeServerStartup()
-        let application = Application(
-            router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [FakeLLMDisconnectWatcher(state: state)])),
-            configuration: .init(address: .hostname(host, port: port), serverName: quirks.serverHeader),
-            onServerRunning: { channel in started.finish(.success(channel.localAddress?.port ?? port)) },
-            logger: logger
-        )
-        let serviceGroup = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
-        let runTask = Task {
-            do {
-                try await serviceGroup.run()
-                started.finish(.failure(FakeServerStartupError.stoppedBeforeStart))
-            } catch {
-                logger.error("fake LLM server failed", metadata: ["error": "\(error)"])
-                started.finish(.failure(error))
-            }
-        }
-        let actualPort: Int
-        do {
-            actualPort = try await started.port()
-        } catch {
-            state.stop()
-            runTask.cancel()
-            await runTask.value
-            throw error
-        }
-        logger.debug("fake LLM server started", metadata: ["port": "\(actualPort)"])
-        return FakeLLMServer(port: actualPort, host: host, state: state, serviceGroup: serviceGroup, runTask: runTask)
+        let server = try await FakeHTTPServer.start(
+            router: router, host: host, port: port, serverName: quirks.serverHeader, logger: logger,
+            channelHandlers: { [FakeLLMDisconnectWatcher(state: state)] }, onStop: { state.stop() })
+        return FakeLLMServer(state: state, server: server)
     }
 
     /// Adds replies for the next chat calls, consumed in FIFO order.
@@ -143,12 +109,7 @@ package final class FakeLLMServer: Sendable {
     /// Stops the server: waiting handlers give up at once, then a graceful shutdown, then (if
     /// that takes more than a few seconds) cancellation. Safe to call more than once.
     package func stop() async {
-        let alreadyStopped = stopped.withLock { stopped in
-            defer { stopped = true }
-            return stopped
-        }
-        if !alreadyStopped { state.stop() }
-        await shutDownFakeServer(serviceGroup, runTask: runTask, alreadyTriggered: alreadyStopped)
+        await server.stop()
     }
 }
 

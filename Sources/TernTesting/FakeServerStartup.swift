@@ -7,7 +7,7 @@ enum FakeServerStartupError: Error {
 }
 
 /// Hands the bound port from `onServerRunning` to a fake server's `start`, or the error that
-/// came first. Shared by the fake LLM and Bot API servers.
+/// came first. Used by ``FakeHTTPServer``.
 final class FakeServerStartup: Sendable {
     private let result = Mutex<Result<Int, any Error>?>(nil)
     private let ready = OneShotSignal()

@@ -1,9 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
-import ServiceLifecycle
-import Synchronization
 import TernCore
 
 /// A fake Telegram Bot API on a real loopback port, for tests of the Telegram channel.
@@ -30,27 +27,19 @@ package final class FakeTelegramServer: Sendable {
     /// The token requests must carry in their path.
     package let token: String
     /// The port the OS chose (or the one asked for).
-    package let port: Int
+    package var port: Int { server.port }
     /// The host the server listens on.
-    package let host: String
+    package var host: String { server.host }
     let state: FakeTelegramState
-    private let serviceGroup: ServiceGroup
-    private let runTask: Task<Void, Never>
-    private let stopped = Mutex(false)
+    private let server: FakeHTTPServer
 
     /// The API root to give the client, e.g. `http://127.0.0.1:54321` (no `/bot…` part).
     package var baseURL: String { "http://\(host):\(port)" }
 
-    private init(
-        token: String, port: Int, host: String, state: FakeTelegramState, serviceGroup: ServiceGroup,
-        runTask: Task<Void, Never>
-    ) {
+    private init(token: String, state: FakeTelegramState, server: FakeHTTPServer) {
         self.token = token
-        self.port = port
-        self.host = host
         self.state = state
-        self.serviceGroup = serviceGroup
-        self.runTask = runTask
+        self.server = server
     }
 
     /// A quiet logger (warnings and up), so test output stays readable.
@@ -70,35 +59,10 @@ package final class FakeTelegramServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         FakeTelegramRoutes(state: state, token: token, logger: logger).register(on: router)
 
-        let started = FakeServerStartup()
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "tern-fake-telegram"),
-            onServerRunning: { channel in started.finish(.success(channel.localAddress?.port ?? port)) },
-            logger: logger
-        )
-        let serviceGroup = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
-        let runTask = Task {
-            do {
-                try await serviceGroup.run()
-                started.finish(.failure(FakeServerStartupError.stoppedBeforeStart))
-            } catch {
-                logger.error("fake Telegram server failed", metadata: ["error": "\(error)"])
-                started.finish(.failure(error))
-            }
-        }
-        let actualPort: Int
-        do {
-            actualPort = try await started.port()
-        } catch {
-            state.stop()
-            runTask.cancel()
-            await runTask.value
-            throw error
-        }
-        return FakeTelegramServer(
-            token: token, port: actualPort, host: host, state: state, serviceGroup: serviceGroup, runTask: runTask)
+        let server = try await FakeHTTPServer.start(
+            router: router, host: host, port: port, serverName: "tern-fake-telegram", logger: logger,
+            onStop: { state.stop() })
+        return FakeTelegramServer(token: token, state: state, server: server)
     }
 
     /// The bot's user ID (the part of the token before `:`), as `getMe` reports it.
@@ -191,12 +155,7 @@ package final class FakeTelegramServer: Sendable {
     /// Stops the server: long polls end at once, then a graceful shutdown, then (after a few
     /// seconds) cancellation. Safe to call more than once.
     package func stop() async {
-        let alreadyStopped = stopped.withLock { stopped in
-            defer { stopped = true }
-            return stopped
-        }
-        if !alreadyStopped { state.stop() }
-        await shutDownFakeServer(serviceGroup, runTask: runTask, alreadyTriggered: alreadyStopped)
+        await server.stop()
     }
 
     private static func defaultDescription(status: Int, retryAfter: Int?) -> String {
