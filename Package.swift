@@ -252,6 +252,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            // Recorded responses, read by path (Snapshot.swift), not bundled as resources.
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,14 +29,15 @@ struct Harness {
     static let apiKey = "test-key-0123456789abcdef"
 
     /// Runs `body` against a live server. `llm: false` leaves the model unconfigured; `mcp` builds
-    /// the admin API's MCP servers over the harness database (none: those routes answer 503).
+    /// the admin API's MCP servers over the harness database (none: those routes answer 503);
+    /// `clock` is the HTTP layer's (the `created` of answers, snapshot tests fix it).
     static func run(
         apiKeys: [String] = [apiKey], proxyKeys: [String] = [], forwardedTokens: (any ForwardedTokenVerifier)? = nil,
         llm: Bool = true, tools: [any Tool] = [],
         settings: AgentSettings = .init(model: "fake-model"),
         mcp: (@Sendable (SQLiteDatabase, Logger) -> any MCPServerAdmin)? = nil,
         databaseLogger: Logger = Logger(label: "tern.store.sqlite"),
-        cacheMaxAge: Duration = TenantCache.defaultMaxAge,
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge, clock: any WallClock = SystemWallClock(),
         _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-http-\(UUID().uuidString)")
@@ -89,7 +90,7 @@ struct Harness {
             HTTPDependencies(
                 conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
                 modelReachability: ModelReachability(model: fake == nil ? nil : model, logger: logger),
-                identity: identity, tenants: tenants, apiKeys: keys, connections: connections,
+                identity: identity, tenants: tenants, apiKeys: keys, connections: connections, clock: clock,
                 mcpServers: mcp?(database, logger)))
         let app = Application(
             router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
