@@ -79,20 +79,26 @@ package actor MCPClientPool: ToolSource {
     private let settings: MCPPoolSettings
     private let logger: Logger
     private let random: @Sendable () -> Double
+    private let onToolsChanged: @Sendable (_ server: String, _ context: ContextID) -> Void
     private var entries: [Key: Entry] = [:]
     private var generations = 0
 
-    /// - Parameter random: a uniform draw in [0, 1) per backoff (``Backoff/delay(forAttempt:retryAfter:unit:)``;
-    ///   random by default, fixed in tests: 0 gives the longest wait).
+    /// - Parameters:
+    ///   - random: a uniform draw in [0, 1) per backoff (``Backoff/delay(forAttempt:retryAfter:unit:)``;
+    ///     random by default, fixed in tests: 0 gives the longest wait).
+    ///   - onToolsChanged: told when a server said its tool list changed, after the cached list was
+    ///     marked stale (the next ``tools(for:)`` lists again); tests await it instead of polling.
     package init(
         directory: any MCPServerDirectory, connector: MCPConnector, settings: MCPPoolSettings = MCPPoolSettings(),
-        logger: Logger, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        logger: Logger, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        onToolsChanged: @escaping @Sendable (_ server: String, _ context: ContextID) -> Void = { _, _ in }
     ) {
         self.directory = directory
         self.connector = connector
         self.settings = settings
         self.logger = logger
         self.random = random
+        self.onToolsChanged = onToolsChanged
     }
 
     // MARK: ToolSource
@@ -187,6 +193,13 @@ package actor MCPClientPool: ToolSource {
     }
 
     // MARK: Status and upkeep
+
+    /// Returns once the open connection to `server` in `context` has ended (its process exited,
+    /// its stream broke, it was closed), at once if there is none, or when the caller is cancelled.
+    package func waitUntilConnectionEnds(server: String, in context: ContextID) async {
+        guard let session = entries[Key(context: context, server: server)]?.session else { return }
+        await session.waitUntilClosed()
+    }
 
     /// The state of one server for a context, as this process sees it.
     package func status(of server: String, in context: ContextID, enabled: Bool) -> MCPServerStatus {
@@ -410,6 +423,7 @@ package actor MCPClientPool: ToolSource {
     private func toolsChanged(_ key: Key) {
         entries[key]?.toolsStale = true
         logger.info("MCP server's tools changed", metadata: ["mcp_server": "\(key.server)", "context": "\(key.context)"])
+        onToolsChanged(key.server, key.context)
     }
 }
 

@@ -113,6 +113,11 @@ package actor MCPSession {
     /// Why the connection ended, once it has.
     package nonisolated var closeReason: MCPClientError? { closed.reason }
 
+    /// Returns once the connection has ended, or when the caller is cancelled.
+    package nonisolated func waitUntilClosed() async {
+        await closed.signal.wait()
+    }
+
     /// Every tool the server lists (following `nextCursor`, at most 100 pages).
     package func listTools() async throws -> [MCP.Tool] {
         var tools: [MCP.Tool] = []

@@ -57,6 +57,8 @@ package actor StreamableHTTPTransport: ClosableTransport {
     var tasks: [Int: Task<Void, Never>] = [:]
     /// The POST reading each request's answer, so a cancelled request's stream is dropped.
     var requestTasks: [ID: Task<Void, Never>] = [:]
+    /// Released when no request is in flight any more (``waitUntilNoRequestsInFlight()``).
+    var noRequestsInFlight: [OneShotSignal] = []
     var nextTaskNumber = 0
     var closedReason: MCPClientError?
     var closeWaiters: [CheckedContinuation<MCPClientError, Never>] = []
@@ -181,6 +183,7 @@ package actor StreamableHTTPTransport: ClosableTransport {
             outstanding.remove(id)
             requestTasks.removeValue(forKey: id)?.cancel()
         }
+        signalIfNoRequestsInFlight()
 
         var request = makeRequest(.POST, accept: "application/json, text/event-stream")
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
@@ -254,6 +257,7 @@ package actor StreamableHTTPTransport: ClosableTransport {
         for waiter in waiters { waiter.resume(returning: reason) }
         for task in tasks.values { task.cancel() }
         requestTasks.removeAll()
+        signalIfNoRequestsInFlight()
         if case .connectionClosed(_, "disconnected") = reason {
             logger.debug("MCP HTTP connection closed")
         } else {
@@ -280,10 +284,26 @@ package actor StreamableHTTPTransport: ClosableTransport {
 
     func requestFinished(_ ids: Set<ID>) {
         for id in ids { requestTasks[id] = nil }
+        signalIfNoRequestsInFlight()
     }
 
     /// Requests whose answer is still being read (for tests and diagnostics).
     package var requestsInFlight: Int { requestTasks.count }
+
+    /// Returns once no request's answer is being read (at once if none is), or when the caller
+    /// is cancelled.
+    package func waitUntilNoRequestsInFlight() async {
+        guard !requestTasks.isEmpty else { return }
+        let signal = OneShotSignal()
+        noRequestsInFlight.append(signal)
+        await signal.wait()
+    }
+
+    private func signalIfNoRequestsInFlight() {
+        guard requestTasks.isEmpty, !noRequestsInFlight.isEmpty else { return }
+        for signal in noRequestsInFlight { signal.fire() }
+        noRequestsInFlight.removeAll()
+    }
 
     /// A request to the endpoint with the configured headers, then the transport's own.
     func makeRequest(_ method: HTTPMethod, accept: String, lastEventID: String? = nil) -> HTTPClientRequest {

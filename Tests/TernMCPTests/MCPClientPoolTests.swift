@@ -21,6 +21,8 @@ struct MCPClientPoolTests {
         let catalog: MCPServerCatalog
         let pool: MCPClientPool
         let admin: MCPServerAdminService
+        /// `server` for each tool-list change the pool was told of, in order.
+        let toolListChanges: AsyncStream<String>
 
         init(
             globals: [MCPServerDefinition] = [], timeouts: MCPTimeouts = MCPTimeouts(connect: .seconds(30)),
@@ -35,9 +37,12 @@ struct MCPClientPoolTests {
             let connector = MCPConnector(
                 timeouts: timeouts, logger: MCPTestEnvironment.logger,
                 makeTransport: MCPTransports.live(networkGuard: guardian, logger: MCPTestEnvironment.logger))
+            let (changes, changed) = AsyncStream.makeStream(of: String.self)
+            toolListChanges = changes
             pool = MCPClientPool(
                 directory: catalog, connector: connector, settings: settings, logger: MCPTestEnvironment.logger,
-                random: { 0 })  // the longest backoff, as before
+                random: { 0 },  // the longest backoff, as before
+                onToolsChanged: { server, _ in changed.yield(server) })
             admin = MCPServerAdminService(catalog: catalog, pool: pool, networkGuard: guardian)
         }
 
@@ -208,14 +213,12 @@ struct MCPClientPoolTests {
         let rig = Rig()
         try await rig.add(Self.script("changing_server.py"))
         #expect(try await rig.call("changing__grow", ["name": "sprout"]) == .text("added sprout"))
-        // The notification arrives on the connection; wait for the refresh it triggers.
-        var names: [String] = []
-        for _ in 0..<200 {
-            names = try await rig.pool.tools(for: Self.contextA).map(\.spec.name)
-            if names.contains("changing__sprout") { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(names.contains("changing__sprout"))
+        // The notification arrives on the connection; once the pool has marked the list stale,
+        // the next listing asks the server again.
+        var changes = rig.toolListChanges.makeAsyncIterator()
+        #expect(await changes.next() == "changing")
+        let names = try await rig.pool.tools(for: Self.contextA).map(\.spec.name)
+        #expect(names.contains("changing__sprout"), "\(names)")
         #expect(try await rig.call("changing__sprout") == .text("I am sprout"))
     }
 
@@ -283,15 +286,12 @@ struct MCPClientPoolTests {
         }
     }
 
-    /// Kills the server process of `name` (asking it for its pid), and waits until the pool
-    /// has seen the connection end.
+    /// Kills the server process of `name` (asking it for its pid), and waits until the pool's
+    /// connection to it has ended.
     private func killServer(_ rig: Rig, named name: String) async throws {
         let pid = try #require(Int32(try await rig.call("\(name)__pid").text))
         #expect(kill(pid, SIGKILL) == 0)
-        for _ in 0..<500 {
-            if await rig.pool.status(of: name, in: Self.contextA, enabled: true).state != .connected { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("the pool never noticed the killed server")
+        await rig.pool.waitUntilConnectionEnds(server: name, in: Self.contextA)
+        #expect(await rig.pool.status(of: name, in: Self.contextA, enabled: true).state != .connected)
     }
 }

@@ -166,7 +166,7 @@ struct StreamableHTTPTransportTests {
             try await client.cancelRequest(context.requestID, reason: "test")
             await #expect(throws: CancellationError.self) { _ = try await context.value }
             // The notification went out through the transport, which dropped the stream.
-            for _ in 0..<500 where await transport.requestsInFlight > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            await transport.waitUntilNoRequestsInFlight()
             #expect(await transport.requestsInFlight == 0)
             #expect(text(of: try await client.callTool(name: "echo", arguments: ["text": "still here"])) == "still here")
             await client.disconnect()
