@@ -190,7 +190,7 @@ let package = Package(
             dependencies: ["TernTesting"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TernCoreTests", dependencies: ["TernCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TernCoreTests", dependencies: ["TernCore", "TernTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TernStoreTests",
             dependencies: [

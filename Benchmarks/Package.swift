@@ -55,7 +55,7 @@ let package = Package(
     ],
     targets: [
         benchmark("tern-bench", [
-            tern("TernStore"), tern("TernCore"),
+            tern("TernStore"), tern("TernCore"), tern("TernTesting"),
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,5 +1,6 @@
 import Testing
 import TernCore
+import TernTesting
 
 /// The one backoff: ceilings double from the base up to the cap, jitter takes its share at random
 /// (full jitter by default), and a server's own wait wins, capped.
@@ -24,7 +25,7 @@ import TernCore
     @Test func seededDraws_stayWithinTheJitterRange_andSpreadOut() {
         for (jitter, lowest) in [(1.0, 0.0), (0.5, 0.5), (0.0, 1.0)] {
             let backoff = Backoff(base: .milliseconds(100), cap: .seconds(2), jitter: jitter)
-            var generator = SplitMix(seed: 42)
+            var generator = SplitMix64(seed: 42)
             for attempt in 0..<8 {
                 let ceiling = backoff.ceiling(forAttempt: attempt)
                 let delays = (0..<50).map { _ in backoff.delay(forAttempt: attempt, using: &generator) }
@@ -33,7 +34,7 @@ import TernCore
                 #expect((Set(delays).count > 1) == (jitter > 0), "jitter \(jitter)")
             }
         }
-        var first = SplitMix(seed: 7), second = SplitMix(seed: 7)
+        var first = SplitMix64(seed: 7), second = SplitMix64(seed: 7)
         let backoff = Backoff(base: .seconds(1), cap: .seconds(60))
         #expect(backoff.delay(forAttempt: 3, using: &first) == backoff.delay(forAttempt: 3, using: &second))
     }
@@ -56,6 +57,3 @@ import TernCore
         #expect(backoff.delay(forAttempt: 0, unit: .nan) == .seconds(1))
     }
 }
-
-/// The JSON tests' seeded SplitMix64 serves as the repeatable random source here.
-extension SplitMix: RandomNumberGenerator {}

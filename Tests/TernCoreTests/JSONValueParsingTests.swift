@@ -1,5 +1,6 @@
 import Foundation
 import TernCore
+import TernTesting
 import Testing
 
 @Suite struct JSONValueParsingTests {
@@ -96,7 +97,7 @@ import Testing
     /// Generated documents, valid and mangled: the reader accepts exactly what `JSONDecoder`
     /// accepts and gives the same values (keys are unique here: see the repeated-key test).
     @Test func parse_generatedDocuments_matchJSONDecoder() throws {
-        var generator = SplitMix(seed: 15)
+        var generator = SplitMix64(seed: 15)
         let pieces = ["{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud83d", "\\ude00", "a", "é", "0", "-", ".", "e", "1e400", " ", "\u{01}", "null", "tru"]
         for round in 0..<600 {
             let document = generator.document(depth: 0)
@@ -113,18 +114,7 @@ import Testing
 }
 
 /// A small deterministic generator of JSON documents.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 
     mutating func document(depth: Int) -> String {

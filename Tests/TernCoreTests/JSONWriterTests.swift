@@ -1,5 +1,6 @@
 import Foundation
 import TernCore
+import TernTesting
 import Testing
 
 @Suite struct JSONWriterTests {
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func generatedValues_matchJSONEncoder() throws {
-        var generator = SplitMix(seed: 6)
+        var generator = SplitMix64(seed: 6)
         for _ in 0..<400 {
             let value = generator.value(depth: 0)
             #expect(value.jsonText == (try reference(value)))
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func textRoundTripsThroughTheReader() throws {
-        var generator = SplitMix(seed: 9)
+        var generator = SplitMix64(seed: 9)
         for _ in 0..<200 {
             let value = generator.value(depth: 0)
             #expect(try JSONValue(parsing: value.jsonText) == value)
@@ -70,7 +71,7 @@ import Testing
     }
 }
 
-extension SplitMix {
+extension SplitMix64 {
     mutating func value(depth: Int) -> JSONValue {
         let atoms = ["a", "B", "_", "é", "e\u{301}", "\u{0}", "\u{1f}", "\u{7f}", "\"", "\\", "/", "\n", "😀", "10", "9", " "]
         switch next() % (depth > 2 ? 4 : 6) {

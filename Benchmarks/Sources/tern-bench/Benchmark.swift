@@ -2,6 +2,7 @@ import Foundation
 import SQLKit
 import TernCore
 import TernStore
+import TernTesting
 
 /// Times the store's read paths through ``SQLConversationStore``, one call at a time and then
 /// with several concurrent readers, on conversations picked at random (fixed seed). A bare

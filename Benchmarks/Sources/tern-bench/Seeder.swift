@@ -2,6 +2,7 @@ import Foundation
 import SQLKit
 import TernCore
 import TernStore
+import TernTesting
 
 /// One seeded conversation: its lookup key and its one session.
 struct SeededConversation: Sendable {
@@ -145,19 +146,5 @@ private struct TextSource {
         let length = Int.random(in: range, using: &random)
         let offset = Int.random(in: 0...(Self.paragraph.count - length), using: &random)
         return String(decoding: Self.paragraph[offset..<(offset + length)], as: UTF8.self)
-    }
-}
-
-/// A small seeded generator, so every run picks the same content and samples.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
