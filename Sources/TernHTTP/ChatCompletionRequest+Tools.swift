@@ -16,11 +16,11 @@ extension ChatCompletionRequest {
         var sampling = SamplingParameters()
         sampling.temperature = try optionalNumber(body, "temperature")
         if let temperature = sampling.temperature, !(0...2).contains(temperature) {
-            throw .invalid("'temperature' must be between 0 and 2, got \(temperature)", param: "temperature")
+            throw .invalid("'temperature' must be between 0 and 2, got \(JSONValue.number(temperature).jsonText)", param: "temperature")
         }
         sampling.topP = try optionalNumber(body, "top_p")
         if let topP = sampling.topP, !(0...1).contains(topP) {
-            throw .invalid("'top_p' must be between 0 and 1, got \(topP)", param: "top_p")
+            throw .invalid("'top_p' must be between 0 and 1, got \(JSONValue.number(topP).jsonText)", param: "top_p")
         }
         var maxTokens = try optionalInteger(body, "max_completion_tokens")
         var maxTokensParam = "max_completion_tokens"
