@@ -53,6 +53,8 @@ struct TelegramRig {
     let settings: TelegramSettings
     /// Telegram users who talk as the local user without a link.
     let allowedUsers: Set<Int64>
+    /// The waits the bot's Bot API retries asked for; nothing really waits.
+    let sleeps = SleepRecorder()
 
     static func run(
         model: any ModelProvider = EchoModel(), tooling: ((SQLiteDatabase, SQLTenantStore) -> AgentTooling)? = nil,
@@ -96,7 +98,7 @@ struct TelegramRig {
         return TelegramService(
             client: BotAPIClient(
                 token: FakeTelegramServer.defaultToken, httpClient: http, baseURL: fake.baseURL,
-                retry: BotAPIRetry(sleep: { _ in }), logger: logger),
+                retry: BotAPIRetry(sleep: sleeps.sleep), logger: logger),
             channels: channels, tenants: tenants, turns: turns, settings: settings, logger: logger)
     }
 

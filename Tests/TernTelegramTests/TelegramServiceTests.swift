@@ -80,6 +80,7 @@ import TernTesting
                 rig.fake.sendText(chatID: 10, from: 1, text: "after the limit")
                 await rig.fake.waitForSentMessages(chatID: 10, count: 2)
                 #expect(rig.fake.sentMessages(chatID: 10).last == "Echo: after the limit")
+                #expect(rig.sleeps.delays == [.seconds(3)], "the retry waits what retry_after asked for")
             }
         }
     }
