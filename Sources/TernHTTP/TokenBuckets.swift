@@ -1,4 +1,5 @@
 import Synchronization
+import TernCore
 
 /// How fast one bucket refills and how much it holds.
 package struct BucketRate: Sendable, Equatable {
@@ -112,28 +113,51 @@ package final class TokenBuckets: Sendable {
 /// Turns in flight per key, each key capped; an entry exists only while a turn runs, so memory
 /// is bounded by the turns running at once.
 package final class TurnCounter: Sendable {
-    private let running = Mutex<[String: Int]>([:])
+    private struct Waiter {
+        var key: String
+        var atMost: Int
+        var signal: OneShotSignal
+    }
+
+    private let state = Mutex((running: [String: Int](), waiters: [Waiter]()))
 
     package init() {}
 
     /// Counts a turn for `key` if fewer than `limit` run (0: unlimited); `false` otherwise.
     package func begin(_ key: String, limit: Int) -> Bool {
-        running.withLock { running in
-            let current = running[key, default: 0]
+        state.withLock { state in
+            let current = state.running[key, default: 0]
             guard limit == 0 || current < limit else { return false }
-            running[key] = current + 1
+            state.running[key] = current + 1
             return true
         }
     }
 
     /// Ends a turn counted by ``begin(_:limit:)``.
     package func end(_ key: String) {
-        running.withLock { running in
-            let remaining = running[key, default: 1] - 1
-            running[key] = remaining > 0 ? remaining : nil
+        let released = state.withLock { state -> [OneShotSignal] in
+            let remaining = state.running[key, default: 1] - 1
+            state.running[key] = remaining > 0 ? remaining : nil
+            let isMet = { (waiter: Waiter) in waiter.key == key && waiter.atMost >= remaining }
+            let met = state.waiters.filter(isMet).map(\.signal)
+            state.waiters.removeAll(where: isMet)
+            return met
         }
+        for signal in released { signal.fire() }
     }
 
     /// Turns running for `key`, for tests.
-    package func count(_ key: String) -> Int { running.withLock { $0[key, default: 0] } }
+    package func count(_ key: String) -> Int { state.withLock { $0.running[key, default: 0] } }
+
+    /// Returns once at most `count` turns run for `key` (at once if that holds now), or when the
+    /// caller is cancelled; for tests, which await a turn's end instead of polling.
+    package func waitUntil(_ key: String, runsAtMost count: Int) async {
+        let signal = state.withLock { state -> OneShotSignal? in
+            guard state.running[key, default: 0] > count else { return nil }
+            let signal = OneShotSignal()
+            state.waiters.append(Waiter(key: key, atMost: count, signal: signal))
+            return signal
+        }
+        await signal?.wait()
+    }
 }

@@ -111,7 +111,7 @@ struct RawConnection: Sendable {
                         } catch {
                             return nil  // the server closed the connection: what the test waits for
                         }
-                        try await Task.sleep(for: interval)
+                        try await Task.sleep(for: interval)  // the slow client is the behaviour under test
                     }
                     throw LimitsHarnessError.timedOut("the server kept a trickling connection open")
                 }

@@ -51,10 +51,7 @@ import Testing
             #expect(try await harness.client.execute(uri: "/admin/api/v1/contexts", method: .get, headers: Self.local).status == .ok)
             first.cancel()
             let key = "user:\(UserID.localUser.rawValue)"
-            let deadline = ContinuousClock.now + .seconds(20)
-            while harness.limiter.turns.count(key) > 1, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))  // polls for the hang-up to reach the server
-            }
+            await harness.limiter.turns.waitUntil(key, runsAtMost: 1)  // the hang-up has reached the server
             #expect(harness.limiter.turns.count(key) == 1)
             #expect(try await harness.chat(Self.local).status == .ok)
             second.cancel()

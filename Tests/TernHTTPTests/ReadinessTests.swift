@@ -19,7 +19,7 @@ import Testing
 
     /// A store that never answers (a database behind a dead network), until cancelled.
     struct HangingHealth: StoreHealth {
-        func ping() async throws { try await Task.sleep(for: .seconds(3600)) }
+        func ping() async throws { try await Task.sleep(for: .seconds(3600)) }  // a hung database, on purpose
     }
 
     static func router(

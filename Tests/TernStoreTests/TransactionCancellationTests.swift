@@ -14,7 +14,7 @@ import TernStore
                 try await database.transaction { db in
                     try await db.raw("INSERT INTO contexts (id, name, created_at) VALUES ('doomed', 'doomed', 0)").run()
                     signal.yield()
-                    try await Task.sleep(for: .seconds(30))
+                    try await Task.sleep(for: .seconds(30))  // held open until cancelled: the behaviour under test
                 }
             }
             var iterator = entered.makeAsyncIterator()

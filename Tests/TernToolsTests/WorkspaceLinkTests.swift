@@ -62,8 +62,11 @@ import Glibc
     }
 
     /// A directory on the path is swapped for a link to the outside while reads and writes run;
-    /// whatever interleaving happens, nothing outside is read or written.
-    @Test func operations_neverEscapeWhileADirectoryIsSwappedForALink() async throws {
+    /// whatever interleaving happens, nothing outside is read or written. It samples: 300 rounds
+    /// against a flipping directory meet the swap between checking and opening on most runs, not
+    /// all, so a pass says no sampled interleaving escaped (the deterministic cases are the other
+    /// tests of this suite).
+    @Test func operations_neverEscape_sampledWhileADirectoryIsSwappedForALink() async throws {
         try await WorkspaceSandbox.with { sandbox in
             let workspace = sandbox.workspace
             _ = try await workspace.write("inside\n", to: "d/f", in: Self.a, createDirectories: true)
