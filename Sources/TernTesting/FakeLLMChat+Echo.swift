@@ -2,12 +2,13 @@ import Foundation
 import TernCore
 
 extension FakeLLMRoutes {
-    /// The default reply: `Echo: <last user message>`, streamed word by word.
-    static func echo(_ messages: [JSONValue]) -> FakeLLMReply {
+    /// The default reply: `Echo: <last user message>`, streamed word by word (as many pieces as
+    /// `pace` asks for, when it names a number of tokens).
+    static func echo(_ messages: [JSONValue], pace: FakeLLMPace? = nil) -> FakeLLMReply {
         let lastUser = messages.last { $0["role"]?.stringValue == "user" }.map(text(of:)) ?? ""
         let words = "Echo: \(lastUser)".components(separatedBy: " ")
         let pieces = words.enumerated().map { $0.offset == 0 ? $0.element : " " + $0.element }
-        return .content(pieces)
+        return .content(pace?.sized(pieces) ?? pieces)
     }
 
     /// The text of a message: its `content` string, or its text parts joined by newlines.

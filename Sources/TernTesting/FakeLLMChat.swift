@@ -89,7 +89,8 @@ extension FakeLLMRoutes {
                     ])
                 ]), status: 500)
         }
-        var reply = state.dequeue() ?? Self.directed(messages, tools: json?["tools"]) ?? Self.echo(messages)
+        let pace = state.pace.flatMap { $0.applies(to: messages) ? $0 : nil }
+        var reply = state.dequeue() ?? Self.directed(messages, tools: json?["tools"]) ?? Self.echo(messages, pace: pace)
         if state.quirks.toolsNeedNamedChoice {
             reply = FakeLLMQuirks.applyingToolChoice(json?["tool_choice"], to: reply, messages: messages)
         }
@@ -112,7 +113,7 @@ extension FakeLLMRoutes {
                 finishReason: reply.finishReason ?? (toolCalls.isEmpty ? "stop" : "tool_calls"),
                 usage: Self.usage(reply.usage, messages: messages, pieces: pieces))
             if record.isStreaming {
-                return streamResponse(answer, ending: reply.ending, clientGone: clientGone)
+                return streamResponse(answer, ending: reply.ending, pace: pace, clientGone: clientGone)
             }
             return try await plainResponse(answer, ending: reply.ending, clientGone: clientGone)
         }
@@ -155,14 +156,14 @@ extension FakeLLMRoutes {
         }
     }
 
-    private func streamResponse(_ answer: FakeLLMAnswer, ending: FakeLLMReply.Ending, clientGone: FakeLLMSignal)
-        -> Response
-    {
+    private func streamResponse(
+        _ answer: FakeLLMAnswer, ending: FakeLLMReply.Ending, pace: FakeLLMPace?, clientGone: FakeLLMSignal
+    ) -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
                 do {
-                    try await writeStream(answer, ending: ending, clientGone: clientGone, to: &writer)
+                    try await writeStream(answer, ending: ending, pace: pace, clientGone: clientGone, to: &writer)
                 } catch let error as FakeLLMDroppedConnection {
                     throw error
                 } catch let error as HTTPError {
@@ -175,8 +176,21 @@ extension FakeLLMRoutes {
             })
     }
 
+    /// Waits one ``FakeLLMPace/interval`` (a plain sleep: cheap enough for thousands of open
+    /// streams); ends the stream when the server is stopping.
+    private func waitForNextToken(_ pace: FakeLLMPace) async throws {
+        do {
+            try await Task.sleep(for: pace.interval)
+        } catch {
+            throw FakeLLMDroppedConnection()  // cancelled: the server is shutting down
+        }
+        if state.stopping.isFired {
+            throw HTTPError(.serviceUnavailable, message: "the fake LLM server is stopping")
+        }
+    }
+
     private func writeStream(
-        _ answer: FakeLLMAnswer, ending: FakeLLMReply.Ending, clientGone: FakeLLMSignal,
+        _ answer: FakeLLMAnswer, ending: FakeLLMReply.Ending, pace: FakeLLMPace?, clientGone: FakeLLMSignal,
         to writer: inout any ResponseBodyWriter
     ) async throws {
         func frame(_ value: JSONValue) -> [UInt8] {
@@ -199,6 +213,7 @@ extension FakeLLMRoutes {
         case .disconnect(let count, _), .errorFrame(let count, _, _), .stall(let count): limit = min(count, deltas.count)
         }
         for (number, delta) in deltas.prefix(limit).enumerated() {
+            if let pace { try await waitForNextToken(pace) }
             if running?.interrupted.isFired == true { return try await endInterrupted(&writer) }
             let bytes = frame(answer.chunk(delta: delta))
             if number.isMultiple(of: 2) {

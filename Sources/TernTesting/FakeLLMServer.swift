@@ -46,12 +46,13 @@ package final class FakeLLMServer: Sendable {
     }
 
     /// Starts a server and returns once it accepts connections. Port 0 lets the OS choose one;
-    /// `quirks` picks a real server's behaviour to reproduce.
+    /// `quirks` picks a real server's behaviour to reproduce; `pace` slows streamed answers
+    /// down (see ``FakeLLMPace``).
     package static func start(
-        host: String = "127.0.0.1", port: Int = 0, quirks: FakeLLMQuirks = .none,
+        host: String = "127.0.0.1", port: Int = 0, quirks: FakeLLMQuirks = .none, pace: FakeLLMPace? = nil,
         logger: Logger = FakeLLMServer.defaultLogger()
     ) async throws -> FakeLLMServer {
-        let state = FakeLLMState(quirks: quirks)
+        let state = FakeLLMState(quirks: quirks, pace: pace)
         let router = Router(context: FakeLLMContext.self)
         FakeLLMRoutes(state: state, logger: logger).register(on: router)
 
@@ -115,10 +116,10 @@ package final class FakeLLMServer: Sendable {
 
 /// Runs `body` with a started ``FakeLLMServer`` and always stops it afterwards.
 package func withFakeLLM<T>(
-    quirks: FakeLLMQuirks = .none, logger: Logger = FakeLLMServer.defaultLogger(),
+    quirks: FakeLLMQuirks = .none, pace: FakeLLMPace? = nil, logger: Logger = FakeLLMServer.defaultLogger(),
     _ body: (FakeLLMServer) async throws -> T
 ) async throws -> T {
-    let server = try await FakeLLMServer.start(quirks: quirks, logger: logger)
+    let server = try await FakeLLMServer.start(quirks: quirks, pace: pace, logger: logger)
     do {
         let result = try await body(server)
         await server.stop()

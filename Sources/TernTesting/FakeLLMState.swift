@@ -16,9 +16,12 @@ final class FakeLLMState: Sendable {
 
     /// The real-server quirks this server reproduces.
     let quirks: FakeLLMQuirks
+    /// How fast streamed answers come; `nil`: at once.
+    let pace: FakeLLMPace?
 
-    init(quirks: FakeLLMQuirks = .none) {
+    init(quirks: FakeLLMQuirks = .none, pace: FakeLLMPace? = nil) {
         self.quirks = quirks
+        self.pace = pace
     }
 
     /// Fired when the server starts stopping; every waiting handler gives up.

@@ -48,6 +48,25 @@ import Testing
         }
     }
 
+    @Test func pacedEcho_hasTheAskedNumberOfTokens_repeatingOrCuttingTheWords() async throws {
+        for (tokens, expected) in [
+            (5, ["Echo:", " a", " b", " Echo:", " a"]), (2, ["Echo:", " a"]),
+        ] {
+            let outcome = try await withFakeLLM(pace: FakeLLMPace(interval: .milliseconds(1), tokens: tokens)) { fake in
+                try await withClient(fake) { await collect($0.stream(userRequest("a b"))) }
+            }
+            #expect(outcome.contents == expected)
+            #expect(outcome.finished.count == 1)
+        }
+    }
+
+    @Test func pacedServer_answersAMarkedCallAtOnce_withThePlainEcho() async throws {
+        let outcome = try await withFakeLLM(pace: FakeLLMPace(interval: .seconds(3600), tokens: 5)) { fake in
+            try await withClient(fake) { await collect($0.stream(userRequest("[[unpaced]] a"))) }
+        }
+        #expect(outcome.contents == ["Echo:", " [[unpaced]]", " a"])
+    }
+
     @Test func recordsEveryRequest_inOrder() async throws {
         try await withFakeLLM { fake in
             try await withClient(fake) { client in
