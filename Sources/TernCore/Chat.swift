@@ -220,6 +220,26 @@ package enum ModelError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What API clients and chat users are told: ``description`` without the model server's
+    /// address (an internal host and port is nobody's business but the operator's, and the log
+    /// keeps it) and without connection details, which name addresses too.
+    package var publicDescription: String {
+        switch self {
+        case .notConfigured(let hint):
+            "no language model is configured: \(hint)"
+        case .upstream(_, let status, let message):
+            "model server answered \(status): \(message)"
+        case .timeout(_, let seconds):
+            "model server did not answer within \(Self.format(seconds)) s"
+        case .connection:
+            "could not reach the model server"
+        case .invalidResponse(_, let reason):
+            "model server sent an invalid response: \(reason)"
+        case .incomplete(_, let reason, _):
+            "model server's answer was cut off: \(reason)"
+        }
+    }
+
     private static func format(_ seconds: Double) -> String {
         seconds.rounded() == seconds ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }

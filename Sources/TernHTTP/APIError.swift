@@ -123,19 +123,19 @@ extension APIError {
         switch error {
         case .notConfigured:
             return APIError(
-                status: .serviceUnavailable, message: error.description, type: "server_error",
+                status: .serviceUnavailable, message: error.publicDescription, type: "server_error",
                 code: "llm_not_configured")
         case .upstream(_, let status, _):
             let mapped: HTTPResponse.Status = status == 429 ? .tooManyRequests : .badGateway
-            return APIError(status: mapped, message: error.description, type: "upstream_error", code: "upstream_\(status)")
+            return APIError(status: mapped, message: error.publicDescription, type: "upstream_error", code: "upstream_\(status)")
         case .timeout:
-            return APIError(status: .gatewayTimeout, message: error.description, type: "upstream_error", code: "upstream_timeout")
+            return APIError(status: .gatewayTimeout, message: error.publicDescription, type: "upstream_error", code: "upstream_timeout")
         case .connection, .invalidResponse:
-            return APIError(status: .badGateway, message: error.description, type: "upstream_error", code: "upstream_unavailable")
+            return APIError(status: .badGateway, message: error.publicDescription, type: "upstream_error", code: "upstream_unavailable")
         case .incomplete:
             // The partial answer is stored as incomplete; a stream that already sent content ends
             // with this as its error frame.
-            return APIError(status: .badGateway, message: error.description, type: "upstream_error", code: "upstream_incomplete")
+            return APIError(status: .badGateway, message: error.publicDescription, type: "upstream_error", code: "upstream_incomplete")
         }
     }
 }

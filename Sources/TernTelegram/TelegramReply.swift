@@ -50,7 +50,7 @@ struct TelegramReply {
             throw CancellationError()
         } catch {
             service.logger.warning("turn failed in telegram", metadata: ["chat": "\(chat)", "error": "\(error)"])
-            text += (text.isEmpty ? "" : "\n\n") + "Sorry, that failed: \(error)"
+            text += (text.isEmpty ? "" : "\n\n") + "Sorry, that failed: \(userFacingDescription(of: error))"
         }
         // A cancelled turn (the bot is stopping) ends its event stream without an error: send nothing.
         try Task.checkCancellation()

@@ -317,11 +317,11 @@ def _write_skills(directory: str) -> None:
 
 
 PATH_LIKE = re.compile(r"(?:/[\w.+-]+){2,}\.py|site-packages|/home/|/root/|/usr/|/tmp/|Traceback|pydantic|"
-                       r"validation error|\"loc\":|'loc':", re.I)
+                       r"validation error|\"loc\":|'loc':|127\.0\.0\.1:\d+|localhost:\d+", re.I)
 
 
 def leaks(text: str) -> list[str]:
-    """File paths, tracebacks or pydantic dumps of the model server's machine in a client-facing text."""
+    """File paths, tracebacks, pydantic dumps or the address of the model server in a client-facing text."""
     return PATH_LIKE.findall(text or "")
 
 
