@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TernCore
 
 /// A front end's background task call (Open WebUI's titles, tags, follow-up suggestions, search

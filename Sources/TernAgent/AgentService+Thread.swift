@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TernCore
 
 /// Clients that resend the whole thread each turn (Open WebUI) also resend it after an edit or

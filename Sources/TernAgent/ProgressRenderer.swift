@@ -1,3 +1,4 @@
+import Foundation
 import TernCore
 
 /// How much of the agent's work an OpenAI client sees as text (header `X-Tern-Verbosity`).

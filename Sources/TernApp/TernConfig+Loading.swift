@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TernConfigFiles
 import Yams
 import TernCore
 import TernHTTP

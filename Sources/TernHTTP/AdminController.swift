@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import NIOFoundationCompat
 import TernAgent
 import TernCore
 

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import NIOFoundationCompat
 import TernCore
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the store answers; the model

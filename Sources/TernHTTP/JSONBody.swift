@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOFoundationCompat
 import TernCore
 
 /// A JSON object request body with field readers whose errors name the field.

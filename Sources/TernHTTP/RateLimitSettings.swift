@@ -1,3 +1,4 @@
+import Foundation
 import TernCore
 
 /// How much each caller may ask of the API: requests per minute and turns at once per user and

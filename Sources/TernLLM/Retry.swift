@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TernCore
 
 /// A failed attempt at one HTTP call, classified for the retry loop.

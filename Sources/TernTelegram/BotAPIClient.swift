@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 
 /// A Telegram Bot API client: JSON `POST`s to `<baseURL>/bot<token>/<method>`, with timeouts,
 /// retries (``BotAPIRetry``) and typed errors (``BotAPIError``) that never contain the token.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Synchronization
+import TernCore
 
 /// The mutable side of ``FakeLLMServer``: script queue, recordings, signals. Shared by the
 /// route handlers and the per-connection ``FakeLLMDisconnectWatcher``s.

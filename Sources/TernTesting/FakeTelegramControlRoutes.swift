@@ -22,7 +22,7 @@ struct FakeTelegramControlRoutes: Sendable {
         control.post("messages") { request, _ in
             var request = request
             let body = try await request.collectBody(upTo: 64 * 1024)
-            guard let fields = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)),
+            guard let fields = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
                 let chatID = FakeTelegramRoutes.integer(fields["chat_id"]),
                 let userID = FakeTelegramRoutes.integer(fields["from"]),
                 let text = fields["text"]?.stringValue

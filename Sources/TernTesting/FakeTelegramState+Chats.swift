@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TernCore
 
 /// Chats, messages, callback queries and the record of what the bot did.

@@ -1,4 +1,5 @@
 import Foundation
+import TernConfigFiles
 import TernCore
 
 /// Loads skills in the Agent Skills format from a global directory and per-context overlay

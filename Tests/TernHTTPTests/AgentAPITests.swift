@@ -3,7 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOHTTP1
 import Synchronization
+import TernStore
 import Testing
 import TernAgent
 import TernCore

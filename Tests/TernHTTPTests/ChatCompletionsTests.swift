@@ -4,6 +4,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
+import SQLKit
+import TernHTTP
+import TernStore
 import Testing
 import TernCore
 import TernTesting

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import TernStore
 import Testing
 import TernCore
 import TernHTTP

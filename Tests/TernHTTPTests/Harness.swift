@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOFoundationCompat
+import SQLKit
 import Synchronization
 import TernAgent
 import TernCore

@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
+import TernStore
+import TernTesting
 import Testing
 import TernCore
 

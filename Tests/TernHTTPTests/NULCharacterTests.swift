@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import TernTesting
 import Testing
 
 /// A NUL character (`\u0000`) in a JSON API body is a 400 naming the field on every backend,

@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import TernAgent
 import TernCore
 import TernHTTP

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import TernStore
 import Testing
 import TernAgent
 import TernCore

@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SQLKit
+import TernStore
 import Testing
 import TernAgent
 import TernCore

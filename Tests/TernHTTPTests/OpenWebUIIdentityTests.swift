@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
+import TernStore
 import Testing
 import TernAgent
 import TernCore

@@ -2,6 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TernCore
+import TernStore
+import TernTesting
 import Testing
 @testable import TernHTTP
 

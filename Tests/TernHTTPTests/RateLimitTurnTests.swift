@@ -4,7 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import TernCore
+import TernTesting
 import Testing
 @testable import TernHTTP
 

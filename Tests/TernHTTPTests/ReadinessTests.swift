@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOFoundationCompat
 import Synchronization
 import TernCore
 import TernHTTP

@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TernAgent
+import TernStore
 import Testing
 import TernCore
 import TernTesting

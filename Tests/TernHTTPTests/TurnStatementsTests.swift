@@ -5,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Synchronization
+import TernStore
+import TernTesting
 import Testing
 import TernCore
 

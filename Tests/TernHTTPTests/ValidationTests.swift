@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TernTesting
 import Testing
 
 /// Bad chat requests get a 4xx in OpenAI's error shape that names the field, and store nothing.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MCP
 import Testing
 import TernCore
 import TernMCP

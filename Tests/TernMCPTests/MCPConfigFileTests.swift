@@ -1,4 +1,5 @@
 import Foundation
+import TernConfigFiles
 import Testing
 import TernCore
 import TernMCP

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import Synchronization
+import TernCore
 import TernTesting
 import Testing
 

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import SQLKit
 import ServiceLifecycle
+import TernStore
 import Testing
 import TernAgent
 import TernCore

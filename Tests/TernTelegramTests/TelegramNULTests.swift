@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import TernTesting
 import Testing
 import TernStore
 

@@ -3,6 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TernAgent
+import TernJobs
+import UnixSignals
 
 /// `tern serve`: runs the HTTP API until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
