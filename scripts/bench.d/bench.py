@@ -36,6 +36,10 @@ STREAM_BODY = dict(BODY, stream=True)
 
 children = []  # every Popen we started, stopped in cleanup()
 
+# soak.py and streams.py `import bench`: let them share this module (and its `children`) when it
+# runs as __main__ instead of loading a second copy.
+sys.modules.setdefault("bench", sys.modules[__name__])
+
 
 def log(message):
     print(f"==> {message}", file=sys.stderr, flush=True)
@@ -94,9 +98,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_fake(fake_bin, workdir):
-    err = open(os.path.join(workdir, "fake-llm.stderr"), "wb")
-    proc = popen([fake_bin, "--port", "0"], stdout=subprocess.PIPE, stderr=err, cwd=workdir)
+def start_fake(fake_bin, workdir, extra_args=()):
+    err = open(os.path.join(workdir, "fake-llm.stderr"), "ab")
+    proc = popen([fake_bin, "--port", "0", *extra_args], stdout=subprocess.PIPE, stderr=err, cwd=workdir)
     line = read_line(proc.stdout, timeout=15)
     prefix = "listening on "
     if not line.startswith(prefix):
@@ -129,6 +133,10 @@ def tern_env(port, data_dir, llm_url):
         TERN_LLM_BASE_URL=llm_url,
         TERN_LLM_MODEL="fake-model",
         TERN_LOG_LEVEL="warning",
+        # One client sending as fast as it can: rate limits off, so no 429 pollutes the numbers
+        # (and any non-200 answer still fails the run).
+        TERN_RATE_LIMIT_PER_MINUTE="0",
+        TERN_MAX_CONCURRENT_TURNS="0",
     )
     return env
 
@@ -243,16 +251,18 @@ def measure_starts(tern_bin, llm_url, workdir, count):
     return results
 
 
-def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, label, on_reached=None, pids=None):
+def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, label, on_reached=None, pids=None,
+            headers_file=None):
     """One bounded wrk run: stops after `limit` answers or `cap_seconds`, whichever is first.
 
     `on_reached` runs once the limit is reached, before wrk exits (its connections still open).
     `pids` ({name: pid}): processes whose CPU time per answer is reported.
+    `headers_file`: more request headers, one `Name: value` a line (e.g. the API key).
     """
     cpu_before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     done_file = os.path.join(workdir, f"wrk-done-{time.monotonic_ns()}")
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{cap_seconds}s", "--timeout", "10s",
-           "-s", LUA, url, "--", body_file, str(limit), done_file, expect]
+           "-s", LUA, url, "--", body_file, str(limit), done_file, expect] + ([headers_file] if headers_file else [])
     started = time.perf_counter()
     proc = popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=workdir)
     reached = False
@@ -294,6 +304,7 @@ def run_wrk(url, body_file, connections, limit, expect, workdir, cap_seconds, la
             f"{label}: {result['bad']} bad answers, errors {result['errors']}; first bad: {result['first_bad']}")
     if not reached:
         log(f"warning: {label} hit the {cap_seconds} s cap after {result['requests']} answers")
+    result["load_1m"] = os.getloadavg()[0]
     return result
 
 
@@ -342,6 +353,78 @@ def memory_probe(args, workdir):
     stop(fake)
 
 
+def measure_all(args, workdir, results):
+    """The whole benchmark (starts, memory steps, latency and streamed runs) into `results`."""
+    body_file = os.path.join(workdir, "body.json")
+    stream_file = os.path.join(workdir, "stream-body.json")
+    with open(body_file, "w") as f:
+        json.dump(BODY, f)
+    with open(stream_file, "w") as f:
+        json.dump(STREAM_BODY, f)
+
+    fake, llm_url = start_fake(args.fake, workdir)
+    direct = llm_url + "/chat/completions"
+
+    log(f"start to /readyz: {args.starts} fresh data dirs, {args.starts} starts on an existing one")
+    results["starts"] = measure_starts(args.tern, llm_url, workdir, args.starts)
+
+    log("tern serve on a fresh data dir; idle memory")
+    data_dir = os.path.join(workdir, "main", "data")
+    port = free_port()
+    started = time.perf_counter()
+    tern = spawn_tern(args.tern, port, data_dir, llm_url, workdir, "tern-main.stderr")
+    wait_ready(tern, port, started)
+    time.sleep(2)  # let the first model-server reachability check finish
+    results["memory"] = {"idle": memory(tern.pid), "fake_idle": memory(fake.pid)}
+    through = f"http://127.0.0.1:{port}/v1/chat/completions"
+
+    # Sanity: both paths answer the echo, plain and streamed.
+    for url in (direct, through):
+        status, text = post(url, BODY)
+        assert status == 200 and "Echo: " + PROMPT in text, (url, status, text[:300])
+        status, text = post(url, STREAM_BODY)
+        assert status == 200 and "data: [DONE]" in text, (url, status, text[:300])
+
+    steps = []
+    for step in (1, 2):
+        log(f"{args.turns} non-streamed turns through tern (64 connections), memory step {step}")
+        sample = {}
+
+        def while_open():
+            sample["open"] = memory(tern.pid)  # the 64 keep-alive connections are still open
+
+        run = run_wrk(through, body_file, 64, args.turns, "json", workdir, args.cap * 2,
+                      f"memory step {step}", on_reached=while_open, pids={"tern": tern.pid})
+        time.sleep(1)
+        steps.append({
+            "answers": run["requests"], "turns_stored": stored_turns(data_dir),
+            "connections_open": sample.get("open"), "after_close": memory(tern.pid),
+            "turns_per_s": run["turns_per_s"], "tern_cpu_ms_per_turn": run["cpu_ms_per_turn"].get("tern"),
+        })
+    results["memory"]["steps"] = steps
+    results["memory"]["fake_after"] = memory(fake.pid)
+
+    runs = []
+    for stream in (False, True):
+        for conns, limit in ((1, args.c1_requests), (64, args.c64_requests)):
+            kind = "sse" if stream else "json"
+            body = stream_file if stream else body_file
+            for path, url in (("direct", direct), ("tern", through)):
+                # Short warm-up of this exact combination (connections, path, body); not recorded.
+                run_wrk(url, body, conns, min(500, limit), kind, workdir, args.cap, "warm-up")
+            for path, url in (("direct", direct), ("tern", through)):
+                label = f"{'streamed' if stream else 'plain'} c={conns} {path}"
+                log(label)
+                run = run_wrk(url, body, conns, limit, kind, workdir, args.cap, label,
+                              pids={"tern": tern.pid, "fake": fake.pid})
+                run.update(path=path, stream=stream)
+                runs.append(run)
+    results["runs"] = runs
+    results["memory"]["after_all"] = memory(tern.pid)
+    results["memory"]["turns_stored_total"] = stored_turns(data_dir)
+    results["stop_main_ms"] = stop(tern) * 1000
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tern", required=True)
@@ -356,19 +439,22 @@ def main():
     parser.add_argument("--keep-temp", action="store_true", help="keep the scratch dir (logs, databases)")
     parser.add_argument("--memory-probe", action="store_true",
                         help="instead of the benchmark: RSS growth by connection reuse and LLM timeout (~8 min)")
+    parser.add_argument("--soak", type=int, metavar="TURNS",
+                        help="instead: RSS over TURNS realistic turns at 16 connections, sampled every 10,000")
+    parser.add_argument("--streams", type=int, metavar="N", help="instead: N slow streamed turns held open at once")
+    parser.add_argument("--slow-stream", type=float, default=1.0, help="--streams: seconds between tokens")
+    parser.add_argument("--tokens", type=int, default=60, help="--streams: tokens per answer")
+    parser.add_argument("--stream-rate", type=int, default=500, help="--streams: connections opened a second")
+    parser.add_argument("--other-seconds", type=float, default=10.0,
+                        help="--streams: how long the other client sends turns, before and during the hold")
     args = parser.parse_args()
 
+    if args.soak or args.streams:
+        run_special(args)
+        return
+
     if args.memory_probe:
-        workdir = tempfile.mkdtemp(prefix="tern-bench-")
-        try:
-            memory_probe(args, workdir)
-        except BaseException:
-            cleanup()
-            show_logs(workdir)
-            raise
-        finally:
-            cleanup()
-            shutil.rmtree(workdir, ignore_errors=True)
+        in_scratch_dir("tern-bench-", False, lambda workdir: memory_probe(args, workdir))
         return
 
     load_before = os.getloadavg()
@@ -378,7 +464,6 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     began = time.perf_counter()
-    workdir = tempfile.mkdtemp(prefix="tern-bench-")
     results = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "label": args.label,
@@ -388,87 +473,9 @@ def main():
             "memory_mib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20,
         },
     }
-    try:
-        body_file = os.path.join(workdir, "body.json")
-        stream_file = os.path.join(workdir, "stream-body.json")
-        with open(body_file, "w") as f:
-            json.dump(BODY, f)
-        with open(stream_file, "w") as f:
-            json.dump(STREAM_BODY, f)
-
-        fake, llm_url = start_fake(args.fake, workdir)
-        direct = llm_url + "/chat/completions"
-
-        log(f"start to /readyz: {args.starts} fresh data dirs, {args.starts} starts on an existing one")
-        results["starts"] = measure_starts(args.tern, llm_url, workdir, args.starts)
-
-        log("tern serve on a fresh data dir; idle memory")
-        data_dir = os.path.join(workdir, "main", "data")
-        port = free_port()
-        started = time.perf_counter()
-        tern = spawn_tern(args.tern, port, data_dir, llm_url, workdir, "tern-main.stderr")
-        wait_ready(tern, port, started)
-        time.sleep(2)  # let the first model-server reachability check finish
-        results["memory"] = {"idle": memory(tern.pid), "fake_idle": memory(fake.pid)}
-        through = f"http://127.0.0.1:{port}/v1/chat/completions"
-
-        # Sanity: both paths answer the echo, plain and streamed.
-        for url in (direct, through):
-            status, text = post(url, BODY)
-            assert status == 200 and "Echo: " + PROMPT in text, (url, status, text[:300])
-            status, text = post(url, STREAM_BODY)
-            assert status == 200 and "data: [DONE]" in text, (url, status, text[:300])
-
-        steps = []
-        for step in (1, 2):
-            log(f"{args.turns} non-streamed turns through tern (64 connections), memory step {step}")
-            sample = {}
-
-            def while_open():
-                sample["open"] = memory(tern.pid)  # the 64 keep-alive connections are still open
-
-            run = run_wrk(through, body_file, 64, args.turns, "json", workdir, args.cap * 2,
-                          f"memory step {step}", on_reached=while_open, pids={"tern": tern.pid})
-            time.sleep(1)
-            steps.append({
-                "answers": run["requests"], "turns_stored": stored_turns(data_dir),
-                "connections_open": sample.get("open"), "after_close": memory(tern.pid),
-                "turns_per_s": run["turns_per_s"], "tern_cpu_ms_per_turn": run["cpu_ms_per_turn"].get("tern"),
-            })
-        results["memory"]["steps"] = steps
-        results["memory"]["fake_after"] = memory(fake.pid)
-
-        runs = []
-        for stream in (False, True):
-            for conns, limit in ((1, args.c1_requests), (64, args.c64_requests)):
-                kind = "sse" if stream else "json"
-                body = stream_file if stream else body_file
-                for path, url in (("direct", direct), ("tern", through)):
-                    # Short warm-up of this exact combination (connections, path, body); not recorded.
-                    run_wrk(url, body, conns, min(500, limit), kind, workdir, args.cap, "warm-up")
-                for path, url in (("direct", direct), ("tern", through)):
-                    label = f"{'streamed' if stream else 'plain'} c={conns} {path}"
-                    log(label)
-                    run = run_wrk(url, body, conns, limit, kind, workdir, args.cap, label,
-                                  pids={"tern": tern.pid, "fake": fake.pid})
-                    run.update(path=path, stream=stream)
-                    runs.append(run)
-        results["runs"] = runs
-        results["memory"]["after_all"] = memory(tern.pid)
-        results["memory"]["turns_stored_total"] = stored_turns(data_dir)
-        results["stop_main_ms"] = stop(tern) * 1000
-    except BaseException:
-        cleanup()
-        show_logs(workdir)
-        raise
-    finally:
-        cleanup()
-        results["seconds"] = round(time.perf_counter() - began, 1)
-        results["loadavg_1m"] = {"before": load_before[0], "after": os.getloadavg()[0]}
-        if args.keep_temp:
-            print(f"scratch dir kept: {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    in_scratch_dir("tern-bench-", args.keep_temp, lambda workdir: measure_all(args, workdir, results))
+    results["seconds"] = round(time.perf_counter() - began, 1)
+    results["loadavg_1m"] = {"before": load_before[0], "after": os.getloadavg()[0]}
 
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -477,6 +484,59 @@ def main():
         json.dump(results, f, indent=1)
     print_table(results)
     print(f"\nfull results: {os.path.relpath(out_file)}")
+
+
+def in_scratch_dir(prefix, keep, work):
+    """Runs `work(workdir)` in a fresh temp dir; stops every child after it and shows the
+    servers' logs when it fails; removes the dir unless `keep`."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    try:
+        return work(workdir)
+    except BaseException:
+        cleanup()
+        show_logs(workdir)
+        raise
+    finally:
+        cleanup()
+        if keep:
+            print(f"scratch dir kept: {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_special(args):
+    """--soak or --streams: one measurement, its table, its JSON (and the soak's SVG) under --out."""
+    import soak
+    import streams
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    kind = "soak" if args.soak else "streams"
+    load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    results = in_scratch_dir(f"tern-bench-{kind}-", args.keep_temp,
+                             lambda workdir: (soak if args.soak else streams).run(args, workdir))
+    results.update(
+        label=args.label, seconds=round(time.perf_counter() - began, 1),
+        date_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        loadavg_1m={"before": load_before, "after": os.getloadavg()[0]}, nproc=os.cpu_count())
+    label = (f"{results['date_utc']}, {args.label}, {os.cpu_count()} CPUs, load {load_before:.1f} before, "
+             f"{results['loadavg_1m']['after']:.1f} after, {results['seconds']:.0f} s")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    os.makedirs(args.out, exist_ok=True)
+    if args.soak:
+        soak.print_table(results, label)
+        chart = soak.write_outputs(results, args.out, stamp, label)
+        print(f"\nchart: {os.path.relpath(chart)}")
+        failed = [name for name, t in results["targets"].items() if not t["met"]]
+    else:
+        with open(os.path.join(args.out, f"streams-{stamp}.json"), "w") as f:
+            json.dump(results, f, indent=1)
+        streams.print_table(results, label)
+        failed = ["streams dropped"] if results["failed"] or results["connect_errors"] else []
+    print(f"full results: {os.path.relpath(args.out)}/{kind}-{stamp}.json")
+    if failed:
+        print(f"targets not met: {', '.join(failed)}")
 
 
 def show_logs(workdir):

@@ -17,9 +17,14 @@ hardware counters needed): read it with `perf report -i FILE --no-children` (sel
 `--children` (inclusive). Valgrind 3.19 (Debian 12) crashes on the release `tern` binary
 (internal SIGSEGV at start, also with --tool=none), so on that system use --perf.
 
+With --postgres ADMIN_URL (e.g. the dev cluster's postgres://user:pw@host:port/postgres) each run
+gets a fresh database on that server (created with psql, dropped after the run) instead of
+SQLite; the rest is the same, so the CPU per turn of the two stores compare directly.
+
 Usage:
   scripts/bench.d/profile_turn.py [--bin-dir .build-release/release] [--turns 2000]
-      [--warmup 200] [--concurrency 8] [--stream] [--runs 3] [--callgrind OUT_FILE | --perf OUT_FILE]
+      [--warmup 200] [--concurrency 8] [--stream] [--runs 3] [--postgres ADMIN_URL]
+      [--callgrind OUT_FILE | --perf OUT_FILE]
 """
 
 import argparse
@@ -110,7 +115,32 @@ def drive(port, key, body, turns, concurrency, stream):
     return time.monotonic() - started
 
 
+def database_url(admin_url, name):
+    """`admin_url` with its database replaced by `name`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(admin_url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def psql(admin_url, sql):
+    subprocess.run(["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True, capture_output=True,
+                   text=True, timeout=60)
+
+
 def run_once(args, bin_dir, workdir, index):
+    database = None
+    if args.postgres:
+        database = f"tern_profile_{os.getpid()}_{index}"
+        psql(args.postgres, f"CREATE DATABASE {database}")
+    try:
+        return run_on(args, bin_dir, workdir, index, database)
+    finally:
+        if database:
+            psql(args.postgres, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def run_on(args, bin_dir, workdir, index, database):
     data_dir = os.path.join(workdir, f"data-{index}")
     fake = subprocess.Popen([os.path.join(bin_dir, "tern-fake-llm"), "--port", "0"], stdout=subprocess.PIPE,
                             stderr=open(os.path.join(workdir, "fake.stderr"), "ab"))
@@ -122,6 +152,8 @@ def run_once(args, bin_dir, workdir, index):
                TERN_LLM_MODEL="fake-model", TERN_LOG_LEVEL="warning",
                # The benchmark is one user sending as fast as it can: no rate limits.
                TERN_RATE_LIMIT_PER_MINUTE="0", TERN_MAX_CONCURRENT_TURNS="0")
+    if database:
+        env["TERN_DATABASE_URL"] = database_url(args.postgres, database)
     tern = os.path.join(bin_dir, "tern")
     created = subprocess.run([tern, "keys", "create", "local", "--name", "bench"], env=env, cwd=workdir,
                              capture_output=True, text=True, check=True)
@@ -153,7 +185,8 @@ def run_once(args, bin_dir, workdir, index):
         if recorder:
             recorder.send_signal(2)
             recorder.wait(timeout=120)
-        result = {"turns": args.turns, "concurrency": args.concurrency, "stream": args.stream,
+        result = {"store": "postgres" if database else "sqlite", "turns": args.turns,
+                  "concurrency": args.concurrency, "stream": args.stream,
                   "cpu_ms_per_turn": round(cpu * 1000 / args.turns, 3), "turns_per_s": round(args.turns / wall, 1),
                   "load_1m_before": round(load, 2), "load_1m_after": round(os.getloadavg()[0], 2)}
         print(json.dumps(result), flush=True)
@@ -175,6 +208,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help="a fresh database on this server instead of SQLite")
     parser.add_argument("--callgrind", metavar="OUT_FILE")
     parser.add_argument("--perf", metavar="OUT_FILE", help="perf record -e cpu-clock -g of the measured turns")
     args = parser.parse_args()

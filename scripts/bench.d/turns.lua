@@ -1,11 +1,12 @@
 -- wrk script for scripts/bench: POSTs one chat body over keep-alive connections, checks every
 -- answer, stops after a fixed number of answers and prints the results as one JSON line.
 --
--- Arguments (after `--`): BODY_FILE LIMIT DONE_FILE EXPECT
+-- Arguments (after `--`): BODY_FILE LIMIT DONE_FILE EXPECT [HEADERS_FILE]
 --   BODY_FILE    the JSON request body, sent unchanged with every request
 --   LIMIT        after this many answers no connection sends another request
 --   DONE_FILE    written once the requests still in flight at LIMIT have been answered too
 --   EXPECT       "json": the body must contain `"Echo: `; "sse": it must contain `data: [DONE]`
+--   HEADERS_FILE optional: more request headers, one `Name: value` a line (an API key)
 --
 -- Once LIMIT answers are in, delay() parks every connection instead of letting it send again;
 -- DONE_FILE is written when every request sent has been answered, so no turn is cut short by
@@ -32,6 +33,12 @@ function init(args)
   wrk.method = "POST"
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
+  if args[5] then
+    for line in io.lines(args[5]) do
+      local name, value = line:match("^([^:]+):%s*(.-)%s*$")
+      if name then wrk.headers[name] = value end
+    end
+  end
 end
 
 -- Requests sent. Counted in delay(), which wrk calls before every request of a connection,

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""SQL statements per chat turn on PostgreSQL, counted by pg_stat_statements.
+
+pg_stat_statements must be in shared_preload_libraries, which needs a server restart, so this
+starts a throwaway PostgreSQL cluster of its own (initdb + pg_ctl from --pg-bin, a free port on
+127.0.0.1, fsync off; removed at the end) with the extension loaded and utility statements
+(BEGIN, COMMIT) tracked. Then `tern-fake-llm` and `tern serve` against a database there, with a
+stored API key and rate limits off, and the realistic request of profile_turn.py (20 messages,
+non-streamed, one connection):
+
+  1. warm-up turns in one conversation (caches filled);
+  2. steady state: the statistics are reset, TURNS turns in that same conversation, counted;
+  3. new conversation: reset, TURNS turns each with a new `X-Tern-Conversation-Id`, counted;
+  4. background: reset, nothing sent for as long as phase 3 took, counted (scheduler polls,
+     heartbeats), subtracted from 2 and 3.
+
+Prints statements per turn (calls / TURNS) in each phase, with every statement and its calls.
+
+Usage: scripts/bench.d/pg_statements.py [--bin-dir .build-release/release] [--turns 100]
+       [--pg-bin /usr/lib/postgresql/15/bin]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import profile_turn
+
+STATS_SQL = """
+SELECT coalesce(json_agg(json_build_object('query', query, 'calls', calls) ORDER BY calls DESC), '[]')
+FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+WHERE d.datname = 'tern' AND query NOT ILIKE '%pg_stat_statements%'
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster with pg_stat_statements preloaded."""
+
+    def __init__(self, pg_bin):
+        # PostgreSQL refuses to run as root: then the cluster belongs to the postgres user.
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        self.home = tempfile.mkdtemp(prefix="tern-pgstat-cluster-")
+        if self.as_owner:
+            shutil.chown(self.home, "postgres", "postgres")
+        self.pg_bin, self.dir, self.port = pg_bin, os.path.join(self.home, "data"), free_port()
+        self.run("initdb", "-D", self.dir, "-U", "tern", "--auth=trust", "-E", "UTF8")
+        options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.home} "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on "
+                   "-c pg_stat_statements.max=10000")
+        self.run("pg_ctl", "-D", self.dir, "-o", options, "-l", os.path.join(self.home, "pg.log"), "-w", "start")
+        self.url = f"postgres://tern@127.0.0.1:{self.port}/tern"
+        self.sql(f"postgres://tern@127.0.0.1:{self.port}/postgres", "CREATE DATABASE tern")
+        self.sql(self.url, "CREATE EXTENSION pg_stat_statements")
+
+    def run(self, program, *arguments):
+        done = subprocess.run(self.as_owner + [os.path.join(self.pg_bin, program), *arguments], capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+
+    @staticmethod
+    def sql(url, statement):
+        done = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAtc", statement], check=True,
+                              capture_output=True, text=True, timeout=60)
+        return done.stdout.strip()
+
+    def reset(self):
+        self.sql(self.url, "SELECT pg_stat_statements_reset()")
+
+    def stats(self):
+        return json.loads(self.sql(self.url, STATS_SQL))
+
+    def stop(self):
+        """Stops the cluster and removes its files."""
+        try:
+            self.run("pg_ctl", "-D", self.dir, "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+def turns(port, key, body, conversations):
+    """One turn per entry of `conversations` (its `X-Tern-Conversation-Id`), one after another."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for conversation in conversations:
+        conn.request("POST", "/v1/chat/completions", body=body, headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {key}",
+            "X-Tern-Conversation-Id": conversation})
+        response = conn.getresponse()
+        data = response.read()
+        if response.status != 200 or b'"Echo: ' not in data:
+            raise RuntimeError(f"turn in {conversation}: {response.status} {data[:300]!r}")
+    conn.close()
+
+
+def per_turn(stats, background, count):
+    """{query: calls per turn}, background calls subtracted, zeros dropped."""
+    base = {row["query"]: row["calls"] for row in background}
+    out = {}
+    for row in stats:
+        calls = row["calls"] - base.get(row["query"], 0)
+        if calls > 0:
+            out[row["query"]] = calls / count
+    return out
+
+
+def report(title, rows, unit="statements per turn"):
+    total = sum(rows.values())
+    print(f"\n{title}: {total:.2f} {unit}")
+    for query, calls in sorted(rows.items(), key=lambda kv: -kv[1]):
+        print(f"  {calls:5.2f}  {' '.join(query.split())[:150]}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin-dir", default=".build-release/release")
+    parser.add_argument("--turns", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--pg-bin", default="/usr/lib/postgresql/15/bin")
+    args = parser.parse_args()
+    bin_dir = os.path.abspath(args.bin_dir)
+    workdir = tempfile.mkdtemp(prefix="tern-pgstat-")
+    cluster, procs = None, []
+    try:
+        cluster = Cluster(args.pg_bin)
+        fake = subprocess.Popen([os.path.join(bin_dir, "tern-fake-llm"), "--port", "0"], stdout=subprocess.PIPE,
+                                stderr=open(os.path.join(workdir, "fake.stderr"), "ab"))
+        procs.append(fake)
+        llm_url = fake.stdout.readline().decode().split("listening on ", 1)[1].strip()
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
+        env.update(TERN_HOST="127.0.0.1", TERN_PORT=str(port), TERN_DATA_DIR=os.path.join(workdir, "data"),
+                   TERN_DATABASE_URL=cluster.url, TERN_LLM_BASE_URL=llm_url, TERN_LLM_MODEL="fake-model",
+                   TERN_LOG_LEVEL="warning", TERN_RATE_LIMIT_PER_MINUTE="0", TERN_MAX_CONCURRENT_TURNS="0")
+        tern = os.path.join(bin_dir, "tern")
+        created = subprocess.run([tern, "keys", "create", "local", "--name", "bench"], env=env, cwd=workdir,
+                                 capture_output=True, text=True, check=True, timeout=60)
+        key = created.stdout.strip().splitlines()[-1].strip()
+        server = subprocess.Popen([tern, "serve"], env=env, cwd=workdir, stdin=subprocess.DEVNULL,
+                                  stdout=open(os.path.join(workdir, "tern.stderr"), "ab"), stderr=subprocess.STDOUT)
+        procs.append(server)
+        profile_turn.wait_ready(port, server, 30)
+        body = profile_turn.request_body(False)
+        turns(port, key, body, ["steady"] * args.warmup)
+        time.sleep(1)
+
+        cluster.reset()
+        turns(port, key, body, ["steady"] * args.turns)
+        steady = cluster.stats()
+        cluster.reset()
+        started = time.monotonic()
+        turns(port, key, body, [f"new-{i}" for i in range(args.turns)])
+        fresh = cluster.stats()
+        took = time.monotonic() - started
+        cluster.reset()
+        time.sleep(took)
+        background = cluster.stats()
+
+        print(f"pg_stat_statements, {args.turns} turns per phase, PostgreSQL at {cluster.url}; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        report(f"background (no turns for {took:.1f} s, as long as the new-conversation phase)",
+               {r["query"]: float(r["calls"]) for r in background}, unit="statements in all")
+        report("steady-state turn (same conversation)", per_turn(steady, background, args.turns))
+        report("turn that opens a new conversation", per_turn(fresh, background, args.turns))
+    except Exception as error:
+        print(f"pg_statements: {error}; logs in {workdir}", file=sys.stderr)
+        for proc in procs:
+            proc.terminate()
+        if cluster:
+            cluster.stop()
+        sys.exit(1)
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=60)
+    cluster.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
