@@ -12,9 +12,14 @@ non-streamed, one connection):
   2. steady state: the statistics are reset, TURNS turns in that same conversation, counted;
   3. new conversation: reset, TURNS turns each with a new `X-Tern-Conversation-Id`, counted;
   4. background: reset, nothing sent for as long as phase 3 took, counted (scheduler polls,
-     heartbeats), subtracted from 2 and 3.
+     heartbeats), subtracted from 2 and 3;
+  5. order: one more steady turn and one more new-conversation turn whose model call streams
+     slowly (the fake runs with --slow-stream; phases 1-4 carry `[[unpaced]]` and get answers at
+     once), with every statement logged (log_statement=all): the statements before the model
+     call's pause and after it, in order.
 
-Prints statements per turn (calls / TURNS) in each phase, with every statement and its calls.
+Prints statements per turn (calls / TURNS) in each phase, with every statement and its calls,
+then the order.
 
 Usage: scripts/bench.d/pg_statements.py [--bin-dir .build-release/release] [--turns 100]
        [--pg-bin /usr/lib/postgresql/15/bin]
@@ -60,8 +65,13 @@ class Cluster:
         options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.home} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on "
-                   "-c pg_stat_statements.max=10000")
-        self.run("pg_ctl", "-D", self.dir, "-o", options, "-l", os.path.join(self.home, "pg.log"), "-w", "start")
+                   "-c pg_stat_statements.max=10000 -c log_statement=all -c log_line_prefix=%m@%p@")  # no shell metacharacters: pg_ctl runs a shell
+        self.log = os.path.join(self.home, "pg.log")
+        try:
+            self.run("pg_ctl", "-D", self.dir, "-o", options, "-l", self.log, "-w", "-t", "60", "start")
+        except BaseException:
+            self.stop()  # a half-started server, and the files
+            raise
         self.url = f"postgres://tern@127.0.0.1:{self.port}/tern"
         self.sql(f"postgres://tern@127.0.0.1:{self.port}/postgres", "CREATE DATABASE tern")
         self.sql(self.url, "CREATE EXTENSION pg_stat_statements")
@@ -117,6 +127,40 @@ def per_turn(stats, background, count):
     return out
 
 
+def logged_statements(log, offset):
+    """(seconds, statement) of every statement logged after `offset`, the background services'
+    (instance heartbeat and cleanup, the approvals sweep) left out."""
+    import datetime
+
+    out = []
+    with open(log, errors="replace") as f:
+        f.seek(offset)
+        for line in f:
+            stamp, _, rest = line.partition("@")
+            _, _, message = rest.partition("@")
+            for marker in ("LOG:  statement: ", "LOG:  execute "):
+                if message.startswith(marker):
+                    text = message[len(marker):].strip()
+                    text = text.split(": ", 1)[1] if marker.endswith("execute ") and ": " in text else text
+                    if '"instances"' in text or 'UPDATE "approvals"' in text:
+                        continue
+                    when = datetime.datetime.strptime(stamp.rsplit(" ", 1)[0], "%Y-%m-%d %H:%M:%S.%f")
+                    out.append((when.timestamp(), text))
+    return out
+
+
+def report_order(title, statements):
+    """Splits a turn's statements at their longest pause (the slow model call)."""
+    gaps = [(statements[i + 1][0] - statements[i][0], i) for i in range(len(statements) - 1)]
+    pause, at = max(gaps) if gaps else (0.0, len(statements) - 1)
+    print(f"\n{title}: {at + 1} statements before the model call, {len(statements) - at - 1} after "
+          f"(longest pause {pause:.1f} s)")
+    for index, (_, text) in enumerate(statements):
+        if index == at + 1:
+            print("  --- model call ---")
+        print(f"  {' '.join(text.split())[:150]}")
+
+
 def report(title, rows, unit="statements per turn"):
     total = sum(rows.values())
     print(f"\n{title}: {total:.2f} {unit}")
@@ -136,7 +180,8 @@ def main():
     cluster, procs = None, []
     try:
         cluster = Cluster(args.pg_bin)
-        fake = subprocess.Popen([os.path.join(bin_dir, "tern-fake-llm"), "--port", "0"], stdout=subprocess.PIPE,
+        fake = subprocess.Popen([os.path.join(bin_dir, "tern-fake-llm"), "--port", "0", "--slow-stream", "1",
+                                 "--tokens", "3"], stdout=subprocess.PIPE,
                                 stderr=open(os.path.join(workdir, "fake.stderr"), "ab"))
         procs.append(fake)
         llm_url = fake.stdout.readline().decode().split("listening on ", 1)[1].strip()
@@ -153,7 +198,10 @@ def main():
                                   stdout=open(os.path.join(workdir, "tern.stderr"), "ab"), stderr=subprocess.STDOUT)
         procs.append(server)
         profile_turn.wait_ready(port, server, 30)
-        body = profile_turn.request_body(False)
+        paced_body = profile_turn.request_body(False)
+        request = json.loads(paced_body)
+        request["messages"][-1]["content"] = "[[unpaced]] " + request["messages"][-1]["content"]
+        body = json.dumps(request).encode()
         turns(port, key, body, ["steady"] * args.warmup)
         time.sleep(1)
 
@@ -169,12 +217,21 @@ def main():
         time.sleep(took)
         background = cluster.stats()
 
+        offset = os.path.getsize(cluster.log)
+        turns(port, key, paced_body, ["steady"])
+        steady_order = logged_statements(cluster.log, offset)
+        offset = os.path.getsize(cluster.log)
+        turns(port, key, paced_body, ["order-new"])
+        fresh_order = logged_statements(cluster.log, offset)
+
         print(f"pg_stat_statements, {args.turns} turns per phase, PostgreSQL at {cluster.url}; "
               f"load average {os.getloadavg()[0]:.2f}")
         report(f"background (no turns for {took:.1f} s, as long as the new-conversation phase)",
                {r["query"]: float(r["calls"]) for r in background}, unit="statements in all")
         report("steady-state turn (same conversation)", per_turn(steady, background, args.turns))
         report("turn that opens a new conversation", per_turn(fresh, background, args.turns))
+        report_order("order, steady-state turn", steady_order)
+        report_order("order, turn that opens a new conversation", fresh_order)
     except Exception as error:
         print(f"pg_statements: {error}; logs in {workdir}", file=sys.stderr)
         for proc in procs:
