@@ -169,7 +169,8 @@ let package = Package(
         .target(
             name: "TernApp",
             dependencies: [
-                "TernCore", "TernStore", "TernLLM", "TernConfigFiles", "TernNetwork", "TernTools", "TernMCP", "TernAgent", "TernHTTP", "TernJobs", "TernTelegram",
+                "TernCore", "TernStore", "TernLLM", "TernConfigFiles", "TernNetwork", "TernTools", "TernMCP", "TernAgent", "TernHTTP",
+                "TernJobs", "TernTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -54,25 +54,33 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
-        benchmark("tern-bench", [
-            tern("TernStore"), tern("TernCore"), tern("TernTesting"),
-            .product(name: "SQLKit", package: "sql-kit"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        benchmark(
+            "tern-bench",
+            [
+                tern("TernStore"), tern("TernCore"), tern("TernTesting"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         benchmark("tern-bench-agent", [tern("TernAgent"), tern("TernCore"), tern("TernTesting")]),
-        benchmark("tern-bench-web", [
-            tern("TernTools"), tern("TernNetwork"), tern("TernCore"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        benchmark("tern-bench-telegram", [
-            tern("TernTelegram"), tern("TernAgent"), tern("TernCore"), tern("TernStore"), tern("TernTesting"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        benchmark("tern-bench-mcp", [
-            tern("TernMCP"), tern("TernTools"), tern("TernNetwork"), tern("TernCore"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        benchmark(
+            "tern-bench-web",
+            [
+                tern("TernTools"), tern("TernNetwork"), tern("TernCore"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        benchmark(
+            "tern-bench-telegram",
+            [
+                tern("TernTelegram"), tern("TernAgent"), tern("TernCore"), tern("TernStore"), tern("TernTesting"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        benchmark(
+            "tern-bench-mcp",
+            [
+                tern("TernMCP"), tern("TernTools"), tern("TernNetwork"), tern("TernCore"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )

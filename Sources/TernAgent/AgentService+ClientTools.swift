@@ -31,10 +31,12 @@ extension AgentService {
         try Task.checkCancellation()
 
         var messages = withSystemPrompt(prior)
-        if let round, let index = messages.lastIndex(where: { message in
-            message.role == .assistant && !(message.toolCalls ?? []).isEmpty
-                && Set(message.toolCalls?.map(\.id) ?? []).isSubset(of: Set(round.calls.map(\.id)))
-        }) {
+        if let round,
+            let index = messages.lastIndex(where: { message in
+                message.role == .assistant && !(message.toolCalls ?? []).isEmpty
+                    && Set(message.toolCalls?.map(\.id) ?? []).isSubset(of: Set(round.calls.map(\.id)))
+            })
+        {
             // The client's copy of the round holds only its own calls, under its own names.
             messages.replaceSubrange(index..., with: round.modelMessages + messages[(index + 1)...])
         }

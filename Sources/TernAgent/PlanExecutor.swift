@@ -8,7 +8,8 @@ import TernCore
 /// ``StepFailure``, which the supervisor turns into a replan. The answer step is not run here.
 struct PlanExecutor: Sendable {
     /// Runs one attempt of a non-answer step, given its dependencies' outputs (by step id).
-    typealias StepRunner = @Sendable (_ step: PlanStep, _ inputs: [(PlanStep.ID, String)], _ attempt: Int)
+    typealias StepRunner =
+        @Sendable (_ step: PlanStep, _ inputs: [(PlanStep.ID, String)], _ attempt: Int)
         async throws -> String
 
     /// A step failed twice; what had completed is kept for reuse by the next plan.

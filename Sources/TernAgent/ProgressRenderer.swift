@@ -37,11 +37,15 @@ package struct ProgressRenderer: Sendable {
             text = "note: \(message)"
         case .plan(let plan):
             let goal = plan.goal.isEmpty ? "" : " \(plan.goal)"
-            text = "**Plan:**\(goal) (\(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s"))"
+            text =
+                "**Plan:**\(goal) (\(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s"))"
                 + (verbosity == .default ? "" : " " + plan.steps.map { "`\($0.id)`" }.joined(separator: ", "))
         case .stepStarted(let step):
-            text = verbosity == .default ? nil : "… step `\(step.stepID)` (\(step.title))"
-                + (step.attempt > 1 ? ", attempt \(step.attempt)" : "")
+            text =
+                verbosity == .default
+                ? nil
+                : "… step `\(step.stepID)` (\(step.title))"
+                    + (step.attempt > 1 ? ", attempt \(step.attempt)" : "")
         case .stepFinished(let step):
             if let error = step.error {
                 text = "✗ step `\(step.stepID)` failed: \(preview(error))"
@@ -51,7 +55,8 @@ package struct ProgressRenderer: Sendable {
                 text = "✓ step `\(step.stepID)`: \(preview(step.output ?? ""))"
             }
         case .toolCall(let call):
-            text = verbosity == .default
+            text =
+                verbosity == .default
                 ? "→ `\(call.tool)`" : "→ `\(call.tool)` \(preview(call.arguments))"
         case .toolResult(let result):
             if verbosity == .default {
@@ -60,10 +65,12 @@ package struct ProgressRenderer: Sendable {
                 text = "\(result.isError ? "✗" : "←") `\(result.tool)`: \(preview(result.output))"
             }
         case .approvalRequired(let approval):
-            text = "**Approval needed** to run `\(approval.tool)` \(preview(approval.arguments)). "
+            text =
+                "**Approval needed** to run `\(approval.tool)` \(preview(approval.arguments)). "
                 + "Reply `/approve \(approval.id)` or `/deny \(approval.id)`."
         case .approvalDecided(let approval):
-            text = "approval `\(approval.id)`: \(approval.status.rawValue)"
+            text =
+                "approval `\(approval.id)`: \(approval.status.rawValue)"
                 + (approval.reason.map { " (\($0))" } ?? "")
         }
         return text.map { "> \($0)\n\n" }

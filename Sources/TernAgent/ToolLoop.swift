@@ -88,7 +88,8 @@ struct ToolLoop: Sendable {
                 return Outcome(content: content, finishReason: "tool_calls", routingCall: call)
             }
             guard round < maxTurns else {
-                let note = (content.isEmpty ? "" : "\n\n")
+                let note =
+                    (content.isEmpty ? "" : "\n\n")
                     + "(Stopped: the model still wanted tools after \(maxTurns) rounds of tool calls, "
                     + "the limit for one answer.)"
                 if streamContent { scope.recorder.emit(.content(note)) }

@@ -85,7 +85,8 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .rateLimitBurst: "30"
         case .maxConcurrentTurns: "8"
         case .dataDir: "./data"
-        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .openWebUIJWTSecret, .secretKey, .systemPrompt: ""
+        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .openWebUIJWTSecret, .secretKey, .systemPrompt:
+            ""
         case .llmTimeoutSeconds: "120"
         case .llmMaxRetries: "2"
         case .llmProfile: "auto"

@@ -69,7 +69,8 @@ extension TernConfig {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
-            trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel, systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
+            trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel,
+            systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
             telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback, clients: clients,
             warnings: ConfigKey.unknownEnvironmentWarnings(environment))

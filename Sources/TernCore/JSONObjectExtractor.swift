@@ -61,7 +61,8 @@ package enum JSONObjectExtractor {
                 if case .object(let object) = value { return .found(object) }
             } catch {
                 // Expected for braces in prose; remembered in case no candidate is valid.
-                firstProblem = firstProblem
+                firstProblem =
+                    firstProblem
                     ?? "the object starting at line \(line(of: start, in: bytes)) is not valid JSON"
             }
             searchFrom = end + 1

@@ -143,7 +143,13 @@ enum MCPJSON {
     static func summary(_ summary: MCPServerSummary) -> JSONValue {
         func settings(_ list: [MCPServerSummary.Setting]) -> JSONValue {
             // A secret's value is never shown, even if a summary carried one.
-            .array(list.map { ["name": .string($0.name), "value": $0.secret ? .null : $0.value.map(JSONValue.string) ?? .null, "secret": .bool($0.secret)] })
+            .array(
+                list.map {
+                    [
+                        "name": .string($0.name), "value": $0.secret ? .null : $0.value.map(JSONValue.string) ?? .null,
+                        "secret": .bool($0.secret),
+                    ]
+                })
         }
         return [
             "name": .string(summary.name), "scope": .string(summary.scope.rawValue),

@@ -29,9 +29,18 @@ extension OpenAIWire.Chunk {
 extension OpenAIWire.Chunk.Choice.Delta {
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        if let content { writer.key("content"); writer.string(content) }
-        if let role { writer.key("role"); writer.string(role) }
-        if let toolCalls { writer.key("tool_calls"); OpenAIWire.write(toolCalls, to: &writer) }
+        if let content {
+            writer.key("content")
+            writer.string(content)
+        }
+        if let role {
+            writer.key("role")
+            writer.string(role)
+        }
+        if let toolCalls {
+            writer.key("tool_calls")
+            OpenAIWire.write(toolCalls, to: &writer)
+        }
         writer.endObject()
     }
 }
@@ -55,7 +64,10 @@ extension OpenAIWire.Completion {
             if let content = choice.message.content { writer.string(content) } else { writer.null() }
             writer.key("role")
             writer.string(choice.message.role)
-            if let toolCalls = choice.message.toolCalls { writer.key("tool_calls"); OpenAIWire.write(toolCalls, to: &writer) }
+            if let toolCalls = choice.message.toolCalls {
+                writer.key("tool_calls")
+                OpenAIWire.write(toolCalls, to: &writer)
+            }
             writer.endObject()
             writer.endObject()
         }
@@ -105,7 +117,10 @@ extension OpenAIWire {
             writer.endObject()
             writer.key("id")
             writer.string(call.id)
-            if let index = call.index { writer.key("index"); writer.integer(index) }
+            if let index = call.index {
+                writer.key("index")
+                writer.integer(index)
+            }
             writer.key("type")
             writer.string(call.type)
             writer.endObject()

@@ -157,12 +157,13 @@ extension OpenAPIDocument {
 
     /// `PATCH users/{id}`: at least one of the two, not null.
     private static var userChange: JSONValue {
-        var schema = OAS.object(
-            [
-                "role": OAS.nullable(OAS.oneOf(UserRole.self)),
-                "default_context": OAS.nullable(OAS.string("The id or name of a context the user is a member of.")),
-            ]
-        ).objectValue ?? [:]
+        var schema =
+            OAS.object(
+                [
+                    "role": OAS.nullable(OAS.oneOf(UserRole.self)),
+                    "default_context": OAS.nullable(OAS.string("The id or name of a context the user is a member of.")),
+                ]
+            ).objectValue ?? [:]
         schema["anyOf"] = [["required": ["role"]], ["required": ["default_context"]]]
         schema["description"] = "At least one of `role` and `default_context`, not null."
         return .object(schema)

@@ -61,12 +61,12 @@ package enum OpenAPIDocument {
     private static let bearerScheme: JSONValue = [
         "type": "http", "scheme": "bearer",
         "description": """
-            An API key: one of `TERN_API_KEYS` (the local admin user), a key made with `tern keys create` or \
-            `POST /admin/api/v1/keys`, or a trusted proxy key (`TERN_PROXY_API_KEYS`), with which Open WebUI's \
-            forwarded-user headers (`X-OpenWebUI-User-Email`/`-Name`/`-Role`, or `X-OpenWebUI-User-Jwt`, and \
-            `X-OpenWebUI-Chat-Id`) name the user. A server without any key configured accepts keyless requests \
-            from loopback only, until the first admin key exists.
-            """,
+        An API key: one of `TERN_API_KEYS` (the local admin user), a key made with `tern keys create` or \
+        `POST /admin/api/v1/keys`, or a trusted proxy key (`TERN_PROXY_API_KEYS`), with which Open WebUI's \
+        forwarded-user headers (`X-OpenWebUI-User-Email`/`-Name`/`-Role`, or `X-OpenWebUI-User-Jwt`, and \
+        `X-OpenWebUI-Chat-Id`) name the user. A server without any key configured accepts keyless requests \
+        from loopback only, until the first admin key exists.
+        """,
     ]
 
     private static let contextHeader: JSONValue = OAS.header(

@@ -133,7 +133,9 @@ package struct RateLimitMiddleware: RouterMiddleware {
 /// context's scope. A chat request that fails before (a bad body) is still charged a token.
 package final class RateAdmission: Sendable {
     private enum State {
-        case pending, running(turn: String), ended
+        case pending
+        case running(turn: String)
+        case ended
     }
 
     private let limiter: RateLimiter

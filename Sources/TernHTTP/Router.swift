@@ -61,8 +61,9 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
     HealthController(
-        store: dependencies.storeHealth, model: dependencies.modelReachability, leader: dependencies.leaderState)
-        .addRoutes(to: router)
+        store: dependencies.storeHealth, model: dependencies.modelReachability, leader: dependencies.leaderState
+    )
+    .addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").authenticated(dependencies)
     OpenAIController(turns: dependencies.turns, connections: dependencies.connections, clock: dependencies.clock)
@@ -72,8 +73,9 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
         .add(middleware: AdminOnlyMiddleware())
     AdminController(
         tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock,
-        mcpServers: dependencies.mcpServers)
-        .addRoutes(to: admin)
+        mcpServers: dependencies.mcpServers
+    )
+    .addRoutes(to: admin)
     let diagnostics = dependencies.diagnostics
     admin.get("diagnostics") { _, _ -> Response in
         var report: [String: JSONValue] = [:]

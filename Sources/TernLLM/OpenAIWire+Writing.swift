@@ -15,25 +15,46 @@ extension WireChatRequest {
         writer.beginArray()
         for message in messages { message.write(to: &writer) }
         writer.endArray()
-        if let temperature { writer.key("temperature"); writer.number(temperature) }
-        if let topP { writer.key("top_p"); writer.number(topP) }
-        if let maxTokens { writer.key("max_tokens"); writer.integer(maxTokens) }
+        if let temperature {
+            writer.key("temperature")
+            writer.number(temperature)
+        }
+        if let topP {
+            writer.key("top_p")
+            writer.number(topP)
+        }
+        if let maxTokens {
+            writer.key("max_tokens")
+            writer.integer(maxTokens)
+        }
         if let stop {
             writer.key("stop")
             writer.beginArray()
             for text in stop { writer.string(text) }
             writer.endArray()
         }
-        if let seed { writer.key("seed"); writer.integer(seed) }
-        if let responseFormat { writer.key("response_format"); writer.value(responseFormat) }
+        if let seed {
+            writer.key("seed")
+            writer.integer(seed)
+        }
+        if let responseFormat {
+            writer.key("response_format")
+            writer.value(responseFormat)
+        }
         if let tools {
             writer.key("tools")
             writer.beginArray()
             for tool in tools { tool.write(to: &writer) }
             writer.endArray()
         }
-        if let toolChoice { writer.key("tool_choice"); toolChoice.write(to: &writer) }
-        if let stream { writer.key("stream"); writer.bool(stream) }
+        if let toolChoice {
+            writer.key("tool_choice")
+            toolChoice.write(to: &writer)
+        }
+        if let stream {
+            writer.key("stream")
+            writer.bool(stream)
+        }
         if let streamOptions {
             writer.key("stream_options")
             writer.beginObject()
@@ -73,14 +94,20 @@ extension WireMessage {
         writer.string(message.role.rawValue)
         writer.key("content")
         writer.string(message.content ?? "")
-        if let name = message.name { writer.key("name"); writer.string(name) }
+        if let name = message.name {
+            writer.key("name")
+            writer.string(name)
+        }
         if let toolCalls = message.toolCalls, !toolCalls.isEmpty {
             writer.key("tool_calls")
             writer.beginArray()
             for call in toolCalls { WireToolCall(call).write(to: &writer) }
             writer.endArray()
         }
-        if let toolCallID = message.toolCallID { writer.key("tool_call_id"); writer.string(toolCallID) }
+        if let toolCallID = message.toolCallID {
+            writer.key("tool_call_id")
+            writer.string(toolCallID)
+        }
         writer.endObject()
     }
 }
@@ -88,13 +115,25 @@ extension WireMessage {
 extension WireToolCall {
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        if let id { writer.key("id"); writer.string(id) }
-        if let type { writer.key("type"); writer.string(type) }
+        if let id {
+            writer.key("id")
+            writer.string(id)
+        }
+        if let type {
+            writer.key("type")
+            writer.string(type)
+        }
         if let function {
             writer.key("function")
             writer.beginObject()
-            if let name = function.name { writer.key("name"); writer.string(name) }
-            if let arguments = function.arguments { writer.key("arguments"); writer.string(arguments.text) }
+            if let name = function.name {
+                writer.key("name")
+                writer.string(name)
+            }
+            if let arguments = function.arguments {
+                writer.key("arguments")
+                writer.string(arguments.text)
+            }
             writer.endObject()
         }
         writer.endObject()

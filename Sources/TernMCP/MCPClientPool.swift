@@ -351,7 +351,8 @@ package actor MCPClientPool: ToolSource {
                 entries[key]?.lastUsed = .now
                 return session
             } catch {
-                logger.notice("MCP server failed its health check; reconnecting", metadata: ["mcp_server": "\(key.server)", "error": "\(error)"])
+                logger.notice(
+                    "MCP server failed its health check; reconnecting", metadata: ["mcp_server": "\(key.server)", "error": "\(error)"])
                 sessionEnded(key, session: session, error: error)
             }
         } else if let session = entry.session {
@@ -362,7 +363,9 @@ package actor MCPClientPool: ToolSource {
             let wait = retryAt - ContinuousClock.now
             throw MCPClientError.unavailable(
                 server: key.server,
-                reason: "last connection attempt failed (\(entries[key]?.lastError ?? "unknown error")); next attempt in \(wait.shortDescription)")
+                reason:
+                    "last connection attempt failed (\(entries[key]?.lastError ?? "unknown error")); next attempt in \(wait.shortDescription)"
+            )
         }
         let descriptor = entry.descriptor
         let generation = entry.generation
@@ -404,7 +407,10 @@ package actor MCPClientPool: ToolSource {
                 entries[key]?.lastError = "\(error)"
                 logger.warning(
                     "MCP server connection failed",
-                    metadata: ["mcp_server": "\(key.server)", "context": "\(key.context)", "error": "\(error)", "retry_in": "\(wait.shortDescription)"])
+                    metadata: [
+                        "mcp_server": "\(key.server)", "context": "\(key.context)", "error": "\(error)",
+                        "retry_in": "\(wait.shortDescription)",
+                    ])
             }
             throw error
         }

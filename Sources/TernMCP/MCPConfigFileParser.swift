@@ -195,8 +195,10 @@ struct MCPConfigFileParser {
         guard let expanded = expand(node, field: field) else { return nil }
         guard expanded.variables.isEmpty else {
             let references = expanded.variables.map { "${\($0)}" }.joined(separator: ", ")
-            problems.report(node, "\(field): \(references) can only be used in env and headers values "
-                + "(values from Tern's environment are secret; command, args and url are shown)")
+            problems.report(
+                node,
+                "\(field): \(references) can only be used in env and headers values "
+                    + "(values from Tern's environment are secret; command, args and url are shown)")
             return nil
         }
         return expanded.text
@@ -236,8 +238,10 @@ struct MCPConfigFileParser {
             let name = String(String.UnicodeScalarView(scalars[nameStart..<close]))
             index = scalars.index(after: close)
             guard MCPServerName.isValidVariableName(name) else {
-                problems.report(node, "\(field): '${\(name)}' is not a valid reference; NAME in ${NAME} must match "
-                    + "[A-Za-z_][A-Za-z0-9_]* (write $$ for a literal $)")
+                problems.report(
+                    node,
+                    "\(field): '${\(name)}' is not a valid reference; NAME in ${NAME} must match "
+                        + "[A-Za-z_][A-Za-z0-9_]* (write $$ for a literal $)")
                 isValid = false
                 continue
             }

@@ -256,7 +256,8 @@ package actor MCPSession {
         case is CancellationError:
             return closed.reason ?? error
         case let error as MCPError:
-            if case .internalError(let message) = error, message == "Client disconnected" || message == "Client connection not initialized" {
+            if case .internalError(let message) = error, message == "Client disconnected" || message == "Client connection not initialized"
+            {
                 return closed.reason ?? MCPClientError.connectionClosed(server: server, reason: "client disconnected")
             }
             if case .connectionClosed = error {

@@ -3,9 +3,9 @@ import Subprocess
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a stdio MCP server is started: the command resolved to a path up front (so a missing or
@@ -73,7 +73,8 @@ enum StdioLaunch {
         if let notExecutable {
             return .failure(Failure(reason: "command '\(executable)' was found at '\(notExecutable)' but it is not executable"))
         }
-        return .failure(Failure(reason: "command '\(executable)' not found on PATH (set PATH in the server's environment or give a full path)"))
+        return .failure(
+            Failure(reason: "command '\(executable)' not found on PATH (set PATH in the server's environment or give a full path)"))
     }
 
     /// Why a server process ended, for ``MCPClientError/connectionClosed(server:reason:)``.

@@ -4,9 +4,9 @@ import Subprocess
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One running stdio MCP server behind a ``StdioTransport``: spawns it, feeds stdout lines to the
@@ -225,9 +225,11 @@ final class StdioProcess: Sendable {
         do {
             for try await chunk in output {
                 // `.truncate` never throws.
-                for line in (try? chunk.withUnsafeBytes { buffer throws(StdioLineSplitter.LineTooLong) in
-                    try lines.append(buffer)
-                }) ?? [] {
+                for line
+                    in (try? chunk.withUnsafeBytes { buffer throws(StdioLineSplitter.LineTooLong) in
+                        try lines.append(buffer)
+                    }) ?? []
+                {
                     log(line)
                 }
             }

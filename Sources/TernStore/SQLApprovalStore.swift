@@ -132,7 +132,8 @@ package struct SQLApprovalStore: ApprovalStore {
                     .where(
                         SQLRaw(
                             "NOT EXISTS (SELECT 1 FROM instances WHERE instances.id = approvals.instance_id "
-                                + "AND instances.last_seen_at >= \(cutoff.microsecondsSince1970))"))
+                                + "AND instances.last_seen_at >= \(cutoff.microsecondsSince1970))")
+                    )
                     .returning("id")
                     .all()
                     .count

@@ -88,7 +88,8 @@ package struct SQLConversationStore: ConversationStore {
                     LEFT JOIN sessions s ON s.conversation_id = c.id AND s.context_id = c.context_id
                     WHERE c.platform = \(bind: platform) AND c.platform_id = \(bind: platformID)
                     ORDER BY s.created_at DESC LIMIT 1
-                    """).first()
+                    """
+                ).first()
             }
         }
         guard let row else {
@@ -148,7 +149,8 @@ package struct SQLConversationStore: ConversationStore {
                         \(bind: now)
                     FROM sessions s WHERE s.id = \(bind: message.sessionID.rawValue) AND s.context_id = \(bind: context.rawValue)
                     RETURNING id
-                    """).first()
+                    """
+                ).first()
             }
         }
         guard inserted != nil else { throw StoreError.notFound("session \(message.sessionID)") }
@@ -204,8 +206,7 @@ package struct SQLConversationStore: ConversationStore {
         return conversation
     }
 
-    private func newestSession(of conversation: ConversationID, in context: ContextID) async throws -> Session?
-    {
+    private func newestSession(of conversation: ConversationID, in context: ContextID) async throws -> Session? {
         try await mapErrors {
             try await database.read { db in try await Self.newestSession(db, conversation, context) }
         }

@@ -108,7 +108,8 @@ package struct SQLMCPServerStore: MCPServerStore {
                     .set(
                         "updated_at",
                         to: SQLQueryString(
-                            "CASE WHEN updated_at >= \(bind: now) THEN updated_at + 1 ELSE \(bind: now) END"))
+                            "CASE WHEN updated_at >= \(bind: now) THEN updated_at + 1 ELSE \(bind: now) END")
+                    )
                     .where("context_id", .equal, SQLBind(context.rawValue))
                     .where("name", .equal, SQLBind(name))
                     .returning("*")

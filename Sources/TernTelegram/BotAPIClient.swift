@@ -66,7 +66,8 @@ package struct BotAPIClient: Sendable, CustomStringConvertible, CustomReflectabl
     /// timeout, so long polls are limited by this client only.
     package static func httpClientConfiguration(connectTimeout: Duration = .seconds(10)) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        let nanoseconds = connectTimeout.components.seconds * 1_000_000_000
+        let nanoseconds =
+            connectTimeout.components.seconds * 1_000_000_000
             + connectTimeout.components.attoseconds / 1_000_000_000
         configuration.timeout = .init(connect: .nanoseconds(nanoseconds), read: nil)
         return configuration
@@ -126,7 +127,8 @@ extension BotAPIClient {
         var allowedUpdates: [String]
 
         enum CodingKeys: String, CodingKey {
-            case offset, timeout, allowedUpdates = "allowed_updates"
+            case offset, timeout
+            case allowedUpdates = "allowed_updates"
         }
     }
 
@@ -137,7 +139,10 @@ extension BotAPIClient {
         var replyMarkup: BotAPI.InlineKeyboard?
 
         enum CodingKeys: String, CodingKey {
-            case chatID = "chat_id", messageID = "message_id", text, replyMarkup = "reply_markup"
+            case chatID = "chat_id"
+            case messageID = "message_id"
+            case text
+            case replyMarkup = "reply_markup"
         }
     }
 
@@ -146,7 +151,8 @@ extension BotAPIClient {
         var action: BotAPI.ChatAction
 
         enum CodingKeys: String, CodingKey {
-            case chatID = "chat_id", action
+            case chatID = "chat_id"
+            case action
         }
     }
 
@@ -155,7 +161,8 @@ extension BotAPIClient {
         var text: String?
 
         enum CodingKeys: String, CodingKey {
-            case callbackQueryID = "callback_query_id", text
+            case callbackQueryID = "callback_query_id"
+            case text
         }
     }
 }

@@ -181,7 +181,9 @@ struct BotAPIEnvelope: Decodable {
     var parameters: Parameters?
 
     enum CodingKeys: String, CodingKey {
-        case ok, errorCode = "error_code", description, parameters
+        case ok
+        case errorCode = "error_code"
+        case description, parameters
     }
 }
 

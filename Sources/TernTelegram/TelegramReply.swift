@@ -33,10 +33,12 @@ struct TelegramReply {
                     _ = try await client.sendMessage(
                         chatID: chat,
                         text: "Approval needed: run \(approval.tool) with \(approval.arguments)?",
-                        replyMarkup: BotAPI.InlineKeyboard(rows: [[
-                            .init(text: "Approve", callbackData: "approve:\(approval.id)"),
-                            .init(text: "Deny", callbackData: "deny:\(approval.id)"),
-                        ]]))
+                        replyMarkup: BotAPI.InlineKeyboard(rows: [
+                            [
+                                .init(text: "Approve", callbackData: "approve:\(approval.id)"),
+                                .init(text: "Deny", callbackData: "deny:\(approval.id)"),
+                            ]
+                        ]))
                 default:
                     if let line = progress.line(for: event) { text += Self.plain(line) }
                 }

@@ -204,7 +204,8 @@ extension FakeLLMRoutes {
             try await writer.finish(nil)
         }
 
-        try await writer.write(ByteBuffer(bytes: frame(answer.chunk(delta: .object(["role": .string("assistant"), "content": .string("")])))))
+        try await writer.write(
+            ByteBuffer(bytes: frame(answer.chunk(delta: .object(["role": .string("assistant"), "content": .string("")])))))
         try await writer.write(ByteBuffer(bytes: keepAlive))
         let deltas = answer.deltas
         let limit: Int

@@ -147,4 +147,3 @@ struct FakeLLMRoutes: Sendable {
         return (try? encoder.encode(value)) ?? Data("null".utf8)
     }
 }
-

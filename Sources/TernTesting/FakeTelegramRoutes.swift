@@ -114,8 +114,10 @@ struct FakeTelegramRoutes: Sendable {
             switch await fakeTelegramWait(for: [arrival, superseded, state.stopping], until: deadline) {
             case 1:
                 state.recordConflict(caller: caller)
-                return Self.error(409, "Conflict: terminated by other getUpdates request; "
-                    + "make sure that only one bot instance is running")
+                return Self.error(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                        + "make sure that only one bot instance is running")
             case 2, nil:
                 return Self.ok(.array([]))
             default:

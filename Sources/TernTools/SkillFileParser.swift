@@ -34,16 +34,19 @@ struct SkillFileParser {
         do throws(SkillFrontmatter.Problem) {
             frontmatter = try SkillFrontmatter(splitting: text)
         } catch .missing {
-            report(1, "missing frontmatter: the file must start with a '---' line, then YAML with name and "
-                + "description, then '---'")
+            report(
+                1,
+                "missing frontmatter: the file must start with a '---' line, then YAML with name and "
+                    + "description, then '---'")
             return nil
         } catch {
             report(1, "unterminated frontmatter: expected a closing '---' line after the YAML")
             return nil
         }
-        guard let mapping = problems.rootMapping(
-            of: frontmatter.yaml, named: "frontmatter", mustBe: "a mapping with name and description",
-            invalidYAML: "invalid YAML in frontmatter")
+        guard
+            let mapping = problems.rootMapping(
+                of: frontmatter.yaml, named: "frontmatter", mustBe: "a mapping with name and description",
+                invalidYAML: "invalid YAML in frontmatter")
         else { return nil }
         var fields: [String: (key: Node, value: Node)] = [:]
         for (key, value) in mapping {

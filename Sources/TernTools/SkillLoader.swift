@@ -112,8 +112,9 @@ package struct SkillLoader: Sendable {
             result.issues += outcome.issues
             for skill in outcome.skills {
                 if let first = loaded[skill.name] {
-                    result.issues.append(SkillIssue(
-                        file: skill.source, message: "duplicate skill name '\(skill.name)'; already loaded from \(first)"))
+                    result.issues.append(
+                        SkillIssue(
+                            file: skill.source, message: "duplicate skill name '\(skill.name)'; already loaded from \(first)"))
                 } else {
                     loaded[skill.name] = skill.source
                     result.skills.append(skill)

@@ -27,7 +27,12 @@ struct TestTool: Tool {
 final class Counter: Sendable {
     private let value = Mutex(0)
     /// Increments and returns the new value (1 for the first call).
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     var count: Int { value.withLock { $0 } }
 }
 

@@ -47,7 +47,8 @@ import TernTesting
         let rig = AgentRig(
             [
                 planReply(
-                    #"[{"id":"s","kind":"tool","tool":"summarize","args":{"text":"{{f}}"},"depends_on":["f"]},{"id":"f","kind":"tool","tool":"fetch"},{"id":"out","kind":"answer"}]"#),
+                    #"[{"id":"s","kind":"tool","tool":"summarize","args":{"text":"{{f}}"},"depends_on":["f"]},{"id":"f","kind":"tool","tool":"fetch"},{"id":"out","kind":"answer"}]"#
+                ),
                 .text("done"),
             ], tools: [fetch, summarize])
         let events = try await rig.run("summarize the page")
@@ -98,9 +99,11 @@ import TernTesting
         let rig = AgentRig(
             [
                 planReply(
-                    #"[{"id":"f","kind":"tool","tool":"fetch"},{"id":"x","kind":"tool","tool":"broken","depends_on":["f"]},{"id":"a","kind":"answer"}]"#),
+                    #"[{"id":"f","kind":"tool","tool":"fetch"},{"id":"x","kind":"tool","tool":"broken","depends_on":["f"]},{"id":"a","kind":"answer"}]"#
+                ),
                 .text(
-                    #"{"goal":"g","steps":[{"id":"f","kind":"tool","tool":"fetch"},{"id":"y","kind":"tool","tool":"good","depends_on":["f"]},{"id":"a","kind":"answer"}]}"#),
+                    #"{"goal":"g","steps":[{"id":"f","kind":"tool","tool":"fetch"},{"id":"y","kind":"tool","tool":"good","depends_on":["f"]},{"id":"a","kind":"answer"}]}"#
+                ),
                 .text("ok"),
             ], tools: [fetch, broken, good])
         _ = try await rig.run("go")
@@ -184,7 +187,10 @@ import TernTesting
         let running = Mutex((now: 0, most: 0))
         let pairs = PairGate()
         let body: @Sendable (JSONValue, Int) async throws -> ToolOutput = { _, _ in
-            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            running.withLock {
+                $0.now += 1
+                $0.most = max($0.most, $0.now)
+            }
             await pairs.arrive()
             running.withLock { $0.now -= 1 }
             return .text("ok")

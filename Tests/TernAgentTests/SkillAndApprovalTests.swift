@@ -92,7 +92,10 @@ import TernTesting
 }
 
 enum ChatCommandExpectation: Sendable, CustomTestStringConvertible {
-    case approve(String, String?), deny(String, String?), skill(String, String), none
+    case approve(String, String?)
+    case deny(String, String?)
+    case skill(String, String)
+    case none
     var testDescription: String { "\(self)" }
 }
 

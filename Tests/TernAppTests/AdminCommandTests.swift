@@ -102,10 +102,12 @@ import Testing
         for declined in ["n", "", nil] as [String?] {
             #expect(throws: CleanExit.self) { try confirm("Delete?", yes: false, prompt: answering(declined)) }
         }
-        let noTerminal = ConfirmationPrompt(isInteractive: { false }, ask: { _ in
-            Issue.record("asked without a terminal")
-            return "y"
-        })
+        let noTerminal = ConfirmationPrompt(
+            isInteractive: { false },
+            ask: { _ in
+                Issue.record("asked without a terminal")
+                return "y"
+            })
         #expect {
             try confirm("Delete user x?", yes: false, prompt: noTerminal)
         } throws: { error in
@@ -127,10 +129,12 @@ import Testing
             #expect(try await stores.tenants.context(named: "ops") == nil)
         }
         #expect(throws: (any Error).self) { try ContextsCommand.Rename.parse(["platform", "Bad Name"]) }
-        #expect(await failure { try await run(ContextsCommand.Rename.self, ["platform", "default"]) }
-            == "conflict: a context named 'default' already exists")
-        #expect(await failure { try await run(ContextsCommand.Rename.self, ["ghost", "spirit"]) }
-            == "no context 'ghost' (give a name or an id)")
+        #expect(
+            await failure { try await run(ContextsCommand.Rename.self, ["platform", "default"]) }
+                == "conflict: a context named 'default' already exists")
+        #expect(
+            await failure { try await run(ContextsCommand.Rename.self, ["ghost", "spirit"]) }
+                == "no context 'ghost' (give a name or an id)")
     }
 
     @Test func contextsMembers_listsByDefault_andSetRoleNeedsAMember() async throws {

@@ -10,9 +10,10 @@ import Testing
     static func keys(in text: String, pattern: String) throws -> Set<String> {
         let regex = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
         let range = NSRange(text.startIndex..., in: text)
-        return Set(regex.matches(in: text, range: range).compactMap { match in
-            Range(match.range(at: 1), in: text).map { String(text[$0]) }
-        })
+        return Set(
+            regex.matches(in: text, range: range).compactMap { match in
+                Range(match.range(at: 1), in: text).map { String(text[$0]) }
+            })
     }
 
     @Test func template_listsExactlyTheConfigKeys() throws {
@@ -25,7 +26,8 @@ import Testing
 
     @Test func sources_nameNoKeyOutsideConfigKey() throws {
         let sources = Self.root.appendingPathComponent("Sources")
-        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?
+        let files =
+            FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
         #expect(!files.isEmpty)
         let known = Set(ConfigKey.allCases.map(\.rawValue))

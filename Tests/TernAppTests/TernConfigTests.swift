@@ -49,8 +49,10 @@ import Testing
             guard let error = error as? ConfigError else { return false }
             let text = error.description
             return error.problems.count == 7
-                && ["TERN_PORT", "TERN_LOG_LEVEL", "TERN_LLM_BASE_URL", "TERN_LLM_MODEL", "TERN_API_KEYS",
-                    "TERN_HISTORY_LIMIT", "TERN_LLM_TIMEOUT_SECONDS"].allSatisfy(text.contains)
+                && [
+                    "TERN_PORT", "TERN_LOG_LEVEL", "TERN_LLM_BASE_URL", "TERN_LLM_MODEL", "TERN_API_KEYS",
+                    "TERN_HISTORY_LIMIT", "TERN_LLM_TIMEOUT_SECONDS",
+                ].allSatisfy(text.contains)
         }
     }
 
@@ -101,7 +103,10 @@ import Testing
         ("postgres://tern:hunter2-secret@/tern", "TERN_DATABASE_URL: the PostgreSQL URL has no host"),
         ("postgres://tern:hunter2-secret@db.internal:5432", "TERN_DATABASE_URL: the PostgreSQL URL needs exactly one database name"),
         ("postgres://tern:hunter2-secret@db.internal/tern?sslmode=maybe", "TERN_DATABASE_URL: the PostgreSQL URL sslmode must be"),
-        ("mysql://tern:hunter2-secret@db.internal/tern", "TERN_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or postgres://"),
+        (
+            "mysql://tern:hunter2-secret@db.internal/tern",
+            "TERN_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or postgres://"
+        ),
     ])
     func postgresURL_invalid_isRefusedNamingTheKeyButNotThePassword(_ url: String, _ message: String) {
         #expect {

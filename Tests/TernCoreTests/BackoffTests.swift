@@ -7,9 +7,10 @@ import TernTesting
 @Suite struct BackoffTests {
     @Test func ceiling_doublesFromTheBase_upToTheCap() {
         let backoff = Backoff(base: .milliseconds(100), cap: .seconds(1))
-        #expect((0..<6).map { backoff.ceiling(forAttempt: $0) } == [
-            .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
-        ])
+        #expect(
+            (0..<6).map { backoff.ceiling(forAttempt: $0) } == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
+            ])
         #expect(backoff.ceiling(forAttempt: -3) == .milliseconds(100))
         #expect(backoff.ceiling(forAttempt: .max) == .seconds(1))
     }
@@ -34,7 +35,8 @@ import TernTesting
                 #expect((Set(delays).count > 1) == (jitter > 0), "jitter \(jitter)")
             }
         }
-        var first = SplitMix64(seed: 7), second = SplitMix64(seed: 7)
+        var first = SplitMix64(seed: 7)
+        var second = SplitMix64(seed: 7)
         let backoff = Backoff(base: .seconds(1), cap: .seconds(60))
         #expect(backoff.delay(forAttempt: 3, using: &first) == backoff.delay(forAttempt: 3, using: &second))
     }

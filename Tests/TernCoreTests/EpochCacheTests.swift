@@ -84,4 +84,3 @@ import Testing
         #expect(cache.count == 1)
     }
 }
-

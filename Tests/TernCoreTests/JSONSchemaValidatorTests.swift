@@ -58,7 +58,8 @@ struct JSONSchemaValidatorTests {
     static let rejected: [Case] = [
         Case("wrong member type", weather, #"{"city": 12}"#, ["$.city: expected string, got number"]),
         Case("missing required", weather, #"{"days": 2}"#, [#"$: missing required property "city""#]),
-        Case("unexpected property", weather, #"{"city": "Oslo", "country": "NO"}"#,
+        Case(
+            "unexpected property", weather, #"{"city": "Oslo", "country": "NO"}"#,
             [#"$: unexpected property "country""#]),
         Case("not an object", weather, #"["Oslo"]"#, ["$: expected object, got array"]),
         Case("integer with fraction", weather, #"{"city": "Oslo", "days": 2.5}"#, ["$.days: expected integer, got number"]),
@@ -66,25 +67,33 @@ struct JSONSchemaValidatorTests {
         Case("above maximum", weather, #"{"city": "Oslo", "days": 8}"#, ["$.days: expected at most 7, got 8"]),
         Case("too short", weather, #"{"city": "X"}"#, ["$.city: expected at least 2 characters, got 1"]),
         Case("too long", weather, #"{"city": "Llanfairpwllgwyngyllgo"}"#, ["$.city: expected at most 20 characters, got 22"]),
-        Case("not in enum", weather, #"{"city": "Oslo", "units": "kelvin"}"#,
+        Case(
+            "not in enum", weather, #"{"city": "Oslo", "units": "kelvin"}"#,
             [#"$.units: expected one of "metric", "imperial", got "kelvin""#]),
         Case("too few items", weather, #"{"city": "Oslo", "tags": []}"#, ["$.tags: expected at least 1 item, got 0"]),
-        Case("too many items", weather, #"{"city": "Oslo", "tags": ["a", "b", "c"]}"#,
+        Case(
+            "too many items", weather, #"{"city": "Oslo", "tags": ["a", "b", "c"]}"#,
             ["$.tags: expected at most 2 items, got 3"]),
         Case("bad item", weather, #"{"city": "Oslo", "tags": ["a", true]}"#, ["$.tags[1]: expected string, got boolean"]),
-        Case("type array mismatch", weather, #"{"city": "Oslo", "note": 1}"#,
+        Case(
+            "type array mismatch", weather, #"{"city": "Oslo", "note": 1}"#,
             ["$.note: expected string or null, got number"]),
-        Case("every violation, members by name", weather, #"{"units": "x", "days": "2", "extra": 1}"#, [
-            #"$: missing required property "city""#,
-            "$.days: expected integer, got string",
-            #"$: unexpected property "extra""#,
-            #"$.units: expected one of "metric", "imperial", got "x""#,
-        ]),
-        Case("nested path", #"{"properties": {"args": {"properties": {"city": {"type": "string"}}}}}"#,
+        Case(
+            "every violation, members by name", weather, #"{"units": "x", "days": "2", "extra": 1}"#,
+            [
+                #"$: missing required property "city""#,
+                "$.days: expected integer, got string",
+                #"$: unexpected property "extra""#,
+                #"$.units: expected one of "metric", "imperial", got "x""#,
+            ]),
+        Case(
+            "nested path", #"{"properties": {"args": {"properties": {"city": {"type": "string"}}}}}"#,
             #"{"args": {"city": 1}}"#, ["$.args.city: expected string, got number"]),
-        Case("odd member name", #"{"properties": {"two words": {"type": "string"}}}"#, #"{"two words": 1}"#,
+        Case(
+            "odd member name", #"{"properties": {"two words": {"type": "string"}}}"#, #"{"two words": 1}"#,
             [#"$["two words"]: expected string, got number"#]),
-        Case("additionalProperties schema", #"{"additionalProperties": {"type": "number"}}"#, #"{"a": 1, "b": "x"}"#,
+        Case(
+            "additionalProperties schema", #"{"additionalProperties": {"type": "number"}}"#, #"{"a": 1, "b": "x"}"#,
             ["$.b: expected number, got string"]),
         Case("false schema", #"{"properties": {"a": false}}"#, #"{"a": 1}"#, ["$.a: no value is allowed here"]),
         Case("exclusive minimum", #"{"exclusiveMinimum": 0}"#, "0", ["$: expected more than 0, got 0"]),

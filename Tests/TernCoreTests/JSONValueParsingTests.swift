@@ -10,7 +10,8 @@ import Testing
     }
 
     @Test func parse_everyType() throws {
-        let value = try JSONValue(parsing: #" {"n": null, "t": true, "f": false, "i": -12, "d": 2.5e-3, "s": "x", "a": [1, [], {}], "o": {"k": "v"}} "#)
+        let value = try JSONValue(
+            parsing: #" {"n": null, "t": true, "f": false, "i": -12, "d": 2.5e-3, "s": "x", "a": [1, [], {}], "o": {"k": "v"}} "#)
         #expect(
             value
                 == .object([
@@ -98,7 +99,10 @@ import Testing
     /// accepts and gives the same values (keys are unique here: see the repeated-key test).
     @Test func parse_generatedDocuments_matchJSONDecoder() throws {
         var generator = SplitMix64(seed: 15)
-        let pieces = ["{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud83d", "\\ude00", "a", "é", "0", "-", ".", "e", "1e400", " ", "\u{01}", "null", "tru"]
+        let pieces = [
+            "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud83d", "\\ude00", "a", "é", "0", "-", ".", "e", "1e400", " ", "\u{01}",
+            "null", "tru",
+        ]
         for round in 0..<600 {
             let document = generator.document(depth: 0)
             var bytes = Array(document.utf8)
@@ -119,13 +123,18 @@ extension SplitMix64 {
 
     mutating func document(depth: Int) -> String {
         switch next() % (depth > 3 ? 4 : 7) {
-        case 0: return "\"" + (0..<next() % 5).map { _ in pick(["a", "\\n", "\\u00e9", "é", "\\\"", "😀", "\\ud83d\\ude00", "\\/", " "]) }.joined() + "\""
+        case 0:
+            return "\""
+                + (0..<next() % 5).map { _ in pick(["a", "\\n", "\\u00e9", "é", "\\\"", "😀", "\\ud83d\\ude00", "\\/", " "]) }.joined()
+                + "\""
         case 1: return String(Double(bitPattern: next() >> 2) * (next() % 2 == 0 ? 1 : -1))
         case 2: return String(Int64(bitPattern: next()) >> Int64(next() % 63))
         case 3: return pick(["true", "false", "null", "-2.5e3", "0"])
         case 4, 5:
             let count = Int(next() % 4)
-            return "{" + (0..<count).map { index in "\"k\(index)\(pick(["", "é", "\\n"]))\": " + document(depth: depth + 1) }.joined(separator: ",") + "}"
+            return "{"
+                + (0..<count).map { index in "\"k\(index)\(pick(["", "é", "\\n"]))\": " + document(depth: depth + 1) }.joined(
+                    separator: ",") + "}"
         default:
             return "[" + (0..<next() % 4).map { _ in document(depth: depth + 1) }.joined(separator: ", ") + "]"
         }

@@ -85,7 +85,9 @@ extension SplitMix64 {
         case 3: return .null
         case 4:
             return .object(
-                Dictionary((0..<next() % 5).map { _ in ((0..<next() % 3).map { _ in pick(atoms) }.joined(), value(depth: depth + 1)) }, uniquingKeysWith: { first, _ in first }))
+                Dictionary(
+                    (0..<next() % 5).map { _ in ((0..<next() % 3).map { _ in pick(atoms) }.joined(), value(depth: depth + 1)) },
+                    uniquingKeysWith: { first, _ in first }))
         default: return .array((0..<next() % 4).map { _ in value(depth: depth + 1) })
         }
     }

@@ -61,6 +61,7 @@ import Testing
 
     @Test func secretContextNamesTheField() {
         #expect(MCPServerRecord.secretContext(server: "abc", field: .env, name: "TOKEN") == "mcp_servers/abc/env/TOKEN")
-        #expect(MCPServerRecord.secretContext(server: "abc", field: .header, name: "Authorization") == "mcp_servers/abc/header/Authorization")
+        #expect(
+            MCPServerRecord.secretContext(server: "abc", field: .header, name: "Authorization") == "mcp_servers/abc/header/Authorization")
     }
 }

@@ -29,30 +29,39 @@ struct SSEParserTests {
         Case("CRLF line ends", "data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n", [SSEEvent(data: "a\nb"), SSEEvent(data: "c")]),
         Case("CR line ends", "data: a\rdata: b\r\rdata: c\r\r", [SSEEvent(data: "a\nb"), SSEEvent(data: "c")]),
         Case("mixed line ends", "data: a\r\ndata: b\rdata: c\n\r\n", [SSEEvent(data: "a\nb\nc")]),
-        Case("comments and keep-alives are ignored", ": keep-alive\n\n:\ndata: x\n: in between\ndata: y\n\n",
+        Case(
+            "comments and keep-alives are ignored", ": keep-alive\n\n:\ndata: x\n: in between\ndata: y\n\n",
             [SSEEvent(data: "x\ny")]),
         Case("field without colon is an empty value", "data\n\ndata\ndata\n\n", [SSEEvent(data: ""), SSEEvent(data: "\n")]),
         Case("only one leading space is stripped", "data:  two\ndata:none\ndata: \n\n", [SSEEvent(data: " two\nnone\n")]),
-        Case("event type applies to its block only", "event: ping\ndata: 1\n\ndata: 2\n\n",
+        Case(
+            "event type applies to its block only", "event: ping\ndata: 1\n\ndata: 2\n\n",
             [SSEEvent(event: "ping", data: "1"), SSEEvent(data: "2")]),
-        Case("last event id persists", "id: 7\ndata: a\n\ndata: b\n\nid\ndata: c\n\n",
+        Case(
+            "last event id persists", "id: 7\ndata: a\n\ndata: b\n\nid\ndata: c\n\n",
             [SSEEvent(data: "a", id: "7"), SSEEvent(data: "b", id: "7"), SSEEvent(data: "c")]),
-        Case("id with NUL is ignored", "id: 1\ndata: a\n\nid: x\u{0}y\ndata: b\n\n",
+        Case(
+            "id with NUL is ignored", "id: 1\ndata: a\n\nid: x\u{0}y\ndata: b\n\n",
             [SSEEvent(data: "a", id: "1"), SSEEvent(data: "b", id: "1")]),
         Case("block without data is not dispatched", "event: x\nid: 1\n\ndata: y\n\n", [SSEEvent(data: "y", id: "1")]),
-        Case("retry goes with the next event", "retry: 3000\ndata: a\n\nretry: 3s\ndata: b\n\n",
+        Case(
+            "retry goes with the next event", "retry: 3000\ndata: a\n\nretry: 3s\ndata: b\n\n",
             [SSEEvent(data: "a", retry: 3000), SSEEvent(data: "b")]),
         Case("unknown fields are ignored", "foo: bar\ndata : no\ndata: a\n\n", [SSEEvent(data: "a")]),
         Case("multi-byte UTF-8", "data: héllo 🌍 日本語\n\n", [SSEEvent(data: "héllo 🌍 日本語")]),
-        Case("BOM at stream start is stripped", "\u{FEFF}data: a\n\ndata: \u{FEFF}b\n\n",
+        Case(
+            "BOM at stream start is stripped", "\u{FEFF}data: a\n\ndata: \u{FEFF}b\n\n",
             [SSEEvent(data: "a"), SSEEvent(data: "\u{FEFF}b")]),
         Case("colon inside the value is kept", "data: {\"a\":\"b: c\"}\n\n", [SSEEvent(data: "{\"a\":\"b: c\"}")]),
-        Case("last event without blank line is dispatched at the end", "data: 1\n\ndata: [DONE]",
+        Case(
+            "last event without blank line is dispatched at the end", "data: 1\n\ndata: [DONE]",
             [SSEEvent(data: "1"), SSEEvent(data: "[DONE]")]),
-        Case("invalid UTF-8 becomes the replacement character",
+        Case(
+            "invalid UTF-8 becomes the replacement character",
             bytes: Array("data: a".utf8) + [0xFF] + Array("b\n\n".utf8), [SSEEvent(data: "a\u{FFFD}b")]),
         Case("empty stream", "", []),
-        Case("OpenAI-style stream",
+        Case(
+            "OpenAI-style stream",
             """
             : keep-alive
 

@@ -42,13 +42,16 @@ struct ToolTests {
             SchemaViolation(path: "$.city", message: "expected string, got number"),
             SchemaViolation(path: "$", message: #"missing required property "days""#),
         ]
-        #expect(ToolError.invalidInput(tool: "weather", violations: violations).description
-            == #"tool "weather": invalid input: $.city: expected string, got number; $: missing required property "days""#)
+        #expect(
+            ToolError.invalidInput(tool: "weather", violations: violations).description
+                == #"tool "weather": invalid input: $.city: expected string, got number; $: missing required property "days""#)
         #expect(ToolError.timedOut(tool: "w", after: .seconds(30)).description == #"tool "w": timed out after 30s"#)
-        #expect(ToolError.timedOut(tool: "w", after: .milliseconds(1500)).description
-            == #"tool "w": timed out after 1500ms"#)
-        #expect(ToolError.notAllowed(tool: "shell", reason: "outside the skill's tools").description
-            == #"tool "shell": not allowed: outside the skill's tools"#)
+        #expect(
+            ToolError.timedOut(tool: "w", after: .milliseconds(1500)).description
+                == #"tool "w": timed out after 1500ms"#)
+        #expect(
+            ToolError.notAllowed(tool: "shell", reason: "outside the skill's tools").description
+                == #"tool "shell": not allowed: outside the skill's tools"#)
     }
 
     struct Echo: Tool {
@@ -59,14 +62,16 @@ struct ToolTests {
     }
 
     @Test func validatedCall_checksInputBeforeCalling() async throws {
-        let tool = Echo(spec: try ToolSpec(
-            name: "echo", description: "Echoes the city.",
-            inputSchema: json(#"{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}"#),
-            risk: .read))
+        let tool = Echo(
+            spec: try ToolSpec(
+                name: "echo", description: "Echoes the city.",
+                inputSchema: json(#"{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}"#),
+                risk: .read))
         let context = ToolContext(contextID: "ctx", userID: "u")
         #expect(try await tool.validatedCall(json(#"{"city": "Oslo"}"#), in: context) == .text("ctx: Oslo"))
-        await #expect(throws: ToolError.invalidInput(
-            tool: "echo", violations: [SchemaViolation(path: "$.city", message: "expected string, got number")])
+        await #expect(
+            throws: ToolError.invalidInput(
+                tool: "echo", violations: [SchemaViolation(path: "$.city", message: "expected string, got number")])
         ) {
             try await tool.validatedCall(json(#"{"city": 1}"#), in: context)
         }

@@ -74,7 +74,8 @@ import TernTools
 
     @Test func addStdio_thenList_showsItWithoutSecretValues() async throws {
         try await run { harness, client throws in
-            let body = #"{"name":"files","command":"/bin/cat","args":["-u"],"env":{"MODE":"plain"},"secret_env":{"TOKEN":"\#(Self.secret)"}}"#
+            let body =
+                #"{"name":"files","command":"/bin/cat","args":["-u"],"env":{"MODE":"plain"},"secret_env":{"TOKEN":"\#(Self.secret)"}}"#
             let response = try await admin.call(client, .post, path, body)
             #expect(response.status == .created)
             #expect(!String(buffer: response.body).contains(Self.secret))

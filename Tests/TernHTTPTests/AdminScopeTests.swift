@@ -48,8 +48,10 @@ import TernCore
             let w = try await world(harness)
             let outside = "this API key is limited to context \(w.team.id) and cannot reach context \(w.other.id)"
             let counts = { [harness] in
-                (try await harness.count("users"), try await harness.count("contexts"), try await harness.count("api_keys"),
-                 try await harness.count("context_members"))
+                (
+                    try await harness.count("users"), try await harness.count("contexts"), try await harness.count("api_keys"),
+                    try await harness.count("context_members")
+                )
             }
             let before = try await counts()
 

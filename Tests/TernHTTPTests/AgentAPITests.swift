@@ -31,7 +31,8 @@ final class EchoTool: Tool {
 }
 
 @Suite(.timeLimit(.minutes(1))) struct AgentAPITests {
-    static let plan = #"{"goal":"both","steps":[{"id":"a","kind":"tool","tool":"lookup","args":{"q":"x"}},{"id":"b","kind":"tool","tool":"lookup","args":{"q":"y"}},{"id":"done","kind":"answer"}]}"#
+    static let plan =
+        #"{"goal":"both","steps":[{"id":"a","kind":"tool","tool":"lookup","args":{"q":"x"}},{"id":"b","kind":"tool","tool":"lookup","args":{"q":"y"}},{"id":"done","kind":"answer"}]}"#
 
     @Test func agent_json_returnsAnswerStepsUsageAndTraceID() async throws {
         try await Harness.run(tools: [try EchoTool("lookup")]) { harness, client throws in
@@ -86,7 +87,10 @@ final class EchoTool: Tool {
         (#"{}"#, "'input' is required", "input"),
         (#"{"input": "   "}"#, "'input' must not be empty", "input"),
         (#"{"input": 5}"#, "'input' must be a string, got number", "input"),
-        (#"{"input": "hi", "conversation_id": "has space"}"#, "'conversation_id' must be 1 to 256 visible ASCII characters", "conversation_id"),
+        (
+            #"{"input": "hi", "conversation_id": "has space"}"#, "'conversation_id' must be 1 to 256 visible ASCII characters",
+            "conversation_id"
+        ),
     ])
     func agent_badInput_isA400NamingTheField_andStoresNothing(body: String, message: String, param: String) async throws {
         try await Harness.run { harness, client throws in

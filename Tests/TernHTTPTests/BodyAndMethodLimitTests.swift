@@ -23,7 +23,7 @@ import Testing
             #expect(error["type"] as? String == "invalid_request_error")
             let message = error["message"] as? String ?? ""
             #expect(message.contains("1 KiB") && message.contains("TERN_MAX_BODY_MB"), "\(message)")
-            
+
         }
     }
 
@@ -53,7 +53,7 @@ import Testing
             #expect(response.status == .contentTooLarge)
             let message = try errorBody(response.body)["message"] as? String ?? ""
             #expect(message.contains("64 KiB"), "\(message)")
-            
+
         }
     }
 
@@ -63,18 +63,18 @@ import Testing
             #expect(response.status == .methodNotAllowed)
             #expect(response.headers[.allow] == "POST")
             #expect(try errorBody(response.body)["code"] as? String == "method_not_allowed")
-            
+
             let health = try await client.execute(uri: "/healthz", method: .delete)
             #expect(health.status == .methodNotAllowed)
             #expect(health.headers[.allow] == "GET")
-            
+
             let user = try await client.execute(uri: "/admin/api/v1/users/u1", method: .get, headers: LimitsHarness.authorized)
             #expect(user.status == .methodNotAllowed)
             #expect(user.headers[.allow]?.contains("PATCH") == true)
-            
+
             let unknown = try await client.execute(uri: "/no/such/path", method: .get)
             #expect(unknown.status == .notFound)
-            
+
         }
     }
 

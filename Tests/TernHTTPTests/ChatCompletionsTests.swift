@@ -73,7 +73,9 @@ import TernTesting
             let fake = try #require(harness.fake)
             fake.enqueue(.hang)
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
-            let caller = Task { try await http.execute(chatRequest(port: client.port, body: chatBody("remember me")), timeout: .seconds(30)) }
+            let caller = Task {
+                try await http.execute(chatRequest(port: client.port, body: chatBody("remember me")), timeout: .seconds(30))
+            }
             await fake.waitForRequests(count: 1)
             // The model has not said a word yet, and the user's message is already stored.
             let history = try await harness.database.read { db in
@@ -196,7 +198,8 @@ import TernTesting
             }
             #expect(try await harness.count("conversations") == 1)
             // Without the header: the same first message continues a thread, another starts one.
-            let thread = #"{"model":"tern","messages":[{"role":"user","content":"start"},{"role":"assistant","content":"ok"},{"role":"user","content":"more"}]}"#
+            let thread =
+                #"{"model":"tern","messages":[{"role":"user","content":"start"},{"role":"assistant","content":"ok"},{"role":"user","content":"more"}]}"#
             _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: .authorized, body: chatBody("start"))
             _ = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized, body: ByteBuffer(string: thread))

@@ -30,7 +30,10 @@ import Testing
         let wireCalls = calls.enumerated().map { OpenAIWire.ToolCallWire($0.element, index: $0.offset) }
         let cases: [(ByteBuffer, OpenAIWire.Chunk)] = [
             (try framer.roleFrame(), chunk(.init(delta: .init(role: "assistant", content: ""), finishReason: nil))),
-            (try framer.contentFrame("Hi \"there\"\n\u{1}/é😀"), chunk(.init(delta: .init(content: "Hi \"there\"\n\u{1}/é😀"), finishReason: nil))),
+            (
+                try framer.contentFrame("Hi \"there\"\n\u{1}/é😀"),
+                chunk(.init(delta: .init(content: "Hi \"there\"\n\u{1}/é😀"), finishReason: nil))
+            ),
             (try framer.toolCallsFrame(calls), chunk(.init(delta: .init(toolCalls: wireCalls), finishReason: nil))),
             (try framer.finishFrame("stop"), chunk(.init(delta: .init(), finishReason: "stop"))),
             (
@@ -54,7 +57,9 @@ import Testing
                 usage: usage),
             OpenAIWire.Completion(
                 id: meta.id, created: meta.created, model: meta.model,
-                choices: [.init(message: .init(content: nil, toolCalls: calls.map { OpenAIWire.ToolCallWire($0) }), finishReason: "tool_calls")],
+                choices: [
+                    .init(message: .init(content: nil, toolCalls: calls.map { OpenAIWire.ToolCallWire($0) }), finishReason: "tool_calls")
+                ],
                 usage: nil),
         ]
         for completion in completions {
@@ -63,7 +68,11 @@ import Testing
     }
 
     @Test func invalidJSONBody_saysWhereItBroke() throws {
-        #expect(throws: APIError.invalid("the request body is not valid JSON: unexpected character 'n', expected a string key at line 1, column 2", param: nil, code: "invalid_json")) {
+        #expect(
+            throws: APIError.invalid(
+                "the request body is not valid JSON: unexpected character 'n', expected a string key at line 1, column 2", param: nil,
+                code: "invalid_json")
+        ) {
             try ChatCompletionRequest.parse(Data("{nope".utf8))
         }
     }

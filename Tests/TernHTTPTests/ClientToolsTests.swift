@@ -137,8 +137,9 @@ import TernTesting
             fake.enqueue(.content("done"))
             let first = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized, body: Self.body(Self.ask))
-            let calls = (((try json(first.body)["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?[
-                "tool_calls"] as? [[String: Any]]) ?? []
+            let calls =
+                (((try json(first.body)["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?[
+                    "tool_calls"] as? [[String: Any]]) ?? []
             #expect(calls.compactMap { $0["id"] as? String } == ["call_w"])
             #expect(lookup.callCount == 1)
 

@@ -26,7 +26,7 @@ import Testing
                 }
                 let response = try await client.execute(uri: "/healthz", method: .get)
                 #expect(response.status == .ok)
-                
+
                 var closed = 0
                 for try await received in group {
                     #expect(received.isEmpty, "a trickling client got an answer: \(received)")

@@ -95,7 +95,8 @@ struct Harness {
                 identity: identity, tenants: tenants, apiKeys: keys, connections: connections, clock: clock,
                 mcpServers: mcp?(database, logger)))
         let app = Application(
-            router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+            router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger)
         let harness = Harness(
             fake: fake, store: store, database: database, tenants: tenants, keys: keys, identity: identity,
             connections: connections,

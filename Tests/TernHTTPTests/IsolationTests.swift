@@ -50,7 +50,8 @@ import TernCore
                 IdentityTests.headers(bearer: a.secret, ["X-Tern-Context": b.context.name]),
                 IdentityTests.headers(bearer: a.secret, ["X-Tern-Context": b.context.name, "X-Tern-Conversation-Id": "secret-thread"]),
             ] {
-                let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: headers, body: chatBody("peek"))
+                let response = try await client.execute(
+                    uri: "/v1/chat/completions", method: .post, headers: headers, body: chatBody("peek"))
                 #expect(response.status == .forbidden)
             }
             let byModel = try await client.execute(

@@ -46,12 +46,17 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "string content", body: #"{"model":"tern","messages":[{"role":"user","content":"a\u0000b"}]}"#,
-             param: "messages[0].content"),
-        Case(name: "text part", body: #"{"model":"tern","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"ok"},{"type":"text","text":"\u0000"}]}]}"#,
-             param: "messages[1].content[1].text"),
-        Case(name: "user field", body: #"{"model":"tern","user":"u\u0000","messages":[{"role":"user","content":"hi"}]}"#,
-             param: "user"),
+        Case(
+            name: "string content", body: #"{"model":"tern","messages":[{"role":"user","content":"a\u0000b"}]}"#,
+            param: "messages[0].content"),
+        Case(
+            name: "text part",
+            body:
+                #"{"model":"tern","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"ok"},{"type":"text","text":"\u0000"}]}]}"#,
+            param: "messages[1].content[1].text"),
+        Case(
+            name: "user field", body: #"{"model":"tern","user":"u\u0000","messages":[{"role":"user","content":"hi"}]}"#,
+            param: "user"),
     ]
 
     @Test(arguments: cases)

@@ -88,7 +88,11 @@ import Testing
 
     @Test func contextList_parses_andRejectsWithTheEntry() throws {
         let parsed = try RateLimitSettings.parseContexts(" research=600/60/16 , public=30/10/0 ")
-        #expect(parsed == ["research": .init(perMinute: 600, burst: 60, maxConcurrentTurns: 16), "public": .init(perMinute: 30, burst: 10, maxConcurrentTurns: 0)])
+        #expect(
+            parsed == [
+                "research": .init(perMinute: 600, burst: 60, maxConcurrentTurns: 16),
+                "public": .init(perMinute: 30, burst: 10, maxConcurrentTurns: 0),
+            ])
         #expect(try RateLimitSettings.parseContexts("") == [:])
         for (bad, says) in [
             ("research=600/60", "must be NAME=PER_MINUTE/BURST/MAX_TURNS"), ("research", "must be NAME="),

@@ -42,7 +42,9 @@ import Testing
         try await RateLimitHarness.run(RateLimitHarness.settings(burst: 2)) { harness throws in
             let ann = RateLimitHarness.bearer(try await harness.keyOfNewUser("ann@example.com"))
             let bob = RateLimitHarness.bearer(try await harness.keyOfNewUser("bob@example.com"))
-            for _ in 0..<2 { #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: ann).status != .tooManyRequests) }
+            for _ in 0..<2 {
+                #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: ann).status != .tooManyRequests)
+            }
             #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: ann).status == .tooManyRequests)
             #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: bob).status != .tooManyRequests)
             #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: Self.local).status == .ok)
@@ -70,7 +72,9 @@ import Testing
     @Test func forwardedUsers_areLimitedSeparately_notByTheProxyKey() async throws {
         try await RateLimitHarness.run(RateLimitHarness.settings(burst: 2)) { harness throws in
             let ann = RateLimitHarness.forwarded("ann@example.com")
-            for _ in 0..<2 { #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: ann).status != .tooManyRequests) }
+            for _ in 0..<2 {
+                #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: ann).status != .tooManyRequests)
+            }
             #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: ann).status == .tooManyRequests)
             let bob = RateLimitHarness.forwarded("bob@example.com")
             #expect(try await harness.client.execute(uri: Self.counted, method: .get, headers: bob).status != .tooManyRequests)

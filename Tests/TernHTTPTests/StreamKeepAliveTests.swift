@@ -53,7 +53,7 @@ import Testing
             )
             #expect(response.status == .serviceUnavailable)
             #expect(try errorBody(response.body)["code"] as? String == "llm_not_configured")
-            
+
         }
     }
 

@@ -20,23 +20,53 @@ import Testing
         Case(name: "not JSON", body: "{nope", message: "not valid JSON"),
         Case(name: "array body", body: "[]", message: "must be a JSON object, got array"),
         Case(name: "missing model", body: #"{"messages":[{"role":"user","content":"x"}]}"#, param: "model", message: "'model' is required"),
-        Case(name: "model wrong type", body: #"{"model":3,"messages":[]}"#, param: "model", message: "'model' must be a string, got number"),
-        Case(name: "unknown model", body: #"{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}"#, status: .notFound, param: "model", message: "the model 'gpt-9' does not exist"),
+        Case(
+            name: "model wrong type", body: #"{"model":3,"messages":[]}"#, param: "model", message: "'model' must be a string, got number"),
+        Case(
+            name: "unknown model", body: #"{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}"#, status: .notFound,
+            param: "model", message: "the model 'gpt-9' does not exist"),
         Case(name: "missing messages", body: #"{"model":"tern"}"#, param: "messages", message: "'messages' is required"),
-        Case(name: "messages not array", body: #"{"model":"tern","messages":"hi"}"#, param: "messages", message: "'messages' must be an array, got string"),
+        Case(
+            name: "messages not array", body: #"{"model":"tern","messages":"hi"}"#, param: "messages",
+            message: "'messages' must be an array, got string"),
         Case(name: "empty messages", body: #"{"model":"tern","messages":[]}"#, param: "messages", message: "at least one message"),
-        Case(name: "message not object", body: #"{"model":"tern","messages":[1]}"#, param: "messages[0]", message: "messages[0] must be an object"),
-        Case(name: "missing role", body: #"{"model":"tern","messages":[{"content":"x"}]}"#, param: "messages[0].role", message: "messages[0].role is required"),
-        Case(name: "bad role", body: #"{"model":"tern","messages":[{"role":"robot","content":"x"}]}"#, param: "messages[0].role", message: "got 'robot'"),
-        Case(name: "content wrong type", body: #"{"model":"tern","messages":[{"role":"user","content":5}]}"#, param: "messages[0].content", message: "must be a string or an array of parts, got number"),
-        Case(name: "user content missing", body: #"{"model":"tern","messages":[{"role":"user"}]}"#, param: "messages[0].content", message: "required for role 'user'"),
-        Case(name: "image part", body: #"{"model":"tern","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}"#, param: "messages[0].content[0].type", message: "'image_url' is not supported"),
-        Case(name: "last not user", body: #"{"model":"tern","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}"#, param: "messages[1].role", message: "last message must have role 'user'"),
-        Case(name: "stream not bool", body: #"{"model":"tern","stream":"yes","messages":[{"role":"user","content":"x"}]}"#, param: "stream", message: "'stream' must be a boolean, got string"),
-        Case(name: "temperature range", body: #"{"model":"tern","temperature":7,"messages":[{"role":"user","content":"x"}]}"#, param: "temperature", message: "between 0 and 2"),
-        Case(name: "max_tokens zero", body: #"{"model":"tern","max_tokens":0,"messages":[{"role":"user","content":"x"}]}"#, param: "max_tokens", message: "at least 1"),
-        Case(name: "n above one", body: #"{"model":"tern","n":2,"messages":[{"role":"user","content":"x"}]}"#, param: "n", message: "only n=1"),
-        Case(name: "client tools", body: #"{"model":"tern","tools":[{"type":"function"}],"messages":[{"role":"user","content":"x"}]}"#, param: "tools[0].function", message: "tools[0].function is required"),
+        Case(
+            name: "message not object", body: #"{"model":"tern","messages":[1]}"#, param: "messages[0]",
+            message: "messages[0] must be an object"),
+        Case(
+            name: "missing role", body: #"{"model":"tern","messages":[{"content":"x"}]}"#, param: "messages[0].role",
+            message: "messages[0].role is required"),
+        Case(
+            name: "bad role", body: #"{"model":"tern","messages":[{"role":"robot","content":"x"}]}"#, param: "messages[0].role",
+            message: "got 'robot'"),
+        Case(
+            name: "content wrong type", body: #"{"model":"tern","messages":[{"role":"user","content":5}]}"#, param: "messages[0].content",
+            message: "must be a string or an array of parts, got number"),
+        Case(
+            name: "user content missing", body: #"{"model":"tern","messages":[{"role":"user"}]}"#, param: "messages[0].content",
+            message: "required for role 'user'"),
+        Case(
+            name: "image part",
+            body: #"{"model":"tern","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}"#,
+            param: "messages[0].content[0].type", message: "'image_url' is not supported"),
+        Case(
+            name: "last not user", body: #"{"model":"tern","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}"#,
+            param: "messages[1].role", message: "last message must have role 'user'"),
+        Case(
+            name: "stream not bool", body: #"{"model":"tern","stream":"yes","messages":[{"role":"user","content":"x"}]}"#, param: "stream",
+            message: "'stream' must be a boolean, got string"),
+        Case(
+            name: "temperature range", body: #"{"model":"tern","temperature":7,"messages":[{"role":"user","content":"x"}]}"#,
+            param: "temperature", message: "between 0 and 2"),
+        Case(
+            name: "max_tokens zero", body: #"{"model":"tern","max_tokens":0,"messages":[{"role":"user","content":"x"}]}"#,
+            param: "max_tokens", message: "at least 1"),
+        Case(
+            name: "n above one", body: #"{"model":"tern","n":2,"messages":[{"role":"user","content":"x"}]}"#, param: "n",
+            message: "only n=1"),
+        Case(
+            name: "client tools", body: #"{"model":"tern","tools":[{"type":"function"}],"messages":[{"role":"user","content":"x"}]}"#,
+            param: "tools[0].function", message: "tools[0].function is required"),
     ]
 
     @Test(arguments: cases)

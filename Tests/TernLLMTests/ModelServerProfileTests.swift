@@ -87,10 +87,11 @@ import TernTesting
         #expect(json.contains(samplingJSON))
     }
 
-    @Test(arguments: [
-        (["me"], nil, ModelServerProfile.llamaCpp), (["llamacpp"], nil, .llamaServer), (["vllm"], "uvicorn", .vllm),
-        (["library"], nil, .ollama), (["openai", "system"], nil, .openai), ([], "llama.cpp", .llamaServer),
-    ] as [([String], String?, ModelServerProfile)])
+    @Test(
+        arguments: [
+            (["me"], nil, ModelServerProfile.llamaCpp), (["llamacpp"], nil, .llamaServer), (["vllm"], "uvicorn", .vllm),
+            (["library"], nil, .ollama), (["openai", "system"], nil, .openai), ([], "llama.cpp", .llamaServer),
+        ] as [([String], String?, ModelServerProfile)])
     func detect_readsOwnedByThenServerHeader(owners: [String], header: String?, expected: ModelServerProfile) {
         #expect(ModelServerProfile.detect(ownedBy: owners, serverHeader: header) == expected)
     }

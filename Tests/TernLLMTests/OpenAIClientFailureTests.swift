@@ -40,7 +40,9 @@ import Testing
 
     @Test func complete_persistent500_throwsUpstreamNamingEndpointAndStatus() async throws {
         try await withFakeLLM { fake in
-            fake.enqueue(.httpError(status: 500, message: "model crashed"), .httpError(status: 502), .httpError(status: 503, message: "Service Unavailable"))
+            fake.enqueue(
+                .httpError(status: 500, message: "model crashed"), .httpError(status: 502),
+                .httpError(status: 503, message: "Service Unavailable"))
             let sleeps = SleepRecorder()
             let error = await #expect(throws: ModelError.self) {
                 try await withClient(fake, sleeps: sleeps) { try await $0.complete(userRequest("x")) }
@@ -143,10 +145,13 @@ import Testing
             fake.enqueue(.hang, .content("unused"))
             // The time to the head is the read timeout, connecting included: the error names that value.
             await #expect(throws: ModelError.timeout(endpoint: chatEndpoint(fake), seconds: 2)) {
-                try await withClient(fake, configure: {
-                    $0.connectTimeout = .seconds(1)
-                    $0.readTimeout = .seconds(2)
-                }) { try await $0.complete(userRequest("x")) }
+                try await withClient(
+                    fake,
+                    configure: {
+                        $0.connectTimeout = .seconds(1)
+                        $0.readTimeout = .seconds(2)
+                    }
+                ) { try await $0.complete(userRequest("x")) }
             }
             #expect(fake.recordedRequests().count == 1)
         }
@@ -156,10 +161,13 @@ import Testing
         try await withFakeLLM { fake in
             fake.enqueue(.content("a", "b").stalling(afterChunks: 1))
             // Generous for a loaded machine: the head (connecting included) has the same limit.
-            let outcome = try await withClient(fake, configure: {
-                $0.connectTimeout = .seconds(120)
-                $0.readTimeout = .seconds(5)
-            }) { await collect($0.stream(userRequest("x"))) }
+            let outcome = try await withClient(
+                fake,
+                configure: {
+                    $0.connectTimeout = .seconds(120)
+                    $0.readTimeout = .seconds(5)
+                }
+            ) { await collect($0.stream(userRequest("x"))) }
             #expect(outcome.contents == ["a"])
             #expect(outcome.error as? ModelError == .timeout(endpoint: chatEndpoint(fake), seconds: 5))
             await fake.waitForClientDisconnects(count: 1)

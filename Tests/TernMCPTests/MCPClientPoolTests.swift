@@ -130,7 +130,9 @@ struct MCPClientPoolTests {
     }
 
     @Test func aServerThatNeverAnswersTimesOutAndBacksOff() async throws {
-        let rig = Rig(timeouts: MCPTimeouts(connect: .milliseconds(1500)), settings: MCPPoolSettings(backoffBase: .seconds(600), turnWait: .seconds(600)))
+        let rig = Rig(
+            timeouts: MCPTimeouts(connect: .milliseconds(1500)),
+            settings: MCPPoolSettings(backoffBase: .seconds(600), turnWait: .seconds(600)))
         try await rig.add(Self.script("silent_server.py"))
         let tools = try await rig.pool.tools(for: Self.contextA)
         #expect(tools.isEmpty, "an unreachable server adds no tools, and the turn goes on")
@@ -153,7 +155,9 @@ struct MCPClientPoolTests {
         try await rig.add(Self.script("echo_server.py"))
         let names = try await rig.pool.tools(for: Self.contextA).map(\.spec.name)
         #expect(!names.contains { $0.hasPrefix("silent__") })
-        #expect(try await rig.pool.tools(for: Self.contextA).allSatisfy { !$0.spec.name.hasPrefix("silent__") }, "a second turn does not wait again for the same attempt either")
+        #expect(
+            try await rig.pool.tools(for: Self.contextA).allSatisfy { !$0.spec.name.hasPrefix("silent__") },
+            "a second turn does not wait again for the same attempt either")
         await rig.pool.closeAll()
     }
 

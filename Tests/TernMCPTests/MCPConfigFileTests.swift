@@ -95,18 +95,36 @@ import TernMCP
         ("- a\n- b", [(1, "the top level must be a mapping with keys servers; got a list")]),
         ("servers: [time]", [(1, "servers must be a mapping of server name to server; got a list")]),
         ("servers:\n  [a]: {command: x}", [(2, "servers: a list is not a valid server name")]),
-        ("servers:\n  time: python3",
-         [(2, "servers.time must be a mapping with keys command, args, env, secret_env, url, headers, "
-             + "secret_headers, enabled; got a string")]),
+        (
+            "servers:\n  time: python3",
+            [
+                (
+                    2,
+                    "servers.time must be a mapping with keys command, args, env, secret_env, url, headers, "
+                        + "secret_headers, enabled; got a string"
+                )
+            ]
+        ),
         ("servers:\n  time:", [(2, "servers.time must be a mapping with keys command, ")]),
-        ("servers:\n  time:\n    command: x\n    comand: y",
-         [(4, "servers.time: unknown key 'comand'; expected one of command, args, env, secret_env, url, headers, "
-             + "secret_headers, enabled")]),
-        ("servers:\n  time:\n    command: python3\n    url: https://mcp.example.com/mcp",
-         [(2, "servers.time has both command and url; a server is either stdio (command) or http (url)")]),
+        (
+            "servers:\n  time:\n    command: x\n    comand: y",
+            [
+                (
+                    4,
+                    "servers.time: unknown key 'comand'; expected one of command, args, env, secret_env, url, headers, "
+                        + "secret_headers, enabled"
+                )
+            ]
+        ),
+        (
+            "servers:\n  time:\n    command: python3\n    url: https://mcp.example.com/mcp",
+            [(2, "servers.time has both command and url; a server is either stdio (command) or http (url)")]
+        ),
         ("servers:\n  time:\n    enabled: true", [(2, "servers.time needs command (stdio) or url (http)")]),
-        ("servers:\n  bad name:\n    command: x",
-         [(2, "servers: server name 'bad name' must be 1 to 32 letters, digits, '_' or '-'")]),
+        (
+            "servers:\n  bad name:\n    command: x",
+            [(2, "servers: server name 'bad name' must be 1 to 32 letters, digits, '_' or '-'")]
+        ),
         ("servers:\n  a__b:\n    command: x", [(2, "servers: server name 'a__b' must not contain '__'")]),
         ("servers:\n  ternal:\n    command: x", [(2, "servers: server name 'ternal' must not start with 'tern'")]),
         ("servers:\n  a:\n    command: x\n  a:\n    command: y", [(2, "invalid YAML: duplicate key 'a'")]),
@@ -114,43 +132,72 @@ import TernMCP
         ("servers:\n  time:\n    command: [python3]", [(3, "servers.time.command must be text; got a list")]),
         ("servers:\n  time:\n    command: ''", [(2, "servers.time: a stdio server needs a command")]),
         ("servers:\n  time:\n    url: ~", [(3, "servers.time.url must be text; got a null")]),
-        ("servers:\n  time:\n    command: x\n    headers: {A: b}",
-         [(2, "servers.time: a stdio server takes environment variables, not headers")]),
+        (
+            "servers:\n  time:\n    command: x\n    headers: {A: b}",
+            [(2, "servers.time: a stdio server takes environment variables, not headers")]
+        ),
         ("servers:\n  s:\n    url: https://x\n    args: [a]", [(2, "servers.s: an http server takes a url, not a command")]),
-        ("servers:\n  s:\n    url: https://x\n    env: {A: b}",
-         [(2, "servers.s: an http server takes headers, not environment variables")]),
-        ("servers:\n  s:\n    url: https://x\n    headers:\n      Authorization: a\n      authorization: b",
-         [(2, "servers.s: header 'authorization' is given twice")]),
-        ("servers:\n  time:\n    command: x\n    args: -v",
-         [(4, "servers.time.args must be a list of text, like [\"--port\", \"8080\"]; got a string")]),
+        (
+            "servers:\n  s:\n    url: https://x\n    env: {A: b}",
+            [(2, "servers.s: an http server takes headers, not environment variables")]
+        ),
+        (
+            "servers:\n  s:\n    url: https://x\n    headers:\n      Authorization: a\n      authorization: b",
+            [(2, "servers.s: header 'authorization' is given twice")]
+        ),
+        (
+            "servers:\n  time:\n    command: x\n    args: -v",
+            [(4, "servers.time.args must be a list of text, like [\"--port\", \"8080\"]; got a string")]
+        ),
         ("servers:\n  time:\n    command: x\n    args:\n      - a\n      - [b]", [(6, "servers.time.args[1] must be text; got a list")]),
         ("servers:\n  time:\n    command: x\n    args: [a, ~]", [(4, "servers.time.args[1] must be text; got a null")]),
         ("servers:\n  time:\n    command: x\n    env: [A]", [(4, "servers.time.env must be a mapping of name to value; got a list")]),
-        ("servers:\n  time:\n    command: x\n    env:\n      API-TOKEN: x",
-         [(5, "servers.time.env: environment variable name 'API-TOKEN' must match [A-Za-z_][A-Za-z0-9_]*")]),
+        (
+            "servers:\n  time:\n    command: x\n    env:\n      API-TOKEN: x",
+            [(5, "servers.time.env: environment variable name 'API-TOKEN' must match [A-Za-z_][A-Za-z0-9_]*")]
+        ),
         ("servers:\n  time:\n    command: x\n    env:\n      A: {b: c}", [(5, "servers.time.env.A must be text; got a mapping")]),
-        ("servers:\n  s:\n    url: https://x\n    headers:\n      Bad Header: x",
-         [(5, "servers.s.headers: header name 'Bad Header' is not a valid HTTP header name")]),
-        ("servers:\n  time:\n    command: x\n    env: {A: b}\n    secret_env:\n      - A\n      - B",
-         [(7, "servers.time.secret_env: 'B' is not a key of env")]),
-        ("servers:\n  s:\n    url: https://x\n    secret_headers: [Authorization]",
-         [(4, "servers.s.secret_headers: 'Authorization' is not a key of headers")]),
-        ("servers:\n  time:\n    command: x\n    secret_env: A", [(4, "servers.time.secret_env must be a list of names, like [API_TOKEN]; got a string")]),
+        (
+            "servers:\n  s:\n    url: https://x\n    headers:\n      Bad Header: x",
+            [(5, "servers.s.headers: header name 'Bad Header' is not a valid HTTP header name")]
+        ),
+        (
+            "servers:\n  time:\n    command: x\n    env: {A: b}\n    secret_env:\n      - A\n      - B",
+            [(7, "servers.time.secret_env: 'B' is not a key of env")]
+        ),
+        (
+            "servers:\n  s:\n    url: https://x\n    secret_headers: [Authorization]",
+            [(4, "servers.s.secret_headers: 'Authorization' is not a key of headers")]
+        ),
+        (
+            "servers:\n  time:\n    command: x\n    secret_env: A",
+            [(4, "servers.time.secret_env must be a list of names, like [API_TOKEN]; got a string")]
+        ),
         ("servers:\n  time:\n    command: x\n    secret_env: [[A]]", [(4, "servers.time.secret_env: a list is not a name")]),
         ("servers:\n  time:\n    command: x\n    enabled: maybe", [(4, "servers.time.enabled must be true or false; got 'maybe'")]),
         ("servers:\n  time:\n    command: x\n    enabled: 'true'", [(4, "servers.time.enabled must be true or false; got 'true'")]),
         ("servers:\n  time:\n    command: x\n    env:\n      A: ${MISSING}", [(5, "${MISSING} is not set in Tern's environment")]),
-        ("servers:\n  s:\n    url: https://x\n    headers:\n      A: ${NOPE} and ${NADA}",
-         [(5, "${NOPE} is not set in Tern's environment"), (5, "${NADA} is not set in Tern's environment")]),
-        ("servers:\n  time:\n    command: x\n    env:\n      A: ${1X}",
-         [(5, "servers.time.env.A: '${1X}' is not a valid reference; NAME in ${NAME} must match [A-Za-z_][A-Za-z0-9_]*")]),
+        (
+            "servers:\n  s:\n    url: https://x\n    headers:\n      A: ${NOPE} and ${NADA}",
+            [(5, "${NOPE} is not set in Tern's environment"), (5, "${NADA} is not set in Tern's environment")]
+        ),
+        (
+            "servers:\n  time:\n    command: x\n    env:\n      A: ${1X}",
+            [(5, "servers.time.env.A: '${1X}' is not a valid reference; NAME in ${NAME} must match [A-Za-z_][A-Za-z0-9_]*")]
+        ),
         ("servers:\n  time:\n    command: x\n    env:\n      A: ${}", [(5, "servers.time.env.A: '${}' is not a valid reference")]),
-        ("servers:\n  time:\n    command: x\n    env:\n      A: x${TIME_API_TOKEN",
-         [(5, "servers.time.env.A: '${' is not closed; write ${NAME}, or $$ for a literal $")]),
-        ("servers:\n  time:\n    command: x\n    args: [\"--token=${TIME_API_TOKEN}\"]",
-         [(4, "servers.time.args[0]: ${TIME_API_TOKEN} can only be used in env and headers values")]),
-        ("servers:\n  s:\n    url: https://${SEARCH_TOKEN}.example.com/mcp",
-         [(3, "servers.s.url: ${SEARCH_TOKEN} can only be used in env and headers values")]),
+        (
+            "servers:\n  time:\n    command: x\n    env:\n      A: x${TIME_API_TOKEN",
+            [(5, "servers.time.env.A: '${' is not closed; write ${NAME}, or $$ for a literal $")]
+        ),
+        (
+            "servers:\n  time:\n    command: x\n    args: [\"--token=${TIME_API_TOKEN}\"]",
+            [(4, "servers.time.args[0]: ${TIME_API_TOKEN} can only be used in env and headers values")]
+        ),
+        (
+            "servers:\n  s:\n    url: https://${SEARCH_TOKEN}.example.com/mcp",
+            [(3, "servers.s.url: ${SEARCH_TOKEN} can only be used in env and headers values")]
+        ),
         ("servers:\n  time:\n    command: x\n    args: [a, b\n", [(5, "invalid YAML: ")]),
         ("servers:\n\tx: 1", [(2, "invalid YAML: ")]),
     ]

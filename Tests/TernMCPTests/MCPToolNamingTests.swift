@@ -7,8 +7,9 @@ import TernMCP
 
 @Suite struct MCPToolNamingTests {
     @Test func aValidNameIsKeptAsItIs() {
-        #expect(MCPToolNaming.exposedNames(server: "time", toolNames: ["get_current_time", "convert-time"])
-            == ["time__get_current_time", "time__convert-time"])
+        #expect(
+            MCPToolNaming.exposedNames(server: "time", toolNames: ["get_current_time", "convert-time"])
+                == ["time__get_current_time", "time__convert-time"])
     }
 
     @Test func invalidBytesBecomeUnderscoresWithAStableSuffix() throws {

@@ -8,7 +8,7 @@ import TernTools
 @testable import TernMCP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// ``StdioTransport`` against real servers: our `echo_server.py`/`silent_server.py` and the

@@ -8,9 +8,9 @@ import TernNetwork
 @testable import TernMCP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// ``StreamableHTTPTransport`` under the SDK's `Client`, against `Tests/mcp-servers/http_server.py`

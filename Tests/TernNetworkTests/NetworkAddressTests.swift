@@ -85,7 +85,8 @@ import TernNetwork
     @Test(arguments: [
         ("Example.COM", "example.com"), ("example.com.", "example.com"), ("LOCALHOST.", "localhost"),
         ("ex%61mple.com", "example.com"), ("searxng", "searxng"), ("my_host-1.internal", "my_host-1.internal"),
-        ("0x7f.example.com", "0x7f.example.com"), ("1.2.3.4.example", "1.2.3.4.example"), ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("0x7f.example.com", "0x7f.example.com"), ("1.2.3.4.example", "1.2.3.4.example"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
     ])
     func normalize_lowercasesNames(host: String, name: String) throws {
         #expect(try HostNormalizer.normalize(host) == .name(name))

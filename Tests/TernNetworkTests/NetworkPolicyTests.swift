@@ -277,9 +277,14 @@ func ipAddress(_ text: String) -> IPAddress {
         #expect(bare.requestTarget == "/?x")
         #expect(bare.hostHeader == "[2606:2800:220:1::1]:8443")
         let url = try #require(URL(string: "http://0x0a000001/"))
-        #expect(throws: NetworkPolicyError(url: "http://0x0a000001/", reason: .forbiddenAddress(
-            ForbiddenAddress(address: ipAddress("10.0.0.1"), rule: AddressPolicy.ipv4Rules[2]), .literal(written: "0x0a000001")),
-            allowListHint: "add 10.0.0.1 to TERN_NETWORK_ALLOW to open it on the allowed ports (80, 443), or 10.0.0.1:80 to open this port only")) {
+        #expect(
+            throws: NetworkPolicyError(
+                url: "http://0x0a000001/",
+                reason: .forbiddenAddress(
+                    ForbiddenAddress(address: ipAddress("10.0.0.1"), rule: AddressPolicy.ipv4Rules[2]), .literal(written: "0x0a000001")),
+                allowListHint:
+                    "add 10.0.0.1 to TERN_NETWORK_ALLOW to open it on the allowed ports (80, 443), or 10.0.0.1:80 to open this port only")
+        ) {
             try URLPolicy().check(url)
         }
     }
@@ -334,7 +339,10 @@ func ipAddress(_ text: String) -> IPAddress {
             "http://169.254.169.254/",
             "refused http://169.254.169.254/: 169.254.169.254 is the link-local cloud metadata address (169.254.169.254/32)"
         ),
-        ("http://[fe80::1%25eth0]/", #"refused http://[fe80::1%25eth0]/: the host "[fe80::1%25eth0]" is not valid: IPv6 zone identifiers are not allowed"#),
+        (
+            "http://[fe80::1%25eth0]/",
+            #"refused http://[fe80::1%25eth0]/: the host "[fe80::1%25eth0]" is not valid: IPv6 zone identifiers are not allowed"#
+        ),
         ("http://foo.localhost/", "refused http://foo.localhost/: foo.localhost is a localhost name, which is always loopback"),
         ("http://user:pass@host/", "refused http://user:pass@host/: credentials in the URL are not allowed"),
     ])
@@ -350,7 +358,8 @@ func ipAddress(_ text: String) -> IPAddress {
     @Test func checkResolved_refusesIfAnyAddressIsForbidden_andPinsTheFirst() throws {
         let policy = URLPolicy()
         let target = try policy.check("https://pinned.example/")
-        #expect(try policy.checkResolved(target, addresses: [ipAddress("93.184.216.34"), ipAddress("1.1.1.1")]) == ipAddress("93.184.216.34"))
+        #expect(
+            try policy.checkResolved(target, addresses: [ipAddress("93.184.216.34"), ipAddress("1.1.1.1")]) == ipAddress("93.184.216.34"))
         for bad in [[ipAddress("93.184.216.34"), ipAddress("10.0.0.1")], [ipAddress("192.168.1.1"), ipAddress("1.1.1.1")], []] {
             #expect(throws: NetworkPolicyError.self) { try policy.checkResolved(target, addresses: bad) }
         }
@@ -363,7 +372,11 @@ func ipAddress(_ text: String) -> IPAddress {
             }
         }
         let guarded = NetworkGuard(policy: URLPolicy(), resolver: Failing())
-        await #expect(throws: NetworkPolicyError(url: "http://slow.example/", reason: .resolutionFailed("slow.example", detail: "looking up slow.example took longer than 5.0 seconds"))) {
+        await #expect(
+            throws: NetworkPolicyError(
+                url: "http://slow.example/",
+                reason: .resolutionFailed("slow.example", detail: "looking up slow.example took longer than 5.0 seconds"))
+        ) {
             try await guarded.authorize("http://slow.example/")
         }
     }

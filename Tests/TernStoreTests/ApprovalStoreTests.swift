@@ -154,7 +154,9 @@ import TernTesting
     @Test(arguments: StoreBackend.allCases)
     func expireOrphaned_expiresPendingRowsOfGoneInstances_inEveryContext(_ backend: StoreBackend) async throws {
         try await withStores(backend) { store, instances, clock throws in
-            let live: InstanceID = "live", stale: InstanceID = "stale", me: InstanceID = "me"
+            let live: InstanceID = "live"
+            let stale: InstanceID = "stale"
+            let me: InstanceID = "me"
             try await instances.beat(stale, at: Self.start)
             try await instances.beat(live, at: Self.start.addingTimeInterval(100))
             func create(_ context: ContextID, _ instance: InstanceID?, _ tool: String) async throws -> Approval {

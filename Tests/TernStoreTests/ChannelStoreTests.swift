@@ -239,10 +239,11 @@ import TernTesting
             #expect(try await store.enqueue(11, payload: #"{"update_id":11}"#, channel: "telegram"))
             #expect(try await !store.enqueue(12, payload: "changed", channel: "telegram"))  // queued already
             #expect(try await store.enqueue(12, payload: "x", channel: "other"))
-            #expect(try await store.queuedUpdates(channel: "telegram") == [
-                QueuedChannelUpdate(updateID: 11, payload: #"{"update_id":11}"#),
-                QueuedChannelUpdate(updateID: 12, payload: #"{"update_id":12}"#),
-            ])
+            #expect(
+                try await store.queuedUpdates(channel: "telegram") == [
+                    QueuedChannelUpdate(updateID: 11, payload: #"{"update_id":11}"#),
+                    QueuedChannelUpdate(updateID: 12, payload: #"{"update_id":12}"#),
+                ])
             try await store.dequeue(11, channel: "telegram")
             try await store.dequeue(99, channel: "telegram")  // not queued: nothing happens
             #expect(try await store.queuedUpdates(channel: "telegram").map(\.updateID) == [12])

@@ -257,10 +257,11 @@ import TernTesting
             #expect(try JSONSerialization.jsonObject(with: Data(arguments.utf8)) as? [String] == Self.stdio("git").arguments)
             let environment = try row.decode(column: "environment", as: String.self)
             let variables = try #require(try JSONSerialization.jsonObject(with: Data(environment.utf8)) as? [[String: String]])
-            #expect(variables == [
-                ["name": "LOG_LEVEL", "value": "debug"],
-                ["name": "GITHUB_TOKEN", "key_id": "k1", "sealed": Self.sealedToken.combined.base64EncodedString()],
-            ])
+            #expect(
+                variables == [
+                    ["name": "LOG_LEVEL", "value": "debug"],
+                    ["name": "GITHUB_TOKEN", "key_id": "k1", "sealed": Self.sealedToken.combined.base64EncodedString()],
+                ])
             #expect(try row.decode(column: "headers", as: String.self) == "[]")
             #expect(try row.decode(column: "enabled", as: Int.self) == 1)
         }

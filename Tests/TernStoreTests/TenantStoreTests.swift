@@ -22,9 +22,11 @@ import TernCore
             #expect(user.email == "ada@example.com")
             #expect(context.name == "ada")
             #expect(context.kind == .personal)
-            #expect(try await store.memberships(of: user.id) == [
-                Membership(userID: user.id, contextID: context.id, contextName: "ada", role: .owner, isDefault: true, contextKind: .personal)
-            ])
+            #expect(
+                try await store.memberships(of: user.id) == [
+                    Membership(
+                        userID: user.id, contextID: context.id, contextName: "ada", role: .owner, isDefault: true, contextKind: .personal)
+                ])
             #expect(try await store.user(email: "ADA@example.com") == user)
         }
     }

@@ -130,9 +130,11 @@ import Testing
     @Test func buttons_pressArrivesAsCallbackQueryAndIsAnsweredOnce() async throws {
         try await withFakeTelegram { telegram in
             try await withBotClient(telegram) { client in
-                let keyboard = BotAPI.InlineKeyboard(rows: [[
-                    .init(text: "Approve", callbackData: "approve:1"), .init(text: "Deny", callbackData: "deny:1"),
-                ]])
+                let keyboard = BotAPI.InlineKeyboard(rows: [
+                    [
+                        .init(text: "Approve", callbackData: "approve:1"), .init(text: "Deny", callbackData: "deny:1"),
+                    ]
+                ])
                 let sent = try await client.sendMessage(chatID: 42, text: "Run git clone?", replyMarkup: keyboard)
                 #expect(sent.replyMarkup == keyboard)
                 let queryID = telegram.pressButton(chatID: 42, from: 7, messageID: sent.messageID, data: "approve:1")
@@ -149,11 +151,12 @@ import Testing
                 await #expect(throws: BotAPIError.self) { try await client.answerCallbackQuery(id: query.id) }
             }
             let buttons = [[FakeTelegramButton(text: "Approve", data: "approve:1"), FakeTelegramButton(text: "Deny", data: "deny:1")]]
-            #expect(telegram.events() == [
-                .sent(chatID: 42, messageID: 1, text: "Run git clone?", keyboard: buttons),
-                .callbackAnswered(id: "cbq-1", text: "Approved"),
-                .edited(chatID: 42, messageID: 1, text: "Approved ✓", keyboard: nil),
-            ])
+            #expect(
+                telegram.events() == [
+                    .sent(chatID: 42, messageID: 1, text: "Run git clone?", keyboard: buttons),
+                    .callbackAnswered(id: "cbq-1", text: "Approved"),
+                    .edited(chatID: 42, messageID: 1, text: "Approved ✓", keyboard: nil),
+                ])
         }
     }
 
@@ -168,9 +171,10 @@ import Testing
                     try await client.sendChatAction(chatID: 42, action: .init(rawValue: "dancing"))
                 }
             }
-            #expect(telegram.events() == [
-                .chatAction(chatID: 42, action: "typing"), .sent(chatID: 42, messageID: 1, text: "hi", keyboard: nil),
-            ])
+            #expect(
+                telegram.events() == [
+                    .chatAction(chatID: 42, action: "typing"), .sent(chatID: 42, messageID: 1, text: "hi", keyboard: nil),
+                ])
         }
     }
 

@@ -38,7 +38,10 @@ import TernTesting
         let pairs = PairGate()
         for chat in 0..<10 {
             await dispatcher.submit(chat: Int64(chat)) {
-                running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                running.withLock {
+                    $0.now += 1
+                    $0.most = max($0.most, $0.now)
+                }
                 await pairs.arrive()
                 running.withLock { $0.now -= 1 }
             }

@@ -24,7 +24,11 @@ struct EchoModel: ModelProvider {
         let input = request.messages.last(where: { $0.role == .user })?.content ?? ""
         let release = release
         let answer = reply(input)
-        let pieces = inPieces ? answer.split(separator: " ", omittingEmptySubsequences: false).enumerated().map { $0.offset == 0 ? String($0.element) : " " + $0.element } : [answer]
+        let pieces =
+            inPieces
+            ? answer.split(separator: " ", omittingEmptySubsequences: false).enumerated().map {
+                $0.offset == 0 ? String($0.element) : " " + $0.element
+            } : [answer]
         return AsyncThrowingStream { continuation in
             let task = Task {
                 if input.contains("slow") { await release.wait() }

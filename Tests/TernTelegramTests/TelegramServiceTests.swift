@@ -47,9 +47,10 @@ import TernTesting
                 #expect(rig.fake.sentMessages(chatID: 10).count == 1)  // only the link confirmation
                 model.release.fire()
                 await rig.fake.waitForSentMessages(chatID: 10, count: 6)
-                #expect(Array(rig.fake.sentMessages(chatID: 10).dropFirst()) == [
-                    "Echo: slow 1", "Echo: two", "Echo: three", "Echo: four", "Echo: five",
-                ])
+                #expect(
+                    Array(rig.fake.sentMessages(chatID: 10).dropFirst()) == [
+                        "Echo: slow 1", "Echo: two", "Echo: three", "Echo: four", "Echo: five",
+                    ])
             }
         }
     }

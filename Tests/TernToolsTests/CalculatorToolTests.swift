@@ -39,8 +39,9 @@ import TernTools
     }
 
     @Test func call_rejectsInputWithoutExpression() async {
-        await #expect(throws: ToolError.invalidInput(
-            tool: "calculator", violations: [SchemaViolation(path: "$.expression", message: "expected a string")])
+        await #expect(
+            throws: ToolError.invalidInput(
+                tool: "calculator", violations: [SchemaViolation(path: "$.expression", message: "expected a string")])
         ) {
             try await CalculatorTool().call(.object(["expression": .number(1)]), in: context)
         }
@@ -48,9 +49,10 @@ import TernTools
 
     @Test func validatedCall_rejectsOverlongExpressionBeforeParsing() async throws {
         let tool = try CalculatorTool(parser: ExpressionParser(maxLength: 10))
-        await #expect(throws: ToolError.invalidInput(
-            tool: "calculator",
-            violations: [SchemaViolation(path: "$.expression", message: "expected at most 10 characters, got 11")])
+        await #expect(
+            throws: ToolError.invalidInput(
+                tool: "calculator",
+                violations: [SchemaViolation(path: "$.expression", message: "expected at most 10 characters, got 11")])
         ) {
             try await tool.validatedCall(.object(["expression": .string("1+1+1+1+1+1")]), in: context)
         }

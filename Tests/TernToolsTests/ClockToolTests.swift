@@ -15,14 +15,22 @@ private struct FixedClock: WallClock {
 
     static let zones: [(String?, String, String)] = [
         (nil, "UTC", #"{"iso8601":"2024-03-10T14:30:00+00:00","timezone":"UTC","unix":1710081000,"weekday":"Sunday"}"#),
-        (nil, "Europe/Berlin",
-         #"{"iso8601":"2024-03-10T15:30:00+01:00","timezone":"Europe/Berlin","unix":1710081000,"weekday":"Sunday"}"#),
-        ("america/new_york", "UTC",
-         #"{"iso8601":"2024-03-10T10:30:00-04:00","timezone":"America/New_York","unix":1710081000,"weekday":"Sunday"}"#),
-        ("Asia/Kolkata", "UTC",
-         #"{"iso8601":"2024-03-10T20:00:00+05:30","timezone":"Asia/Kolkata","unix":1710081000,"weekday":"Sunday"}"#),
-        ("Pacific/Kiritimati", "Europe/Berlin",
-         #"{"iso8601":"2024-03-11T04:30:00+14:00","timezone":"Pacific/Kiritimati","unix":1710081000,"weekday":"Monday"}"#),
+        (
+            nil, "Europe/Berlin",
+            #"{"iso8601":"2024-03-10T15:30:00+01:00","timezone":"Europe/Berlin","unix":1710081000,"weekday":"Sunday"}"#
+        ),
+        (
+            "america/new_york", "UTC",
+            #"{"iso8601":"2024-03-10T10:30:00-04:00","timezone":"America/New_York","unix":1710081000,"weekday":"Sunday"}"#
+        ),
+        (
+            "Asia/Kolkata", "UTC",
+            #"{"iso8601":"2024-03-10T20:00:00+05:30","timezone":"Asia/Kolkata","unix":1710081000,"weekday":"Sunday"}"#
+        ),
+        (
+            "Pacific/Kiritimati", "Europe/Berlin",
+            #"{"iso8601":"2024-03-11T04:30:00+14:00","timezone":"Pacific/Kiritimati","unix":1710081000,"weekday":"Monday"}"#
+        ),
     ]
 
     @Test(arguments: zones)

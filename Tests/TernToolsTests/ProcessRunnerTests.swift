@@ -3,7 +3,7 @@ import Testing
 import TernTools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite(.timeLimit(.minutes(1))) struct ProcessRunnerTests {
@@ -28,15 +28,17 @@ import Glibc
             _ = try await runner.run(
                 "sh", ["-c", "sleep 60 & echo $! > \(pidFile); wait"], environment: environment)
         }
-        let grandchild = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let grandchild = try #require(
+            pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Reap-independent check: the process is gone or a zombie about to be reaped by init.
         var gone = kill(grandchild, 0) != 0
         if !gone, let state = try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8) {
             gone = state.split(separator: " ").dropFirst(2).first == "Z"
         }
         #expect(gone, "the grandchild \(grandchild) survived the timeout")
-        #expect(ProcessRunner.Failure.timedOut(command: "git", after: .seconds(90)).description
-            == "git did not finish within 90s and was stopped")
+        #expect(
+            ProcessRunner.Failure.timedOut(command: "git", after: .seconds(90)).description
+                == "git did not finish within 90s and was stopped")
     }
 
     @Test func tooMuchOutput_isRefused() async throws {

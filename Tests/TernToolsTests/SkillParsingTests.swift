@@ -43,22 +43,25 @@ struct SkillCase: Sendable, CustomTestStringConvertible {
                 Ask the clock first.
 
                 """,
-            outcome: .skill(Skill(
-                name: "trip", description: "Plans trips with dates and sums.", allowedTools: ["clock", "calculator"],
-                model: "big-model", maxTurns: 8, instructions: "# Trip\n\nAsk the clock first.", source: file))),
+            outcome: .skill(
+                Skill(
+                    name: "trip", description: "Plans trips with dates and sums.", allowedTools: ["clock", "calculator"],
+                    model: "big-model", maxTurns: 8, instructions: "# Trip\n\nAsk the clock first.", source: file))),
         SkillCase(
             label: "good flat skill, name from the file",
             text: "---\ndescription: Does sums.\ntools:\n  - calculator\n  - calculator\nmetadata:\n  max-turns: \"3\"\n---\nAdd up.",
             form: .flat, expectedName: "sums",
-            outcome: .skill(Skill(
-                name: "sums", description: "Does sums.", allowedTools: ["calculator"], maxTurns: 3,
-                instructions: "Add up.", source: file))),
+            outcome: .skill(
+                Skill(
+                    name: "sums", description: "Does sums.", allowedTools: ["calculator"], maxTurns: 3,
+                    instructions: "Add up.", source: file))),
         SkillCase(
             label: "CRLF line ends and allowed-tools in a flat skill",
             text: "---\r\nname: crlf\r\ndescription: Windows.\r\nallowed-tools: [clock]\r\n---\r\nBody\r\n",
             form: .flat, expectedName: "crlf",
-            outcome: .skill(Skill(
-                name: "crlf", description: "Windows.", allowedTools: ["clock"], instructions: "Body", source: file))),
+            outcome: .skill(
+                Skill(
+                    name: "crlf", description: "Windows.", allowedTools: ["clock"], instructions: "Body", source: file))),
         SkillCase(
             label: "missing name", text: "---\ndescription: Plans.\n---\nBody",
             outcome: .issues([(1, "missing required key 'name'")])),
@@ -84,9 +87,10 @@ struct SkillCase: Sendable, CustomTestStringConvertible {
         SkillCase(
             label: "MCP tools are allowed before their server answers",
             text: "---\nname: trip\ndescription: Plans.\nallowed-tools: [clock, time__get_current_time]\n---\nBody",
-            outcome: .skill(Skill(
-                name: "trip", description: "Plans.", allowedTools: ["clock", "time__get_current_time"],
-                instructions: "Body", source: file))),
+            outcome: .skill(
+                Skill(
+                    name: "trip", description: "Plans.", allowedTools: ["clock", "time__get_current_time"],
+                    instructions: "Body", source: file))),
         SkillCase(
             label: "a name that only looks like an MCP tool",
             text: "---\nname: trip\ndescription: Plans.\nallowed-tools: [tern_x__y, __y, x__]\n---\n",

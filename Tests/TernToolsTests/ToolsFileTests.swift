@@ -57,8 +57,10 @@ import TernTools
         ("- a\n- b", [(1, "the top level must be a mapping")]),
         ("tools:\n  clock: {settings: {a: 1}\n", [(3, "invalid YAML: ")]),
         ("tools: {}\ntools: {}", [(1, "invalid YAML: duplicate key 'tools'")]),
-        ("colour: red\ndefault_permission: maybe\ntools:\n  bad name:\n",
-         [(1, "unknown key 'colour'"), (2, "default_permission must be"), (4, "'bad name' is not a valid tool name")]),
+        (
+            "colour: red\ndefault_permission: maybe\ntools:\n  bad name:\n",
+            [(1, "unknown key 'colour'"), (2, "default_permission must be"), (4, "'bad name' is not a valid tool name")]
+        ),
     ]
 
     @Test(arguments: bad)

@@ -14,13 +14,16 @@ import TernTools
         router.get("page") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: "<title>Local</title><h1>Hello</h1><p>from the <a href=\"/x\">test</a> server</p><script>x()</script>")))
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: "<title>Local</title><h1>Hello</h1><p>from the <a href=\"/x\">test</a> server</p><script>x()</script>")))
         }
         router.get("to-private") { _, _ in Response(status: .found, headers: [.location: "http://10.0.0.1/admin"]) }
         router.get("loop") { _, _ in Response(status: .found, headers: [.location: "/loop"]) }
         router.get("to-page") { _, _ in Response(status: .movedPermanently, headers: [.location: "/page"]) }
         router.get("big") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(repeating: 0x61, count: 300_000)))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(repeating: 0x61, count: 300_000)))
         }
         router.get("missing") { _, _ in Response(status: .notFound) }
         router.get("hang") { _, _ -> Response in
@@ -47,7 +50,8 @@ import TernTools
     }
 
     func fetch(_ url: String, with client: GuardedHTTPClient, cache: FetchCache? = nil) async throws -> ToolOutput {
-        try await WebFetchTool(client: client, cache: cache).call(["url": .string(url)], in: ToolContext(contextID: .defaultContext, userID: .localUser))
+        try await WebFetchTool(client: client, cache: cache).call(
+            ["url": .string(url)], in: ToolContext(contextID: .defaultContext, userID: .localUser))
     }
 
     @Test func withoutAnAllowListEntry_theLocalServerIsRefused() async throws {
@@ -70,7 +74,8 @@ import TernTools
             let http = try client(allow: ["127.0.0.1:\(port)"])
             let first = try await fetch("http://127.0.0.1:\(port)/to-page", with: http, cache: cache)
             #expect(!first.isError, "\(first.text)")
-            #expect(first.text == "# Local\nURL: http://127.0.0.1:\(port)/page\n\n# Hello\n\nfrom the test (http://127.0.0.1:\(port)/x) server")
+            #expect(
+                first.text == "# Local\nURL: http://127.0.0.1:\(port)/page\n\n# Hello\n\nfrom the test (http://127.0.0.1:\(port)/x) server")
             let second = try await fetch("http://127.0.0.1:\(port)/to-page", with: http, cache: cache)
             #expect(second.text.contains("# Hello"))
             #expect(await cache.stats.hits == 1)
@@ -110,7 +115,9 @@ import TernTools
             let port = try #require(server.port)
             // "pinned.test" exists only in the guard's resolver: the fetch works only if the
             // connection goes to the checked address instead of a second lookup.
-            let resolver = FixedResolver(table: ["pinned.test": [IPAddress(127, 0, 0, 1)], "rebind.test": [IPAddress(93, 184, 216, 34), IPAddress(127, 0, 0, 1)]])
+            let resolver = FixedResolver(table: [
+                "pinned.test": [IPAddress(127, 0, 0, 1)], "rebind.test": [IPAddress(93, 184, 216, 34), IPAddress(127, 0, 0, 1)],
+            ])
             let http = try client(allow: ["pinned.test:\(port)"], resolver: resolver)
             let output = try await fetch("http://pinned.test:\(port)/page", with: http)
             #expect(output.text.contains("# Hello"), "\(output.text)")

@@ -4,7 +4,7 @@ import TernCore
 import TernTools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Links, special files and races: nothing outside the context directory is ever reached.

@@ -4,7 +4,7 @@ import TernCore
 import TernTools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct WorkspacePathTests {

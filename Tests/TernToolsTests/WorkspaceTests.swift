@@ -4,7 +4,7 @@ import TernCore
 import TernTools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A temporary tree: `data/workspaces` for the workspace and `outside/` (holding `f` and
@@ -153,12 +153,13 @@ struct WorkspaceSandbox {
             try await sandbox.link("link", to: sandbox.outside.path, in: Self.a)
             #expect(mkfifo(try workspace.resolve("pipe", in: Self.a).path, 0o600) == 0)
             let listing = try await workspace.list(".", in: Self.a)
-            #expect(listing.entries == [
-                WorkspaceEntry(name: ".keep", kind: .file, size: 0),
-                WorkspaceEntry(name: "b.txt", kind: .file, size: 5),
-                WorkspaceEntry(name: "link", kind: .symlink),
-                WorkspaceEntry(name: "pipe", kind: .other),
-            ])
+            #expect(
+                listing.entries == [
+                    WorkspaceEntry(name: ".keep", kind: .file, size: 0),
+                    WorkspaceEntry(name: "b.txt", kind: .file, size: 5),
+                    WorkspaceEntry(name: "link", kind: .symlink),
+                    WorkspaceEntry(name: "pipe", kind: .other),
+                ])
             #expect(listing.total == 5)
             #expect(try await workspace.list("sub", in: Self.a).entries == [WorkspaceEntry(name: "x", kind: .file, size: 0)])
             await #expect(throws: WorkspaceError.notDirectory("b.txt")) { try await workspace.list("b.txt", in: Self.a) }

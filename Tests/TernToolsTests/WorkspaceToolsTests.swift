@@ -4,7 +4,7 @@ import TernCore
 import TernTools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct WorkspaceToolsTests {
@@ -49,8 +49,9 @@ import Glibc
                 ["path": "./notes//todo.md", "content": "- milk\n", "create_directories": true], in: Self.a)
             #expect(wrote == .text("wrote 7 bytes to notes/todo.md"))
             #expect(try await tools.read.validatedCall(["path": "notes/todo.md"], in: Self.a) == .text("- milk\n"))
-            #expect(try await tools.read.validatedCall(["path": "notes/todo.md"], in: Self.b)
-                == .error(#""notes" does not exist"#))
+            #expect(
+                try await tools.read.validatedCall(["path": "notes/todo.md"], in: Self.b)
+                    == .error(#""notes" does not exist"#))
             _ = try await tools.write.validatedCall(["path": "empty", "content": ""], in: Self.a)
             #expect(try await tools.read.validatedCall(["path": "empty"], in: Self.a) == .text(#"("empty" is empty)"#))
         }
@@ -75,20 +76,28 @@ import Glibc
                 (tools.read, ["path": "bin"], #""bin" is not UTF-8 text (binary data); read_file reads text only"#),
                 (tools.read, ["path": "notes"], #""notes" is a directory; use list_files"#),
                 (tools.write, ["path": "link", "content": "x"], #""link" is a symbolic link; links are not followed"#),
-                (tools.write, ["path": "a/b", "content": "x"],
-                 #"directory "a" does not exist; set create_directories to create it"#),
-                (tools.write, ["path": "x", "content": .string(String(repeating: "x", count: 1_048_577))],
-                 "content is 1048577 bytes; write_file writes at most 1048576"),
+                (
+                    tools.write, ["path": "a/b", "content": "x"],
+                    #"directory "a" does not exist; set create_directories to create it"#
+                ),
+                (
+                    tools.write, ["path": "x", "content": .string(String(repeating: "x", count: 1_048_577))],
+                    "content is 1048577 bytes; write_file writes at most 1048576"
+                ),
                 (tools.list, ["path": "link"], #""link" is a symbolic link; links are not followed"#),
-                (tools.search, ["query": "a\nb"],
-                 "invalid query: the query contains a line break; search_files matches within one line"),
+                (
+                    tools.search, ["query": "a\nb"],
+                    "invalid query: the query contains a line break; search_files matches within one line"
+                ),
             ]
             for (tool, input, message) in cases {
                 #expect(try await tool.validatedCall(input, in: Self.a) == .error(message), "\(tool.spec.name) \(input)")
             }
             let badContext = ToolContext(contextID: "../x", userID: .localUser)
-            #expect(try await tools.read.validatedCall(["path": "f"], in: badContext) == .error(
-                #"context ID "../x" cannot name a workspace (allowed: A-Z, a-z, 0-9, "-"; 1 to 64 characters)"#))
+            #expect(
+                try await tools.read.validatedCall(["path": "f"], in: badContext)
+                    == .error(
+                        #"context ID "../x" cannot name a workspace (allowed: A-Z, a-z, 0-9, "-"; 1 to 64 characters)"#))
             try sandbox.expectOutsideUntouched()
         }
     }
@@ -111,23 +120,32 @@ import Glibc
             try await sandbox.link("link", to: sandbox.outside.path, in: context)
             #expect(mkfifo(try sandbox.workspace.resolve("pipe", in: context).path, 0o600) == 0)
             try await sandbox.plant([], at: "z", in: context)
-            #expect(try await tools.list.validatedCall([:], in: Self.a) == .text("""
-                "." (6 entries):
-                .keep (file, 0 bytes)
-                a.txt (file, 5 bytes)
-                docs/ (directory)
-                link (symbolic link; not followed)
-                … 2 more not shown: list_files shows at most 4 entries; list a subdirectory or use search_files
-                """))
-            #expect(try await tools.list.validatedCall(["path": "docs"], in: Self.a) == .text("""
-                "docs" (1 entry):
-                x (file, 0 bytes)
-                """))
+            #expect(
+                try await tools.list.validatedCall([:], in: Self.a)
+                    == .text(
+                        """
+                        "." (6 entries):
+                        .keep (file, 0 bytes)
+                        a.txt (file, 5 bytes)
+                        docs/ (directory)
+                        link (symbolic link; not followed)
+                        … 2 more not shown: list_files shows at most 4 entries; list a subdirectory or use search_files
+                        """))
+            #expect(
+                try await tools.list.validatedCall(["path": "docs"], in: Self.a)
+                    == .text(
+                        """
+                        "docs" (1 entry):
+                        x (file, 0 bytes)
+                        """))
             _ = try await tools.write.validatedCall(["path": "e/.k", "content": "", "create_directories": true], in: Self.b)
-            #expect(try await tools.list.validatedCall(["path": "e"], in: Self.b) == .text("""
-                "e" (1 entry):
-                .k (file, 0 bytes)
-                """))
+            #expect(
+                try await tools.list.validatedCall(["path": "e"], in: Self.b)
+                    == .text(
+                        """
+                        "e" (1 entry):
+                        .k (file, 0 bytes)
+                        """))
         }
     }
 
@@ -140,25 +158,36 @@ import Glibc
             try await sandbox.link("out", to: sandbox.outside.path, in: context)
             try await sandbox.link("secret-link", to: sandbox.outside.appendingPathComponent("secret.txt").path, in: context)
             #expect(mkfifo(try sandbox.workspace.resolve("notes/pipe", in: context).path, 0o600) == 0)
-            #expect(try await tools.search.validatedCall(["query": "secret"], in: Self.a) == .text("""
-                a.txt:2: secret two
-                notes/b.md:2: the Secret plan
-                2 matching lines in 4 files searched; skipped 2 symbolic links (not followed), 1 binary files, \
-                1 special or hard-linked entries
-                """))
-            #expect(try await tools.search.validatedCall(
-                ["query": "Secret", "case_sensitive": true, "path": "notes"], in: Self.a) == .text("""
-                notes/b.md:2: the Secret plan
-                1 matching line in 1 file searched; skipped 1 special or hard-linked entries
-                """))
-            #expect(try await tools.search.validatedCall(["query": "omega", "path": "notes/b.md"], in: Self.a) == .text("""
-                notes/b.md:3: omega
-                1 matching line in 1 file searched
-                """))
-            #expect(try await tools.search.validatedCall(["query": "zebra"], in: Self.b)
-                == .text(#"no lines contain "zebra" (0 files searched)"#))
-            #expect(try await tools.search.validatedCall(["query": "x", "path": "out"], in: Self.a)
-                == .error(#""out" is a symbolic link; links are not followed"#))
+            #expect(
+                try await tools.search.validatedCall(["query": "secret"], in: Self.a)
+                    == .text(
+                        """
+                        a.txt:2: secret two
+                        notes/b.md:2: the Secret plan
+                        2 matching lines in 4 files searched; skipped 2 symbolic links (not followed), 1 binary files, \
+                        1 special or hard-linked entries
+                        """))
+            #expect(
+                try await tools.search.validatedCall(
+                    ["query": "Secret", "case_sensitive": true, "path": "notes"], in: Self.a)
+                    == .text(
+                        """
+                        notes/b.md:2: the Secret plan
+                        1 matching line in 1 file searched; skipped 1 special or hard-linked entries
+                        """))
+            #expect(
+                try await tools.search.validatedCall(["query": "omega", "path": "notes/b.md"], in: Self.a)
+                    == .text(
+                        """
+                        notes/b.md:3: omega
+                        1 matching line in 1 file searched
+                        """))
+            #expect(
+                try await tools.search.validatedCall(["query": "zebra"], in: Self.b)
+                    == .text(#"no lines contain "zebra" (0 files searched)"#))
+            #expect(
+                try await tools.search.validatedCall(["query": "x", "path": "out"], in: Self.a)
+                    == .error(#""out" is a symbolic link; links are not followed"#))
         }
     }
 
@@ -170,17 +199,23 @@ import Glibc
             try await sandbox.plant(Array("x3 long line\n".utf8), at: "b", in: context)
             try await sandbox.plant(Array("x4\nx5\n".utf8), at: "c", in: context)
             try await sandbox.plant(Array("x6\n".utf8), at: "d", in: context)
-            #expect(try await tools.search.validatedCall(["query": "X"], in: Self.a) == .text("""
-                a:1: x1
-                a:2: x2
-                c:1: x4
-                3 matching lines in 3 files searched; skipped 1 files over 8 bytes; stopped at 3 lines, \
-                narrow the query or path
-                """))
-            #expect(try await tools.search.validatedCall(["query": "nothing"], in: Self.a) == .text("""
-                no lines contain "nothing" (3 files searched); skipped 1 files over 8 bytes; \
-                stopped after 3 files, narrow the path
-                """))
+            #expect(
+                try await tools.search.validatedCall(["query": "X"], in: Self.a)
+                    == .text(
+                        """
+                        a:1: x1
+                        a:2: x2
+                        c:1: x4
+                        3 matching lines in 3 files searched; skipped 1 files over 8 bytes; stopped at 3 lines, \
+                        narrow the query or path
+                        """))
+            #expect(
+                try await tools.search.validatedCall(["query": "nothing"], in: Self.a)
+                    == .text(
+                        """
+                        no lines contain "nothing" (3 files searched); skipped 1 files over 8 bytes; \
+                        stopped after 3 files, narrow the path
+                        """))
         }
     }
 
@@ -188,10 +223,13 @@ import Glibc
         try await Self.with(limits: WorkspaceLimits(maxSearchDepth: 1)) { tools, sandbox in
             try await sandbox.plant(Array("hit\n".utf8), at: "a/f", in: Self.a.contextID)
             try await sandbox.plant(Array("hit\n".utf8), at: "a/b/f", in: Self.a.contextID)
-            #expect(try await tools.search.validatedCall(["query": "hit"], in: Self.a) == .text("""
-                a/f:1: hit
-                1 matching line in 2 files searched; skipped 1 directories deeper than 1 levels
-                """))
+            #expect(
+                try await tools.search.validatedCall(["query": "hit"], in: Self.a)
+                    == .text(
+                        """
+                        a/f:1: hit
+                        1 matching line in 2 files searched; skipped 1 directories deeper than 1 levels
+                        """))
         }
     }
 }

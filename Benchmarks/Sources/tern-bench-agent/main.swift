@@ -69,7 +69,9 @@ do {
     let defaultLimit = AgentSettings(model: "bench").maxParallelSteps
     out("")
     out("executor overhead: a turn routed to a plan of N no-op tool steps + the answer step (2 scripted model calls)")
-    out("maxParallelSteps \(defaultLimit) (the default); rows interleaved turn by turn; \(options.turns) timed turns per row after \(options.warmup) warm-up; µs")
+    out(
+        "maxParallelSteps \(defaultLimit) (the default); rows interleaved turn by turn; \(options.turns) timed turns per row after \(options.warmup) warm-up; µs"
+    )
     out("plan          steps  turns      p50      p90      min      max  turns/s  CPU/turn  p50 µs/step above 1 step")
     var rows: [Series] = []
     for (steps, chained) in [(1, false), (10, false), (50, false), (100, false), (50, true)] {

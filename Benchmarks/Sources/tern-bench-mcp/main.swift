@@ -40,7 +40,8 @@ let clock = ContinuousClock()
 func cpuTime() -> Duration {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    let micros = (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000
+    let micros =
+        (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000
         + Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)
     return .microseconds(micros)
 }

@@ -69,7 +69,8 @@ func run(chats: Int, messagesPerChat: Int, concurrency: Int) async throws {
         let seconds = elapsed.timeInterval
         print(
             "\(chats) chats × \(messagesPerChat) messages, \(concurrency) chats at once: \(total) updates in "
-                + String(format: "%.2f s = %.0f updates/s (%.2f ms each)", seconds, Double(total) / seconds, seconds * 1000 / Double(total)))
+                + String(format: "%.2f s = %.0f updates/s (%.2f ms each)", seconds, Double(total) / seconds, seconds * 1000 / Double(total))
+        )
     }
     try await http.shutdown()
     try await database.close()

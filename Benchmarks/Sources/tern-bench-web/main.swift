@@ -14,7 +14,8 @@ func makePage(bytes: Int) -> String {
     var section = 0
     while html.utf8.count < bytes {
         section += 1
-        html += "<h2>Section \(section)</h2><p>Lorem ipsum dolor sit amet, <a href=\"/s/\(section)\">consectetur</a> adipiscing elit, sed do eiusmod tempor &amp; incididunt ut labore.</p>"
+        html +=
+            "<h2>Section \(section)</h2><p>Lorem ipsum dolor sit amet, <a href=\"/s/\(section)\">consectetur</a> adipiscing elit, sed do eiusmod tempor &amp; incididunt ut labore.</p>"
         html += "<ul><li>one</li><li>two</li><li>three</li></ul><table><tr><td>a</td><td>\(section)</td></tr></table>"
         html += "<script>var x = \(section) < 3;</script>"
     }
@@ -90,6 +91,8 @@ for _ in 0..<1000 {
     hits.append(clock.now - start)
 }
 let stats = await cache.stats
-print("cache hit (\(stats.bytes) bytes stored): median \(ms(median(hits))), p99 \(ms(percentile(hits, 0.99))), hits \(stats.hits), misses \(stats.misses)")
+print(
+    "cache hit (\(stats.bytes) bytes stored): median \(ms(median(hits))), p99 \(ms(percentile(hits, 0.99))), hits \(stats.hits), misses \(stats.misses)"
+)
 try? FileManager.default.removeItem(at: directory)  // best-effort temp cleanup
 server.cancel()

@@ -28,8 +28,9 @@ struct Benchmark {
             ("history(of:in:limit: 50)", history), ("currentSession(of:in:)", currentSession),
         ]
         out("\nlatency per call in microseconds (each row after \(Self.warmUp) uncounted warm-up calls)")
-        out(pad("operation", 38) + pad("readers", 8, right: true) + pad("calls", 7, right: true)
-            + ["p50", "p99", "max", "mean"].map { pad($0, 10, right: true) }.joined() + pad("calls/s", 10, right: true))
+        out(
+            pad("operation", 38) + pad("readers", 8, right: true) + pad("calls", 7, right: true)
+                + ["p50", "p99", "max", "mean"].map { pad($0, 10, right: true) }.joined() + pad("calls/s", 10, right: true))
         for readers in concurrency > 1 ? [1, concurrency] : [1] {
             for (name, operation) in operations {
                 // Warm up with as many readers, so pools have their connections before timing.
@@ -38,9 +39,10 @@ struct Benchmark {
                 let start = clock.now
                 let times = try await Self.measure(operation, Array(picks.dropFirst(Self.warmUp)), readers: readers)
                 let stats = Stats(times, wall: clock.now - start)
-                out(pad(name, 38) + pad("\(readers)", 8, right: true) + pad("\(times.count)", 7, right: true)
-                    + [stats.p50, stats.p99, stats.max, stats.mean].map { pad(String(format: "%.0f", $0), 10, right: true) }
-                    .joined() + pad(String(format: "%.0f", stats.perSecond), 10, right: true))
+                out(
+                    pad(name, 38) + pad("\(readers)", 8, right: true) + pad("\(times.count)", 7, right: true)
+                        + [stats.p50, stats.p99, stats.max, stats.mean].map { pad(String(format: "%.0f", $0), 10, right: true) }
+                        .joined() + pad(String(format: "%.0f", stats.perSecond), 10, right: true))
             }
         }
     }

@@ -132,7 +132,8 @@ private struct MessageRow: Sendable {
 /// Deterministic filler text: slices of a fixed ASCII paragraph at pseudo-random offsets and lengths.
 private struct TextSource {
     private static let paragraph: [UInt8] = {
-        let sentence = "The quick brown fox jumps over the lazy dog while the agent explains, step by step, "
+        let sentence =
+            "The quick brown fox jumps over the lazy dog while the agent explains, step by step, "
             + "how to configure the reverse proxy, rotate the API keys and read the retention logs. "
         var bytes: [UInt8] = []
         while bytes.count < 4_096 { bytes += Array(sentence.utf8) }

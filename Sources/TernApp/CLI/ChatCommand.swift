@@ -57,7 +57,9 @@ struct TerminalChat {
         let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
         let address = ConversationAddress(platform: "cli") { [conversationName] _ in "\(user)/\(conversationName)" }
         let interrupts = InterruptRelay()
-        write("tern \(TernCommand.version) · context '\(contextName)' · conversation '\(conversationName)' · /new, /exit, Ctrl-C cancels an answer\n")
+        write(
+            "tern \(TernCommand.version) · context '\(contextName)' · conversation '\(conversationName)' · /new, /exit, Ctrl-C cancels an answer\n"
+        )
         if dependencies.config.llm == nil {
             write("note: no model server configured (TERN_LLM_BASE_URL); answers will fail.\n")
         }

@@ -74,7 +74,8 @@ extension ContextsCommand {
                 let member = try await stores.user(user)
                 guard try await stores.tenants.members(of: found.id).contains(where: { $0.userID == member.id }) else {
                     throw CLIError(
-                        "\(user) is not a member of '\(found.name)'; add them with: tern contexts members add \(found.name) \(user) --role \(role.rawValue)")
+                        "\(user) is not a member of '\(found.name)'; add them with: tern contexts members add \(found.name) \(user) --role \(role.rawValue)"
+                    )
                 }
                 let membership = try await stores.tenants.addMember(member.id, to: found.id, role: role)
                 print("\(user) is \(membership.role.rawValue) of '\(membership.contextName)'")

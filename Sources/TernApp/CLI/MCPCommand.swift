@@ -28,7 +28,9 @@ struct MCPCommand: AsyncParsableCommand {
                         let target =
                             server.transport == .stdio
                             ? ([server.command ?? ""] + server.arguments).joined(separator: " ") : server.url ?? ""
-                        let settings = (server.environment + server.headers).map { $0.secret ? "\($0.name)=***" : "\($0.name)=\($0.value ?? "")" }
+                        let settings = (server.environment + server.headers).map {
+                            $0.secret ? "\($0.name)=***" : "\($0.name)=\($0.value ?? "")"
+                        }
                         return [
                             server.name, server.scope.rawValue, server.transport.rawValue, server.enabled ? "yes" : "no",
                             String(target.prefix(60)), settings.joined(separator: " "),
@@ -69,7 +71,9 @@ struct MCPCommand: AsyncParsableCommand {
             try await MCPCommand.withAdmin(options) { admin, stores in
                 let found = try await stores.context(context)
                 let added = try await admin.add(definition, in: found.id)
-                print("added MCP server '\(added.name)' to '\(found.name)'\(added.enabled ? "" : " (disabled)"); check it with: tern mcp test \(added.name) --context \(found.name)")
+                print(
+                    "added MCP server '\(added.name)' to '\(found.name)'\(added.enabled ? "" : " (disabled)"); check it with: tern mcp test \(added.name) --context \(found.name)"
+                )
             }
         }
 
@@ -77,9 +81,11 @@ struct MCPCommand: AsyncParsableCommand {
             guard (command == nil) != (url == nil) else {
                 throw CLIError("give exactly one of --command (a stdio server) or --url (an http server)")
             }
-            let environment = try self.environment.map { try MCPCommand.setting($0, separator: "=", secret: false, flag: "--env") }
+            let environment =
+                try self.environment.map { try MCPCommand.setting($0, separator: "=", secret: false, flag: "--env") }
                 + secretEnvironment.map { try MCPCommand.setting($0, separator: "=", secret: true, flag: "--secret-env") }
-            let headers = try self.headers.map { try MCPCommand.setting($0, separator: ":", secret: false, flag: "--header") }
+            let headers =
+                try self.headers.map { try MCPCommand.setting($0, separator: ":", secret: false, flag: "--header") }
                 + secretHeaders.map { try MCPCommand.setting($0, separator: ":", secret: true, flag: "--secret-header") }
             if url != nil, !environment.isEmpty || !arguments.isEmpty {
                 throw CLIError("--env, --secret-env and arguments after -- are for stdio servers (--command)")
@@ -182,7 +188,9 @@ struct MCPCommand: AsyncParsableCommand {
             throw CLIError("\(flag) '\(raw)' needs a value: \(separator == "=" ? "NAME=value" : "'Name: value'")")
         }
         guard let value = ProcessInfo.processInfo.environment[raw] else {
-            throw CLIError("\(flag) \(raw): the environment variable \(raw) is not set in this shell (or give \(raw)\(separator == "=" ? "=" : ": ")value)")
+            throw CLIError(
+                "\(flag) \(raw): the environment variable \(raw) is not set in this shell (or give \(raw)\(separator == "=" ? "=" : ": ")value)"
+            )
         }
         return .init(name: raw, value: value, secret: true)
     }

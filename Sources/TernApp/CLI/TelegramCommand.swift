@@ -51,10 +51,13 @@ struct TelegramCommand: AsyncParsableCommand {
                     let root = try? JSONValue(jsonText: String(buffer: body)),  // not JSON: reported below
                     let bot = root["telegram"]
                 else { return "server: answered \(response.status.code) without a telegram section" }
-                let text = bot.objectValue?.keys.sorted().map { "\($0): \(bot[$0].map { $0 == .null ? "-" : $0.stringValue ?? $0.jsonText } ?? "-")" }
+                let text = bot.objectValue?.keys.sorted().map {
+                    "\($0): \(bot[$0].map { $0 == .null ? "-" : $0.stringValue ?? $0.jsonText } ?? "-")"
+                }
                 return (["server (running bot):"] + (text ?? [])).joined(separator: "\n  ")
             } catch {
-                return "server: not reachable at \(host):\(config.port) (\(error)); queue depth and the last error are known only to a running tern serve"
+                return
+                    "server: not reachable at \(host):\(config.port) (\(error)); queue depth and the last error are known only to a running tern serve"
             }
         }
 

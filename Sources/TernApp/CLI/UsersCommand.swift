@@ -5,7 +5,8 @@ import TernCore
 /// `tern users add|list|set-role|set-default-context|delete`.
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Manage users.", subcommands: [Add.self, List.self, SetRole.self, SetDefaultContext.self, Delete.self])
+        commandName: "users", abstract: "Manage users.",
+        subcommands: [Add.self, List.self, SetRole.self, SetDefaultContext.self, Delete.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -28,12 +28,12 @@ extension Migration {
                     updated_at BIGINT NOT NULL,
                     UNIQUE (context_id, name)
                 )
-                """,
+                """
             ]
         },
         down: { _ in
             [
-                "DROP TABLE mcp_servers",
+                "DROP TABLE mcp_servers"
             ]
         }
     )

@@ -26,12 +26,16 @@ package struct GitCloneTool: Tool {
     ) throws(ToolError) {
         spec = try ToolSpec(
             name: Self.name,
-            description: "Clones a git repository (https or ssh, latest commit only) into the workspace, where list_files, read_file and search_files can read it.",
+            description:
+                "Clones a git repository (https or ssh, latest commit only) into the workspace, where list_files, read_file and search_files can read it.",
             inputSchema: [
                 "type": "object", "required": ["url"], "additionalProperties": false,
                 "properties": [
                     "url": ["type": "string", "minLength": 1, "maxLength": 2048],
-                    "directory": ["type": "string", "minLength": 1, "maxLength": 255, "description": "folder name in the workspace; default: the repository's name"],
+                    "directory": [
+                        "type": "string", "minLength": 1, "maxLength": 255,
+                        "description": "folder name in the workspace; default: the repository's name",
+                    ],
                 ],
             ],
             risk: .write)

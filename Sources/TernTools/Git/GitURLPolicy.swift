@@ -42,10 +42,11 @@ package enum GitURLPolicy {
 
         /// The URL with control characters escaped, so a message cannot be spoofed.
         static func printable(_ text: String) -> String {
-            String(text.unicodeScalars.flatMap { scalar -> [Character] in
-                scalar.value < 0x20 || scalar.value == 0x7f
-                    ? Array(String(format: "\\x%02x", scalar.value)) : [Character(scalar)]
-            })
+            String(
+                text.unicodeScalars.flatMap { scalar -> [Character] in
+                    scalar.value < 0x20 || scalar.value == 0x7f
+                        ? Array(String(format: "\\x%02x", scalar.value)) : [Character(scalar)]
+                })
         }
     }
 

@@ -6,7 +6,7 @@ import SystemPackage
 import TernCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one way Tern runs a subprocess: in a process group of its own, with a minimal

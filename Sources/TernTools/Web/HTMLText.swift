@@ -147,13 +147,19 @@ package enum HTMLText {
             case ("title", false): inTitle = true
             case ("title", true): inTitle = false
             case ("br", _): newline()
-            case ("li", false): lineBreak(); line = "- "
+            case ("li", false):
+                lineBreak()
+                line = "- "
             case ("h1", false), ("h2", false), ("h3", false), ("h4", false), ("h5", false), ("h6", false):
                 block()
                 line = String(repeating: "#", count: Int(String(name.last!)) ?? 1) + " "
             case ("h1", true), ("h2", true), ("h3", true), ("h4", true), ("h5", true), ("h6", true): block()
-            case ("pre", _): block(); inPre = !closing
-            case ("tr", false): lineBreak(); cellsInRow = 0
+            case ("pre", _):
+                block()
+                inPre = !closing
+            case ("tr", false):
+                lineBreak()
+                cellsInRow = 0
             case ("td", false), ("th", false):
                 if cellsInRow > 0 { line += " | " }
                 cellsInRow += 1

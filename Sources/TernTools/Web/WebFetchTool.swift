@@ -18,7 +18,8 @@ package struct WebFetchTool: Tool {
     {
         spec = try ToolSpec(
             name: Self.name,
-            description: "Fetches a web page (http or https) and returns its text: headings, lists, links and tables kept, scripts and navigation dropped. Public addresses only.",
+            description:
+                "Fetches a web page (http or https) and returns its text: headings, lists, links and tables kept, scripts and navigation dropped. Public addresses only.",
             inputSchema: [
                 "type": "object", "required": ["url"], "additionalProperties": false,
                 "properties": ["url": ["type": "string", "minLength": 1, "maxLength": 8192]],

@@ -2,7 +2,7 @@ import Foundation
 import TernCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One entry of a ``WorkspaceListing``.

@@ -2,7 +2,7 @@ import Foundation
 import TernCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `openat`-based primitives behind ``Workspace``: every path is walked one component at a
