@@ -445,6 +445,8 @@ def main():
     parser.add_argument("--slow-stream", type=float, default=1.0, help="--streams: seconds between tokens")
     parser.add_argument("--tokens", type=int, default=60, help="--streams: tokens per answer")
     parser.add_argument("--stream-rate", type=int, default=500, help="--streams: connections opened a second")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="--streams: open the N streams this many times in the same tern serve")
     parser.add_argument("--other-seconds", type=float, default=10.0,
                         help="--streams: how long the other client sends turns, before and during the hold")
     args = parser.parse_args()

@@ -82,8 +82,8 @@ def request_bytes(port, key, conversation, body):
 class StreamDriver:
     """Opens `count` streams at `rate` a second and runs the epoll loop until all ended or `deadline`."""
 
-    def __init__(self, port, key, count, rate):
-        self.port, self.key, self.count, self.rate = port, key, count, rate
+    def __init__(self, port, key, count, rate, tag="stream"):
+        self.port, self.key, self.count, self.rate, self.tag = port, key, count, rate, tag
         self.streams = []
         self.selector = selectors.EpollSelector()
         self.connect_errors = 0
@@ -100,7 +100,7 @@ class StreamDriver:
             sock.close()
             self.connect_errors += 1
             return error
-        stream = Stream(sock, request_bytes(self.port, self.key, f"stream-{index}", body.encode()), now)
+        stream = Stream(sock, request_bytes(self.port, self.key, f"{self.tag}-{index}", body.encode()), now)
         self.streams.append(stream)
         self.selector.register(sock, selectors.EVENT_WRITE, stream)
         return None
@@ -260,14 +260,42 @@ def run(args, workdir):
         opening_s=driver.all_opened_at - driver.streams[0].opened_at if driver.streams else None,
         idle=idle, before=before, open=sampled.get("open"), fake_open=sampled.get("fake_open"),
         streaming_when_sampled=sampled.get("streaming"), connected_when_sampled=sampled.get("connected_open"),
-        tern_fds_when_sampled=sampled.get("tern_fds"), fake_fds_when_sampled=sampled.get("fake_fds"), load_1m_when_sampled=sampled.get("load_1m"),
+        tern_fds_when_sampled=sampled.get("tern_fds"), fake_fds_when_sampled=sampled.get("fake_fds"),
+        load_1m_when_sampled=sampled.get("load_1m"),
         other_before=baseline, other_during=sampled.get("other"), after=bench.memory(tern.pid),
         turns_stored=bench.stored_turns(data_dir))
     if results["open"] and results["connected_when_sampled"]:
         results["kb_per_open_stream"] = (results["open"]["VmRSS"] - before["VmRSS"]) / results["connected_when_sampled"]
+    results["more_rounds"] = [another_round(args, port, key, tern.pid, number, hold)
+                              for number in range(2, args.rounds + 1)]
     bench.stop(tern)
     bench.stop(fake)
     return results
+
+
+def another_round(args, port, key, tern_pid, number, hold):
+    """The same streams again in the same `tern serve` (new conversations): does memory grow
+    again (something is kept per turn) or is it reused (malloc keeps what the first round freed)?"""
+    time.sleep(2)
+    driver = StreamDriver(port, key, args.streams, args.stream_rate, tag=f"round{number}")
+    sampled = {}
+
+    def sample():
+        time.sleep(min(20.0, hold / 3))
+        sampled["open"] = bench.memory(tern_pid)
+        sampled["connected_open"] = sum(1 for s in driver.streams if not s.closed)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    driver.run(time.monotonic() + args.streams / args.stream_rate + hold + 180, on_all_open=sampler.start)
+    sampler.join(timeout=60)
+    summary = summarize(driver, args.tokens)
+    time.sleep(1)
+    result = {"round": number, "complete": summary["complete"], "failed": summary["failed"],
+              "open": sampled.get("open"), "connected_when_sampled": sampled.get("connected_open"),
+              "after": bench.memory(tern_pid)}
+    bench.log(f"round {number}: {result['complete']} complete, {result['failed']} failed, "
+              f"VmRSS after {bench.mb(result['after']['VmRSS'])} MB")
+    return result
 
 
 def print_table(r, label):
@@ -302,4 +330,8 @@ def print_table(r, label):
             print(f"  other client {name.split('_')[1]:>6} the hold: {o['answered']} turns in {o['seconds']:.0f} s = "
                   f"{o['turns_per_s']:.1f} turns/s, p50 {p50}, failures {o['failures']}"
                   + (f" (first: {o['first_failure'][:160]})" if o["first_failure"] else ""))
+    for more in r.get("more_rounds", []):
+        opened = bench.mb(more["open"]["VmRSS"]) if more["open"] else "-"
+        print(f"  round {more['round']} (same tern serve): complete {more['complete']}, failed {more['failed']}; "
+              f"VmRSS with {more['connected_when_sampled']} open {opened} MB, after {bench.mb(more['after']['VmRSS'])} MB")
     print(f"  turns stored: {r['turns_stored']}")
