@@ -22,7 +22,8 @@ extension Dependencies {
         OpenAIClientConfiguration(
             baseURL: llm.baseURL, apiKey: llm.apiKey,
             readTimeout: .milliseconds(Int64(llm.timeoutSeconds * 1000)),
-            maxRetries: llm.maxRetries, profile: ModelServerProfile(rawValue: llm.profile))
+            maxRetries: llm.maxRetries, profile: ModelServerProfile(rawValue: llm.profile),
+            maxConnections: llm.maxConnections)
     }
 }
 

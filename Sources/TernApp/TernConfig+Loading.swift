@@ -311,6 +311,7 @@ struct ValueReader {
         let baseURL = string(.llmBaseURL)
         let timeout = seconds(.llmTimeoutSeconds)
         let retries = integer(.llmMaxRetries, in: 0...10)
+        let connections = integer(.llmMaxConnections, in: 1...10_000)
         let profile = string(.llmProfile).lowercased()
         if !TernConfig.llmProfiles.contains(profile) {
             problems.append(
@@ -335,7 +336,7 @@ struct ValueReader {
         while trimmedBase.hasSuffix("/") { trimmedBase.removeLast() }
         return TernConfig.LLM(
             baseURL: trimmedBase, apiKey: apiKey.isEmpty ? nil : apiKey, model: model,
-            timeoutSeconds: timeout, maxRetries: retries, profile: profile)
+            timeoutSeconds: timeout, maxRetries: retries, maxConnections: connections, profile: profile)
     }
 
     mutating func keys(_ key: ConfigKey) -> [String] {

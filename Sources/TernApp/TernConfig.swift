@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TernCore
 import TernHTTP
+import TernLLM
 import TernNetwork
 import TernStore
 import TernTools
@@ -42,6 +43,8 @@ package struct TernConfig: Sendable, Equatable {
         package var model: String
         package var timeoutSeconds: Double
         package var maxRetries: Int
+        /// `TERN_LLM_MAX_CONNECTIONS`: connections to the model server at once (1–10000).
+        package var maxConnections: Int = OpenAIClientConfiguration.defaultMaxConnections
         /// `TERN_LLM_PROFILE`: `auto` (detected from `GET /models`) or a fixed server kind
         /// (`openai`, `llama-cpp`, `llama-server`, `vllm`, `ollama`).
         package var profile: String = "auto"

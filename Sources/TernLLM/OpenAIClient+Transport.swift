@@ -35,6 +35,8 @@ extension OpenAIClientConfiguration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.seconds * 1e9)), read: nil)
         configuration.connectionPool.retryConnectionEstablishment = false
+        // One connection per running model call: the pool must allow as many as may run.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnections
         return configuration
     }
 }

@@ -2,6 +2,10 @@ import Foundation
 
 /// How ``OpenAIClient`` reaches an OpenAI-compatible server.
 package struct OpenAIClientConfiguration: Sendable {
+    /// The default of ``maxConnections``: far above AsyncHTTPClient's 8, which made the ninth
+    /// concurrent turn wait for a free connection and fail after the connect timeout.
+    package static let defaultMaxConnections = 256
+
     /// How embeddings are requested on the wire.
     package enum EmbeddingEncoding: String, Sendable {
         /// A JSON array of numbers per input.
@@ -39,6 +43,10 @@ package struct OpenAIClientConfiguration: Sendable {
     /// The kind of server, which shapes requests; `nil` (`TERN_LLM_PROFILE=auto`) detects it from
     /// the first `GET /models`. Defaults to ``ModelServerProfile/openai``.
     package var profile: ModelServerProfile?
+    /// Connections to the model server at once (`TERN_LLM_MAX_CONNECTIONS`). Each running model
+    /// call holds one for its whole answer, so this bounds the turns that can talk to the model
+    /// at the same time across all users; a call over the bound waits for a free connection.
+    package var maxConnections: Int
 
     /// Creates a configuration; only `baseURL` is required.
     package init(
@@ -53,8 +61,10 @@ package struct OpenAIClientConfiguration: Sendable {
         embeddingModel: String? = nil,
         embeddingEncoding: EmbeddingEncoding = .float,
         maxResponseBytes: Int = 32 * 1024 * 1024,
-        profile: ModelServerProfile? = .openai
+        profile: ModelServerProfile? = .openai,
+        maxConnections: Int = OpenAIClientConfiguration.defaultMaxConnections
     ) {
+        self.maxConnections = maxConnections
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.connectTimeout = connectTimeout

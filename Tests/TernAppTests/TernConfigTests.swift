@@ -56,6 +56,19 @@ import Testing
         }
     }
 
+    @Test func llmMaxConnections_defaultsTo256_andIsBounded() throws {
+        let model = ["TERN_LLM_BASE_URL": "http://127.0.0.1:8000/v1", "TERN_LLM_MODEL": "m"]
+        #expect(try load(model).llm?.maxConnections == 256)
+        #expect(try load(model.merging(["TERN_LLM_MAX_CONNECTIONS": "32"]) { $1 }).llm?.maxConnections == 32)
+        for bad in ["0", "10001", "many"] {
+            #expect {
+                try load(model.merging(["TERN_LLM_MAX_CONNECTIONS": bad]) { $1 })
+            } throws: { error in
+                (error as? ConfigError)?.description.contains("TERN_LLM_MAX_CONNECTIONS") == true
+            }
+        }
+    }
+
     @Test func yaml_unknownKeyAndBadSyntax_nameFileAndLine() throws {
         try "port: 8080\nprot: 9000\n".write(toFile: workdir + "/tern.yaml", atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { try load() }
