@@ -139,8 +139,12 @@ final class KeepAliveTicker: Sendable {
     /// Starts the clock: the first tick after the grace.
     func start() {
         let grace = state.withLock { $0.wait }
-        let timer = DeadlineTimer(after: grace) { [weak self] in self?.fire() }
-        self.timer.withLock { $0 = timer }
+        // Made under the lock: on a loaded machine the first fire can come before an assignment
+        // made afterwards, find no timer to reschedule, and leave the turn without keep-alives
+        // for good (seen once in the full suite). `fire` waits for the lock instead.
+        timer.withLock { slot in
+            slot = DeadlineTimer(after: grace) { [weak self] in self?.fire() }
+        }
     }
 
     /// An event went out: the silence starts again.
