@@ -153,7 +153,9 @@ import Testing
                     }
                 ) { try await $0.complete(userRequest("x")) }
             }
-            #expect(fake.recordedRequests().count == 1)
+            // Not retried. (On a loaded machine the one request may not even reach the fake
+            // within the 2 s, connecting included: the suite saw 0 once.)
+            #expect(fake.recordedRequests().count <= 1)
         }
     }
 
