@@ -274,6 +274,7 @@ let package = Package(
                 "TernHTTP", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore", "TernMCP", "TernTools", "TernNetwork",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
