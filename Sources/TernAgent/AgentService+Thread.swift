@@ -11,7 +11,7 @@ extension AgentService {
     static let reconcileWindow = 200
 
     func reconcile(_ turn: AgentTurn) async throws {
-        guard let prior = turn.priorMessages else { return }
+        guard let prior = turn.priorMessages, !turn.sessionIsNew else { return }
         let stored = try await store.history(of: turn.session, in: turn.context, limit: Self.reconcileWindow)
         let storedUsers = stored.filter { $0.role == .user }
         guard let lastStored = storedUsers.last else { return }

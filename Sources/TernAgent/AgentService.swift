@@ -225,6 +225,7 @@ package struct AgentService: Sendable {
 
     func promptHistory(for turn: AgentTurn) async throws -> [ChatMessage] {
         if let prior = turn.priorMessages { return prior }
+        if turn.sessionIsNew { return [] }
         return try await store.history(of: turn.session, in: turn.context, limit: settings.historyLimit)
             .map { ChatMessage(role: $0.role, content: $0.content) }
     }

@@ -39,10 +39,12 @@ package struct TurnGateway: Sendable {
                 agent.answerTask(call, output: $0)
             }
         case .message, .toolResults:
-            let (conversation, session) = try await store.openSession(
+            let opened = try await store.openSession(
                 in: caller.context, platform: request.conversation.platform, platformID: platformID)
-            let turn = request.agentTurn(caller, conversation: conversation.id, session: session.id)
-            return Self.launch(caller, conversation: conversation.id, session: session.id, keepAlive: request.keepAlive) {
+            let turn = request.agentTurn(caller, opened)
+            return Self.launch(
+                caller, conversation: opened.conversation.id, session: opened.session.id, keepAlive: request.keepAlive
+            ) {
                 agent.start(turn, output: $0)
             }
         }

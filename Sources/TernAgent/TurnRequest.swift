@@ -61,7 +61,7 @@ package struct TurnRequest: Sendable {
     }
 
     /// The agent's turn in the opened session.
-    func agentTurn(_ caller: ResolvedIdentity, conversation: ConversationID, session: SessionID) -> AgentTurn {
+    func agentTurn(_ caller: ResolvedIdentity, _ opened: OpenedSession) -> AgentTurn {
         var input = ""
         var toolResults: [ChatMessage] = []
         switch kind {
@@ -69,9 +69,12 @@ package struct TurnRequest: Sendable {
         case .toolResults(let results): toolResults = results
         case .task: break
         }
-        return AgentTurn(
-            context: caller.context, user: caller.user.id, conversation: conversation, session: session, input: input,
-            priorMessages: priorMessages, clientTools: clientTools, toolChoice: toolChoice, sampling: sampling,
-            toolResults: toolResults, resendsThread: resendsThread, role: caller.role)
+        var turn = AgentTurn(
+            context: caller.context, user: caller.user.id, conversation: opened.conversation.id,
+            session: opened.session.id, input: input, priorMessages: priorMessages, clientTools: clientTools,
+            toolChoice: toolChoice, sampling: sampling, toolResults: toolResults, resendsThread: resendsThread,
+            role: caller.role)
+        turn.sessionIsNew = opened.isNew
+        return turn
     }
 }

@@ -134,6 +134,9 @@ package struct AgentTurn: Sendable {
     /// The caller's role in ``context`` as the channel just resolved it; `nil` makes the agent
     /// look it up. Checked again whenever memberships change during the turn.
     package var role: MemberRole?
+    /// The store made ``session`` for this turn, so it holds no messages yet: the agent reads
+    /// no history (there is none to send or to compare with the client's thread).
+    package var sessionIsNew = false
 
     package init(
         context: ContextID, user: UserID, conversation: ConversationID, session: SessionID,

@@ -37,11 +37,13 @@ package protocol ConversationStore: Sendable {
     func currentSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
 
     /// ``conversation(in:platform:platformID:)`` and its ``currentSession(of:in:)`` together, as
-    /// every turn starts: one query when both exist (SQL stores), each created on first use.
+    /// every turn starts: one query when both exist (SQL stores), each created on first use (SQL
+    /// stores: with one more statement). Two first turns of one conversation at once end in one
+    /// conversation and one session.
     ///
     /// Throws ``StoreError/conflict(_:)`` when the pair belongs to another context.
     func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> (Conversation, Session)
+        -> OpenedSession
 
     /// Starts a new session (what `/new` does); later history loads start from it.
     func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
@@ -62,13 +64,29 @@ package protocol ConversationStore: Sendable {
     func supersede(from message: MessageID, in context: ContextID) async throws -> Int
 }
 
+/// What ``ConversationStore/openSession(in:platform:platformID:)`` found or made.
+package struct OpenedSession: Sendable, Equatable {
+    package var conversation: Conversation
+    package var session: Session
+    /// `true` only when this call made the session, so it holds no messages yet and a turn need
+    /// not read its history; `false` when it was found, or when the store cannot tell.
+    package var isNew: Bool
+
+    package init(conversation: Conversation, session: Session, isNew: Bool) {
+        self.conversation = conversation
+        self.session = session
+        self.isNew = isNew
+    }
+}
+
 extension ConversationStore {
-    /// Two calls; stores that can do it in one query override it.
+    /// Two calls; stores that can do it in one query override it. Never reports a new session.
     package func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> (Conversation, Session)
+        -> OpenedSession
     {
         let conversation = try await conversation(in: context, platform: platform, platformID: platformID)
-        return (conversation, try await currentSession(of: conversation.id, in: context))
+        let session = try await currentSession(of: conversation.id, in: context)
+        return OpenedSession(conversation: conversation, session: session, isNew: false)
     }
 }
 

@@ -8,7 +8,8 @@ package struct SQLConversationStore: ConversationStore {
     let database: any DatabaseHandle
     /// Times for `created_at` and `superseded_at`.
     let clock: MonotonicMicroseconds
-    private let makeID: @Sendable () -> String
+    /// New row IDs.
+    let makeID: @Sendable () -> String
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`; stored times never go backwards.
@@ -72,46 +73,6 @@ package struct SQLConversationStore: ConversationStore {
                     createdAt: Date(microsecondsSince1970: now))
             }
         }
-    }
-
-    /// In the steady state (both exist) one query: the conversation joined to its newest session.
-    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> (Conversation, Session)
-    {
-        let row = try await mapErrors {
-            try await database.read { db in
-                try await db.raw(
-                    """
-                    SELECT c.id AS c_id, c.context_id AS c_context_id, c.created_at AS c_created_at,
-                        s.id AS s_id, s.created_at AS s_created_at
-                    FROM conversations c
-                    LEFT JOIN sessions s ON s.conversation_id = c.id AND s.context_id = c.context_id
-                    WHERE c.platform = \(bind: platform) AND c.platform_id = \(bind: platformID)
-                    ORDER BY s.created_at DESC LIMIT 1
-                    """
-                ).first()
-            }
-        }
-        guard let row else {
-            let created = try await conversation(in: context, platform: platform, platformID: platformID)
-            return (created, try await currentSession(of: created.id, in: context))
-        }
-        let conversation = try owned(
-            Conversation(
-                id: ConversationID(try row.decode(column: "c_id", as: String.self)),
-                contextID: ContextID(try row.decode(column: "c_context_id", as: String.self)),
-                platform: platform, platformID: platformID,
-                createdAt: Date(microsecondsSince1970: try row.decode(column: "c_created_at", as: Int64.self))),
-            by: context, platform: platform)
-        guard let sessionID = try row.decode(column: "s_id", as: String?.self),
-            let sessionCreated = try row.decode(column: "s_created_at", as: Int64?.self)
-        else {
-            return (conversation, try await currentSession(of: conversation.id, in: context))
-        }
-        let session = Session(
-            id: SessionID(sessionID), conversationID: conversation.id, contextID: context,
-            createdAt: Date(microsecondsSince1970: sessionCreated))
-        return (conversation, session)
     }
 
     package func startSession(of conversation: ConversationID, in context: ContextID) async throws
@@ -196,7 +157,7 @@ package struct SQLConversationStore: ConversationStore {
         return try row.map(Self.decodeConversation)
     }
 
-    private func owned(_ conversation: Conversation, by context: ContextID, platform: String) throws
+    func owned(_ conversation: Conversation, by context: ContextID, platform: String) throws
         -> Conversation
     {
         guard conversation.contextID == context else {
@@ -237,7 +198,7 @@ package struct SQLConversationStore: ConversationStore {
         if row == nil { throw StoreError.notFound("conversation \(conversation)") }
     }
 
-    private static func insertSession(
+    static func insertSession(
         _ db: any SQLDatabase, id: String, conversation: ConversationID, context: ContextID, at time: Int64
     ) async throws {
         try await db.insert(into: "sessions")

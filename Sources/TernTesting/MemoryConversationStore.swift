@@ -48,6 +48,15 @@ package actor MemoryConversationStore: ConversationStore {
         return try startSession(of: conversation, in: context)
     }
 
+    /// Both in one step of the actor, so two first turns at once find one conversation and one
+    /// session; reports a session it made as new.
+    package func openSession(in context: ContextID, platform: String, platformID: String) throws -> OpenedSession {
+        let conversation = try conversation(in: context, platform: platform, platformID: platformID)
+        let before = sessions.count
+        let session = try currentSession(of: conversation.id, in: context)
+        return OpenedSession(conversation: conversation, session: session, isNew: sessions.count > before)
+    }
+
     package func startSession(of conversation: ConversationID, in context: ContextID) throws -> Session {
         try requireConversation(conversation, in: context)
         let session = Session(id: .random(), conversationID: conversation, contextID: context, createdAt: now())

@@ -24,7 +24,7 @@ package final class RecordingConversationStore: ConversationStore {
     }
 
     package func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> (Conversation, Session)
+        -> OpenedSession
     {
         try await base.openSession(in: context, platform: platform, platformID: platformID)
     }

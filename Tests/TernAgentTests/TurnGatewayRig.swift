@@ -91,11 +91,11 @@ final class WatchedStore: ConversationStore {
     }
 
     func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> (Conversation, Session)
+        -> OpenedSession
     {
-        let (conversation, session) = try await base.openSession(in: context, platform: platform, platformID: platformID)
-        opened.withLock { $0.append((platformID, session.id)) }
-        return (conversation, session)
+        let opened = try await base.openSession(in: context, platform: platform, platformID: platformID)
+        self.opened.withLock { $0.append((platformID, opened.session.id)) }
+        return opened
     }
 
     func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session {

@@ -50,8 +50,14 @@ import TernCore
         return ByteBuffer(string: #"{"model":"tern","messages":[\#(messages.joined(separator: ","))]}"#)
     }
 
-    @Test func aSteadyStateTurn_runsAtMostFourStatements_userMessageStoredFirst() async throws {
+    /// The statements of the turns `measure` sends after two warm-up turns in conversation
+    /// "steady" (each turn answered "ok"); `send` posts `body` in the named conversation.
+    static func statements(
+        _ measure: @Sendable (_ send: (_ conversation: String, _ body: ByteBuffer) async throws -> Void) async throws
+            -> Void
+    ) async throws -> [String] {
         let log = StatementLog()
+        let measured = StatementLog()
         let clock = try EchoTool("clock", risk: .read)
         // Caches that never age out here: a loaded machine may take longer than their 5 s between
         // the warm-up turns and the measured one, and the count must not depend on time.
@@ -61,24 +67,60 @@ import TernCore
         ) {
             harness, client throws in
             let (_, secret) = try await harness.keys.createKey(for: .localUser, context: nil, name: "bench")
-            var headers = IdentityTests.headers(bearer: secret, ["X-Tern-Conversation-Id": "steady"])
-            headers[.accept] = "application/json"
-            for text in ["warm", "warm again"] {
+            let send = { (conversation: String, body: ByteBuffer) in
+                var headers = IdentityTests.headers(bearer: secret, ["X-Tern-Conversation-Id": conversation])
+                headers[.accept] = "application/json"
                 harness.fake?.enqueue(.content("ok"))
                 let response = try await client.execute(
-                    uri: "/v1/chat/completions", method: .post, headers: headers, body: Self.body(text))
+                    uri: "/v1/chat/completions", method: .post, headers: headers, body: body)
                 #expect(response.status == .ok)
             }
+            for text in ["warm", "warm again"] { try await send("steady", Self.body(text)) }
             _ = log.drain()
-            harness.fake?.enqueue(.content("ok"))
-            let response = try await client.execute(
-                uri: "/v1/chat/completions", method: .post, headers: headers, body: Self.body("measured"))
-            #expect(response.status == .ok)
-            let statements = log.drain().filter { !["BEGIN", "COMMIT", "BEGIN IMMEDIATE"].contains($0.trimmed) }
-            #expect(statements.count <= 4, "\(statements.count) statements:\n\(statements.joined(separator: "\n"))")
-            let inserts = statements.filter { $0.trimmed.hasPrefix("INSERT INTO messages") }
-            #expect(inserts.count == 2, "the user message and the answer, one statement each")
+            try await measure(send)
+            for statement in log.drain() { measured.record(statement) }
         }
+        return measured.drain()
+    }
+
+    static let transactionControl: Set<String> = ["BEGIN", "COMMIT", "BEGIN IMMEDIATE", "ROLLBACK"]
+
+    /// Fails above `limit` statements, BEGIN and COMMIT counted; the user message and the answer
+    /// must be one `INSERT INTO messages` each.
+    static func check(_ statements: [String], atMost limit: Int, _ turn: String) {
+        let listing = "\(statements.count) statements in \(turn):\n\(statements.joined(separator: "\n"))"
+        #expect(statements.count <= limit, "\(listing)")
+        #expect(!statements.contains { transactionControl.contains($0.trimmed) }, "no explicit transaction: \(listing)")
+        let inserts = statements.filter { $0.trimmed.hasPrefix("INSERT INTO messages") }
+        #expect(inserts.count == 2, "the user message and the answer, one statement each: \(listing)")
+    }
+
+    @Test func aSteadyStateTurn_runsAtMostFourStatements_noTransaction() async throws {
+        let statements = try await Self.statements { send in try await send("steady", Self.body("measured")) }
+        Self.check(statements, atMost: 4, "a steady-state turn")
+    }
+
+    /// The conversation joined to its session (nothing found), the conversation and its session
+    /// made (SQLite: two inserts in one hold of the writer), the user message, the answer; the
+    /// new session's history is not read.
+    @Test func aTurnThatOpensAConversation_runsAtMostFiveStatements_noTransaction() async throws {
+        let statements = try await Self.statements { send in try await send("brand-new", Self.body("first")) }
+        Self.check(statements, atMost: 5, "a new-conversation turn")
+        #expect(!statements.contains { $0.contains("superseded_at IS NULL") }, "a new session's history is not read")
+    }
+
+    /// A regenerate (the thread resent without the stored last answer) marks the stored tail in
+    /// one `UPDATE`, without looking the message up first.
+    @Test func aRegenerateTurn_supersedesInOneStatement_noTransaction() async throws {
+        let statements = try await Self.statements { send in
+            // The client's thread as Tern stored it: the two warm-up turns, then a regenerate of the second.
+            let thread = [("user", "warm"), ("assistant", "ok"), ("user", "warm again")]
+            let messages = thread.map { #"{"role":"\#($0.0)","content":"\#($0.1)"}"# }.joined(separator: ",")
+            try await send("steady", ByteBuffer(string: #"{"model":"tern","messages":[\#(messages)]}"#))
+        }
+        Self.check(statements, atMost: 5, "a regenerate turn")
+        let updates = statements.filter { $0.trimmed.hasPrefix("UPDATE messages SET superseded_at") }
+        #expect(updates.count == 1, "\(statements.joined(separator: "\n"))")
     }
 }
 

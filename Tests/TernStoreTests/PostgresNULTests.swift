@@ -14,7 +14,7 @@ struct PostgresNULTests {
     @Test func append_messageWithNUL_isInvalid_andStoresNothing() async throws {
         try await withTemporaryPostgres { database, _ in
             let store = SQLConversationStore(database: database)
-            let (_, session) = try await store.openSession(in: .defaultContext, platform: "openai", platformID: "nul")
+            let session = try await store.openSession(in: .defaultContext, platform: "openai", platformID: "nul").session
             await #expect(throws: Self.refusal) {
                 try await store.append(
                     NewMessage(sessionID: session.id, role: .user, content: "a\u{0}b"), in: .defaultContext)

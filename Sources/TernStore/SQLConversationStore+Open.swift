@@ -1,0 +1,120 @@
+import Foundation
+import SQLKit
+import TernCore
+
+/// Opening a turn's conversation and session: one query when both exist, one more statement
+/// (PostgreSQL) or two in one hold of the writer (SQLite) when the conversation is new.
+extension SQLConversationStore {
+    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
+        -> OpenedSession
+    {
+        let found = try await mapErrors {
+            try await database.read { db in try await Self.findOpen(db, platform: platform, platformID: platformID) }
+        }
+        if let found { return try await complete(found, in: context, platform: platform) }
+        let now = clock.next()
+        let conversation = Conversation(
+            id: ConversationID(makeID()), contextID: context, platform: platform, platformID: platformID,
+            createdAt: Date(microsecondsSince1970: now))
+        let session = Session(
+            id: SessionID(makeID()), conversationID: conversation.id, contextID: context,
+            createdAt: conversation.createdAt)
+        if try await create(conversation, session, at: now) {
+            return OpenedSession(conversation: conversation, session: session, isNew: true)
+        }
+        // Another turn created the conversation first (or the pair is another context's):
+        // whichever rows won. Its session was stored with it, in the same statement or hold.
+        let winner = try await mapErrors {
+            try await database.write { db in try await Self.findOpen(db, platform: platform, platformID: platformID) }
+        }
+        guard let winner else {
+            throw StoreError.database("conversation \(platform)/\(platformID) vanished after insert")
+        }
+        return try await complete(winner, in: context, platform: platform)
+    }
+
+    /// A conversation as the join found it, with its newest session when it has one.
+    struct FoundConversation: Sendable {
+        var conversation: Conversation
+        var session: Session?
+    }
+
+    /// The conversation of `(platform, platformID)` joined to its newest session, in one query.
+    static func findOpen(_ db: any SQLDatabase, platform: String, platformID: String) async throws
+        -> FoundConversation?
+    {
+        let row = try await db.raw(
+            """
+            SELECT c.id AS c_id, c.context_id AS c_context_id, c.created_at AS c_created_at,
+                s.id AS s_id, s.created_at AS s_created_at
+            FROM conversations c
+            LEFT JOIN sessions s ON s.conversation_id = c.id AND s.context_id = c.context_id
+            WHERE c.platform = \(bind: platform) AND c.platform_id = \(bind: platformID)
+            ORDER BY s.created_at DESC LIMIT 1
+            """
+        ).first()
+        guard let row else { return nil }
+        let conversation = Conversation(
+            id: ConversationID(try row.decode(column: "c_id", as: String.self)),
+            contextID: ContextID(try row.decode(column: "c_context_id", as: String.self)),
+            platform: platform, platformID: platformID,
+            createdAt: Date(microsecondsSince1970: try row.decode(column: "c_created_at", as: Int64.self)))
+        guard let sessionID = try row.decode(column: "s_id", as: String?.self),
+            let sessionCreated = try row.decode(column: "s_created_at", as: Int64?.self)
+        else { return FoundConversation(conversation: conversation, session: nil) }
+        let session = Session(
+            id: SessionID(sessionID), conversationID: conversation.id, contextID: conversation.contextID,
+            createdAt: Date(microsecondsSince1970: sessionCreated))
+        return FoundConversation(conversation: conversation, session: session)
+    }
+
+    /// A found conversation of `context` with its session; one is made when it has none (a
+    /// conversation a task call named, or one stored before sessions came with it).
+    private func complete(_ found: FoundConversation, in context: ContextID, platform: String) async throws
+        -> OpenedSession
+    {
+        let conversation = try owned(found.conversation, by: context, platform: platform)
+        if let session = found.session {
+            return OpenedSession(conversation: conversation, session: session, isNew: false)
+        }
+        let session = try await currentSession(of: conversation.id, in: context)
+        return OpenedSession(conversation: conversation, session: session, isNew: false)
+    }
+
+    /// Stores `conversation` and its first `session` unless the pair `(platform, platformID)` is
+    /// taken; `false` when it was. Both rows or neither become visible to other turns:
+    /// PostgreSQL inserts them in one statement (a concurrent insert of the pair waits for it and
+    /// then does nothing), SQLite in one hold of its single writer.
+    private func create(_ conversation: Conversation, _ session: Session, at time: Int64) async throws -> Bool {
+        let id = conversation.id.rawValue, context = conversation.contextID.rawValue
+        let insertConversation: SQLQueryString = """
+            INSERT INTO conversations (id, context_id, platform, platform_id, created_at)
+            VALUES (\(bind: id), \(bind: context), \(bind: conversation.platform), \(bind: conversation.platformID),
+                \(bind: time))
+            ON CONFLICT (platform, platform_id) DO NOTHING RETURNING id
+            """
+        return try await mapErrors {
+            switch database.dialect {
+            case .postgres:
+                try await database.write { db in
+                    try await db.raw(
+                        """
+                        WITH c AS (\(insertConversation))
+                        INSERT INTO sessions (id, conversation_id, context_id, created_at)
+                        SELECT \(bind: session.id.rawValue), c.id, \(bind: context), \(bind: time) FROM c
+                        RETURNING id
+                        """
+                    ).first() != nil
+                }
+            case .sqlite:
+                try await database.write { db in
+                    guard try await db.raw(insertConversation).first() != nil else { return false }
+                    try await Self.insertSession(
+                        db, id: session.id.rawValue, conversation: conversation.id, context: conversation.contextID,
+                        at: time)
+                    return true
+                }
+            }
+        }
+    }
+}
