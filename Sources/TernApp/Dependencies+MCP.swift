@@ -19,9 +19,10 @@ struct MCPComponents: Sendable {
         let networkGuard = NetworkGuard(
             policy: URLPolicy(allowedPorts: config.tools.networkPorts, allowList: config.tools.networkAllow),
             resolver: SystemHostResolver())
+        let box = AESGCMSecretBox(secretKey: secretKey)
         let catalog = MCPServerCatalog(
-            store: SQLMCPServerStore(database: database), globals: config.mcp.servers,
-            secretBox: AESGCMSecretBox(secretKey: secretKey))
+            store: SQLMCPServerStore(database: database), globals: config.mcp.servers, secretBox: box,
+            credentials: CredentialVault(store: SQLCredentialStore(database: database), box: box))
         let toolTimeout = Duration.milliseconds(Int64(config.agent.toolTimeoutSeconds * 1000))
         let connector = MCPConnector(
             timeouts: MCPTimeouts(

@@ -172,7 +172,7 @@ package actor MCPClientPool: ToolSource {
 
     /// Connects afresh, outside the pool, for `tern mcp test`: lists tools, pings, closes.
     package func probe(_ descriptor: MCPServerDescriptor) async throws -> MCPServerTestReport {
-        let endpoint = try descriptor.resolve()
+        let endpoint = try await descriptor.resolve()
         let session = try await connector.connect(endpoint)
         do {
             let tools = try await session.listTools()
@@ -371,7 +371,7 @@ package actor MCPClientPool: ToolSource {
         let generation = entry.generation
         let connector = self.connector
         let task = Task { [weak self] in
-            let endpoint = try descriptor.resolve()
+            let endpoint = try await descriptor.resolve()
             return try await connector.connect(endpoint) { [weak self] in
                 guard let self else { return }
                 Task { await self.toolsChanged(key) }

@@ -40,11 +40,11 @@ package struct MCPServerDescriptor: Sendable {
     /// Changes whenever the definition changes; the pool reconnects when it does.
     package var fingerprint: String
     /// Opens the secrets and returns the endpoint.
-    package var resolve: @Sendable () throws -> MCPEndpoint
+    package var resolve: @Sendable () async throws -> MCPEndpoint
 
     package init(
         name: String, scope: MCPServerScope, enabled: Bool, fingerprint: String,
-        resolve: @escaping @Sendable () throws -> MCPEndpoint
+        resolve: @escaping @Sendable () async throws -> MCPEndpoint
     ) {
         self.name = name
         self.scope = scope

@@ -67,7 +67,7 @@ package struct MCPServerAdminService: MCPServerAdmin {
     package func test(named name: String, in context: ContextID) async throws -> MCPServerTestReport {
         let descriptor: MCPServerDescriptor
         if let global = catalog.global(named: name) {
-            descriptor = MCPServerCatalog.descriptor(global: global)
+            descriptor = catalog.descriptor(global: global, in: context)
         } else {
             descriptor = catalog.descriptor(for: try await catalog.store.server(named: name, in: context))
         }
@@ -76,6 +76,8 @@ package struct MCPServerAdminService: MCPServerAdmin {
         } catch let error as MCPClientError {
             throw MCPServerUnreachable(error.description)
         } catch let error as SecretBoxError {
+            throw MCPServerUnreachable("MCP server \"\(name)\": \(error)")
+        } catch let error as CredentialError {
             throw MCPServerUnreachable("MCP server \"\(name)\": \(error)")
         }
     }

@@ -9,17 +9,24 @@ package struct MCPServerCatalog: MCPServerDirectory {
     package let store: any MCPServerStore
     package let globals: [MCPServerDefinition]
     private let secretBox: any SecretBox
+    /// Resolves `${cred:NAME}` in env and header values when a connection is made; `nil` makes
+    /// a reference an error saying credentials are not configured.
+    private let credentials: CredentialVault?
 
-    package init(store: any MCPServerStore, globals: [MCPServerDefinition], secretBox: any SecretBox) {
+    package init(
+        store: any MCPServerStore, globals: [MCPServerDefinition], secretBox: any SecretBox,
+        credentials: CredentialVault? = nil
+    ) {
         self.store = store
         self.globals = globals
         self.secretBox = secretBox
+        self.credentials = credentials
     }
 
     /// The global servers first (in file order), then the context's own (by name).
     package func descriptors(for context: ContextID) async throws -> [MCPServerDescriptor] {
         let records = try await store.servers(in: context)
-        return globals.map(Self.descriptor(global:)) + records.map { descriptor(for: $0) }
+        return globals.map { descriptor(global: $0, in: context) } + records.map { descriptor(for: $0) }
     }
 
     /// The global definition named `name`, if there is one.
@@ -30,19 +37,24 @@ package struct MCPServerCatalog: MCPServerDirectory {
     /// The descriptor of a stored server.
     package func descriptor(for record: MCPServerRecord) -> MCPServerDescriptor {
         let box = secretBox
+        let credentials = credentials
         return MCPServerDescriptor(
             name: record.name, scope: .context, enabled: record.enabled,
             fingerprint: "\(record.id.rawValue)@\(record.updatedAt)",
-            resolve: { try Self.endpoint(for: record, secretBox: box) })
+            resolve: {
+                try await Self.endpoint(for: record, secretBox: box).resolvingCredentials(with: credentials, in: record.contextID)
+            })
     }
 
-    /// The descriptor of a global server; its fingerprint covers every field, so a changed
+    /// The descriptor of a global server as `context` connects to it (its `${cred:NAME}`
+    /// references resolve in that context); its fingerprint covers every field, so a changed
     /// `mcp.yaml` (after a restart) never reuses an old connection.
-    package static func descriptor(global definition: MCPServerDefinition) -> MCPServerDescriptor {
-        MCPServerDescriptor(
+    package func descriptor(global definition: MCPServerDefinition, in context: ContextID) -> MCPServerDescriptor {
+        let credentials = credentials
+        return MCPServerDescriptor(
             name: definition.name, scope: .global, enabled: definition.enabled,
-            fingerprint: "global@" + fingerprint(of: definition),
-            resolve: { endpoint(for: definition) })
+            fingerprint: "global@" + Self.fingerprint(of: definition),
+            resolve: { try await Self.endpoint(for: definition).resolvingCredentials(with: credentials, in: context) })
     }
 
     /// The endpoint of a stored server, its sealed values opened.
