@@ -90,6 +90,15 @@ package struct TrustedProxies: Sendable, Equatable {
         }
         return ClientAddress.text(of: current)
     }
+
+    /// Whether a request from `peer` reached the proxy in front of Tern over https: only a
+    /// trusted proxy's `X-Forwarded-Proto` counts (its first entry, the hop the browser used);
+    /// from anyone else the header is ignored, so a client cannot claim https for itself.
+    package func forwardedHTTPS(peer: String?, forwardedProto: [String]) -> Bool {
+        guard let peer, let address = ClientAddress.bytes(of: peer), trusts(address) else { return false }
+        let first = forwardedProto.first?.split(separator: ",").first
+        return first?.trimmingCharacters(in: .whitespaces).lowercased() == "https"
+    }
 }
 
 /// A `TERN_TRUSTED_PROXIES` entry that is not an IP address or CIDR block.
@@ -155,5 +164,13 @@ extension ConnectionWatch {
             ?? "unknown"
     }
 
+    /// Whether the browser reached Tern over https, as far as Tern can trust: Tern itself serves
+    /// plain HTTP, so only a trusted proxy's `X-Forwarded-Proto: https` says so.
+    package func isHTTPS(_ request: Request, context: TernRequestContext) -> Bool {
+        trustedProxies.forwardedHTTPS(
+            peer: peerAddress(of: context.connection), forwardedProto: request.headers[values: Self.forwardedProto])
+    }
+
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 }

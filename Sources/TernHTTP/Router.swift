@@ -24,6 +24,8 @@ package struct HTTPDependencies: Sendable {
     /// This replica's part in the leader election (`leading`, `waiting`, `error`, …) for
     /// `/readyz`; `nil` when nothing runs leader-only.
     package var leaderState: (@Sendable () -> String)?
+    /// The admin portal's sign-in (OIDC, sessions, login links); `nil` leaves `/admin/...` pages out.
+    package var portal: PortalDependencies?
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
@@ -31,8 +33,9 @@ package struct HTTPDependencies: Sendable {
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
         mcpServers: (any MCPServerAdmin)? = nil, rateLimiter: RateLimiter = RateLimiter(),
-        leaderState: (@Sendable () -> String)? = nil
+        leaderState: (@Sendable () -> String)? = nil, portal: PortalDependencies? = nil
     ) {
+        self.portal = portal
         self.rateLimiter = rateLimiter
         self.leaderState = leaderState
         self.diagnostics = diagnostics
@@ -83,6 +86,12 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(report).jsonText)))
+    }
+    if let portal = dependencies.portal {
+        PortalController(
+            portal: portal, identity: dependencies.identity, connections: dependencies.connections, clock: dependencies.clock
+        )
+        .addRoutes(to: router)
     }
     // Last: it only sees requests no route above took.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))

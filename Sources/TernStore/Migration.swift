@@ -36,6 +36,7 @@ extension Migration {
         .usageAndSupersede,
         .chatContextsAndInbox,
         .instances,
+        .adminSessions,
         .credentialsAndAudit,
     ]
 }

@@ -1,0 +1,32 @@
+import Foundation
+import TernAgent
+import TernCore
+
+/// Everything the portal's sign-in needs, built once by the composition root.
+package struct PortalDependencies: Sendable {
+    /// The configured identity provider; `nil` without `TERN_OIDC_ISSUER` (then only break-glass
+    /// links sign in).
+    package var oidc: OIDCProvider?
+    /// Makes or finds the user of a provider account (with ``oidc``).
+    package var accounts: OIDCAccountLinker?
+    package var sessions: any AdminSessionStore
+    package var loginLinks: any LoginLinkStore
+    package var signer: PortalCookieSigner
+    /// `TERN_ADMIN_SESSION_IDLE_MINUTES`, in seconds.
+    package var idleTimeout: TimeInterval
+    /// `TERN_ADMIN_SESSION_MAX_HOURS`, in seconds.
+    package var maxAge: TimeInterval
+
+    package init(
+        oidc: OIDCProvider?, accounts: OIDCAccountLinker?, sessions: any AdminSessionStore, loginLinks: any LoginLinkStore,
+        signer: PortalCookieSigner, idleTimeout: TimeInterval = 30 * 60, maxAge: TimeInterval = 12 * 3600
+    ) {
+        self.oidc = oidc
+        self.accounts = accounts
+        self.sessions = sessions
+        self.loginLinks = loginLinks
+        self.signer = signer
+        self.idleTimeout = idleTimeout
+        self.maxAge = maxAge
+    }
+}

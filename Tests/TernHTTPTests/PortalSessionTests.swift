@@ -1,0 +1,163 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import TernAgent
+import TernCore
+import TernHTTP
+import TernStore
+import Testing
+
+/// Sessions of the admin portal over a live server: break-glass links, cookie flags with and
+/// without a trusted proxy (a spoofed X-Forwarded-Proto from anyone else is ignored), logout.
+@Suite struct PortalSessionTests {
+    struct Rig {
+        let tenants: SQLTenantStore
+        let links: SQLLoginLinkStore
+        let sessions: SQLAdminSessionStore
+        let clock: OIDCTestClock
+    }
+
+    /// A server with only the portal's routes; `trusted` is `TERN_TRUSTED_PROXIES` (the test
+    /// client connects from 127.0.0.1).
+    static func run(trusted: String = "", _ body: @Sendable (Rig, any TestClientProtocol) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-portal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
+        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("p.sqlite").path)
+        try await Migrator(database: database).migrate()
+        let clock = OIDCTestClock(Date())
+        let hasher = APIKeyHasher(secretKey: Array(repeating: 9, count: 32))
+        let tenants = SQLTenantStore(database: database)
+        let rig = Rig(
+            tenants: tenants, links: SQLLoginLinkStore(database: database, hasher: hasher, clock: clock),
+            sessions: SQLAdminSessionStore(database: database, hasher: hasher, clock: clock), clock: clock)
+        let connections = ConnectionWatch(trustedProxies: try TrustedProxies(parsing: trusted))
+        let identity = IdentityResolver(
+            tenants: tenants, keys: SQLAPIKeyStore(database: database, hasher: hasher), staticKeys: ["k"], proxyKeys: [])
+        let router = Router(context: TernRequestContext.self)
+        PortalController(
+            portal: PortalDependencies(
+                oidc: nil, accounts: nil, sessions: rig.sessions, loginLinks: rig.links,
+                signer: PortalCookieSigner(secretKey: Array(repeating: 9, count: 32))),
+            identity: identity, connections: connections, clock: clock
+        ).addRoutes(to: router)
+        var logger = Logger(label: "tern.test")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger)
+        do {
+            try await app.test(.live) { client in try await body(rig, client) }
+        } catch {
+            try await database.close()
+            throw error
+        }
+        try await database.close()
+    }
+
+    static func link(_ rig: Rig, email: String = "ada@example.test") async throws -> String {
+        let (user, _) = try await rig.tenants.provisionUser(email: email, displayName: "Ada", role: .admin)
+        return try await rig.links.createLoginLink(for: user.id, expiresAt: rig.clock.now().addingTimeInterval(600))
+    }
+
+    /// The `name=value` part of a Set-Cookie value, to send back.
+    static func pair(_ setCookie: String) -> String { String(setCookie.split(separator: ";")[0]) }
+
+    @Test func loginLink_plainHTTP_setsHttpOnlyLaxCookieWithoutSecure() async throws {
+        try await Self.run { rig, client in
+            let token = try await Self.link(rig)
+            let opened = try await client.execute(uri: "/admin/login-link/\(token)", method: .get)
+            #expect(opened.status == .seeOther)
+            #expect(opened.headers[.location] == "/admin/")
+            let cookie = try #require(opened.headers[.setCookie])
+            #expect(cookie.hasPrefix("tern_session="))
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"))
+            #expect(!cookie.contains("Secure"))
+            let home = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: Self.pair(cookie)])
+            #expect(home.status == .ok)
+            #expect(String(buffer: home.body).contains("Signed in as <strong>ada@example.test</strong>"))
+        }
+    }
+
+    @Test func loginLink_worksOnce_andExpires() async throws {
+        try await Self.run { rig, client in
+            let token = try await Self.link(rig)
+            #expect(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).status == .seeOther)
+            let again = try await client.execute(uri: "/admin/login-link/\(token)", method: .get)
+            #expect(again.status == .gone)
+            #expect(String(buffer: again.body).contains("already used"))
+            let (user, _) = try await rig.tenants.provisionUser(email: "bo@example.test", displayName: "Bo", role: .user)
+            let late = try await rig.links.createLoginLink(for: user.id, expiresAt: rig.clock.now().addingTimeInterval(600))
+            rig.clock.advance(601)
+            let expired = try await client.execute(uri: "/admin/login-link/\(late)", method: .get)
+            #expect(expired.status == .gone)
+            #expect(String(buffer: expired.body).contains("expired"))
+            let bogus = try await client.execute(uri: "/admin/login-link/\(String(repeating: "x", count: 43))", method: .get)
+            #expect(bogus.status == .notFound)
+        }
+    }
+
+    @Test func trustedProxyWithHTTPS_setsSecureHostCookie() async throws {
+        try await Self.run(trusted: "127.0.0.1/32") { rig, client in
+            let token = try await Self.link(rig)
+            let opened = try await client.execute(
+                uri: "/admin/login-link/\(token)", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            let cookie = try #require(opened.headers[.setCookie])
+            #expect(cookie.hasPrefix("__Host-tern_session="))
+            #expect(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+            #expect(cookie.contains("Path=/") && !cookie.contains("Domain"))
+            // Read only under the name its scheme uses: the same cookie over plain HTTP is not a session.
+            let plain = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: Self.pair(cookie)])
+            #expect(plain.status == .unauthorized)
+            let secure = try await client.execute(
+                uri: "/admin/", method: .get,
+                headers: [.cookie: Self.pair(cookie), HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            #expect(secure.status == .ok)
+        }
+    }
+
+    @Test func spoofedForwardedProtoFromUntrustedPeer_isIgnored() async throws {
+        try await Self.run(trusted: "10.0.0.0/8") { rig, client in
+            let token = try await Self.link(rig)
+            let opened = try await client.execute(
+                uri: "/admin/login-link/\(token)", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            let cookie = try #require(opened.headers[.setCookie])
+            #expect(cookie.hasPrefix("tern_session="))
+            #expect(!cookie.contains("Secure"))
+        }
+    }
+
+    @Test func logout_deletesTheSession() async throws {
+        try await Self.run { rig, client in
+            let token = try await Self.link(rig)
+            let cookie = Self.pair(try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
+            let out = try await client.execute(uri: "/admin/logout", method: .post, headers: [.cookie: cookie])
+            #expect(out.status == .ok)
+            #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            // The old cookie, sent again anyway, no longer works.
+            let after = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie])
+            #expect(after.status == .unauthorized)
+        }
+    }
+
+    @Test func session_endsAfterIdleAndAbsoluteTimeouts() async throws {
+        try await Self.run { rig, client in
+            let token = try await Self.link(rig)
+            let cookie = Self.pair(try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
+            rig.clock.advance(29 * 60)
+            #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).status == .ok)
+            rig.clock.advance(31 * 60)
+            #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
+            let second = try await Self.link(rig, email: "cy@example.test")
+            let fresh = Self.pair(try #require(try await client.execute(uri: "/admin/login-link/\(second)", method: .get).headers[.setCookie]))
+            for _ in 0..<25 {  // active every 29 minutes, still ended by the 12-hour limit
+                rig.clock.advance(29 * 60)
+                _ = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh])
+            }
+            #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh]).status == .unauthorized)
+        }
+    }
+}
