@@ -9,12 +9,18 @@ stored API key and rate limits off, and the realistic request of profile_turn.py
 non-streamed, one connection):
 
   1. warm-up turns in one conversation (caches filled);
-  2. steady state: the statistics are reset, TURNS turns in that same conversation, counted;
-  3. new conversation: reset, TURNS turns each with a new `X-Tern-Conversation-Id`, counted;
-  4. background: reset, nothing sent for as long as phase 3 took, counted (scheduler polls,
-     heartbeats), subtracted from 2 and 3;
-  5. order: one more steady turn and one more new-conversation turn whose model call streams
-     slowly (the fake runs with --slow-stream; phases 1-4 carry `[[unpaced]]` and get answers at
+  2. steady state: the statistics are reset, TURNS turns in that same conversation, counted. The
+     client resends its whole thread as Open WebUI does: the 20 messages, then every question
+     and answer of this conversation so far (it grows by two messages a turn), so what Tern
+     stored is always the thread's tail and nothing is superseded;
+  3. regenerate: reset, TURNS turns in another conversation, each the same 20 messages again.
+     Once Tern has stored more questions than the client sends, each such turn is a regenerate
+     of the last answer (the stored tail is superseded): what phase 2 measured until 2026-12-06;
+  4. new conversation: reset, TURNS turns each with a new `X-Tern-Conversation-Id`, counted;
+  5. background: reset, nothing sent for as long as phase 4 took, counted (scheduler polls,
+     heartbeats), subtracted from 2-4;
+  6. order: one more steady, regenerate and new-conversation turn each whose model call streams
+     slowly (the fake runs with --slow-stream; phases 1-5 carry `[[unpaced]]` and get answers at
      once), with every statement logged (log_statement=all): the statements before the model
      call's pause and after it, in order.
 
@@ -103,8 +109,10 @@ class Cluster:
 
 
 def turns(port, key, body, conversations):
-    """One turn per entry of `conversations` (its `X-Tern-Conversation-Id`), one after another."""
+    """One turn per entry of `conversations` (its `X-Tern-Conversation-Id`), one after another;
+    returns the last answer's text."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    answer = None
     for conversation in conversations:
         conn.request("POST", "/v1/chat/completions", body=body, headers={
             "Content-Type": "application/json", "Authorization": f"Bearer {key}",
@@ -113,7 +121,25 @@ def turns(port, key, body, conversations):
         data = response.read()
         if response.status != 200 or b'"Echo: ' not in data:
             raise RuntimeError(f"turn in {conversation}: {response.status} {data[:300]!r}")
+        answer = json.loads(data)["choices"][0]["message"]["content"]
     conn.close()
+    return answer
+
+
+class Thread:
+    """A client that resends its whole thread every turn (Open WebUI): the request's messages
+    before its last, then each question it asked in this conversation and the answer it got."""
+
+    def __init__(self, port, key, request, conversation):
+        self.port, self.key, self.conversation = port, key, conversation
+        self.base, self.last = request["messages"][:-1], request["messages"][-1]
+        self.exchanged = []
+
+    def turn(self, question=None):
+        asked = dict(self.last, content=question or self.last["content"])
+        body = json.dumps({"model": "tern", "messages": self.base + self.exchanged + [asked]}).encode()
+        answer = turns(self.port, self.key, body, [self.conversation])
+        self.exchanged += [asked, {"role": "assistant", "content": answer}]
 
 
 def per_turn(stats, background, count):
@@ -202,12 +228,19 @@ def main():
         request = json.loads(paced_body)
         request["messages"][-1]["content"] = "[[unpaced]] " + request["messages"][-1]["content"]
         body = json.dumps(request).encode()
-        turns(port, key, body, ["steady"] * args.warmup)
+        thread = Thread(port, key, request, "steady")
+        for _ in range(args.warmup):
+            thread.turn()
+        turns(port, key, body, ["regenerate"] * args.warmup)
         time.sleep(1)
 
         cluster.reset()
-        turns(port, key, body, ["steady"] * args.turns)
+        for _ in range(args.turns):
+            thread.turn()
         steady = cluster.stats()
+        cluster.reset()
+        turns(port, key, body, ["regenerate"] * args.turns)
+        regenerate = cluster.stats()
         cluster.reset()
         started = time.monotonic()
         turns(port, key, body, [f"new-{i}" for i in range(args.turns)])
@@ -218,8 +251,11 @@ def main():
         background = cluster.stats()
 
         offset = os.path.getsize(cluster.log)
-        turns(port, key, paced_body, ["steady"])
+        thread.turn(json.loads(paced_body)["messages"][-1]["content"])
         steady_order = logged_statements(cluster.log, offset)
+        offset = os.path.getsize(cluster.log)
+        turns(port, key, paced_body, ["regenerate"])
+        regenerate_order = logged_statements(cluster.log, offset)
         offset = os.path.getsize(cluster.log)
         turns(port, key, paced_body, ["order-new"])
         fresh_order = logged_statements(cluster.log, offset)
@@ -228,9 +264,13 @@ def main():
               f"load average {os.getloadavg()[0]:.2f}")
         report(f"background (no turns for {took:.1f} s, as long as the new-conversation phase)",
                {r["query"]: float(r["calls"]) for r in background}, unit="statements in all")
-        report("steady-state turn (same conversation)", per_turn(steady, background, args.turns))
+        report("steady-state turn (same conversation, the thread resent and grown)",
+               per_turn(steady, background, args.turns))
+        report("regenerate turn (same conversation, the same 20 messages again)",
+               per_turn(regenerate, background, args.turns))
         report("turn that opens a new conversation", per_turn(fresh, background, args.turns))
         report_order("order, steady-state turn", steady_order)
+        report_order("order, regenerate turn", regenerate_order)
         report_order("order, turn that opens a new conversation", fresh_order)
     except Exception as error:
         print(f"pg_statements: {error}; logs in {workdir}", file=sys.stderr)
