@@ -272,7 +272,8 @@ let package = Package(
         .testTarget(
             name: "TernHTTPTests",
             dependencies: [
-                "TernHTTP", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore", "TernMCP", "TernTools", "TernNetwork",
+                "TernHTTP", "TernApp", "TernAgent", "TernCore", "TernTesting", "TernLLM", "TernStore", "TernMCP", "TernTools",
+                "TernNetwork",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

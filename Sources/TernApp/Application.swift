@@ -14,12 +14,7 @@ package func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let httpLogger = logger.labelled("tern.http")
-    var dependencies = dependencies
-    dependencies.connections = ConnectionWatch(
-        limits: config.server, trustedProxies: config.clients.trustedProxies, logger: httpLogger)
-    var http = dependencies.http
-    http.rateLimiter = RateLimiter(settings: config.clients.rateLimits, logger: logger.labelled("tern.http.rate_limit"))
-    let router = buildRouter(http)
+    let router = buildRouter(dependencies.http)
     return Application(
         router: router,
         server: dependencies.connections.serverBuilder,

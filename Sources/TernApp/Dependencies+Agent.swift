@@ -19,12 +19,20 @@ extension Dependencies {
             maxReplans: agent.maxReplans, routerEnabled: agent.router)
     }
 
-    /// The built-in tools (minus those `tools.yaml` disables), skills, permissions and approvals.
+    /// The built-in tools (minus those `tools.yaml` disables; `tools` instead when given),
+    /// skills, permissions and approvals.
     static func makeTooling(
         config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
-        epoch: MembershipEpoch, extraSources: [any ToolSource] = [], logger: Logger
+        epoch: MembershipEpoch, extraSources: [any ToolSource] = [], tools: [any Tool]? = nil,
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge, logger: Logger
     ) async throws -> (AgentTooling, FetchCache?) {
-        let (registry, cache) = try await builtinTools(config, logger: logger)
+        let registry: ToolRegistry
+        var cache: FetchCache?
+        if let tools {
+            registry = try ToolRegistry(tools)
+        } else {
+            (registry, cache) = try await builtinTools(config, logger: logger)
+        }
         let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names))
         for issue in skills.issues {
             logger.warning(
@@ -36,7 +44,8 @@ extension Dependencies {
         }
         if !skills.skills.isEmpty { logger.info("skills loaded", metadata: ["count": "\(skills.skills.count)"]) }
         let tooling = AgentTooling(
-            sources: [registry] + extraSources, permissions: SQLToolPermissionStore(database: database),
+            sources: [registry] + extraSources,
+            permissions: SQLToolPermissionStore(database: database, cacheMaxAge: cacheMaxAge),
             skills: StaticSkillCatalog(skills),
             approvals: approvals, epoch: epoch,
             memberRole: { user, context in

@@ -34,8 +34,13 @@ package struct Dependencies: Sendable {
     package var approvals: ApprovalCenter
     /// This process's instance beat (also one of ``services``); beat once before serving.
     package var instanceHeartbeat: InstanceHeartbeatService
-    /// Lets long turns notice a client that hung up.
-    package var connections = ConnectionWatch()
+    /// The server's connection limits and hang-up watch (`TERN_MAX_CONNECTIONS`, deadlines,
+    /// trusted proxies); the router and the server share it.
+    package var connections: ConnectionWatch
+    /// Rate limits of every authenticated route.
+    package var rateLimiter: RateLimiter
+    /// The HTTP layer's clock.
+    package var clock: any WallClock = SystemWallClock()
     /// Per-context MCP servers (admin API and CLI).
     package var mcpAdmin: any MCPServerAdmin
     /// Every MCP connection; ``shutdown()`` closes them.
@@ -44,10 +49,12 @@ package struct Dependencies: Sendable {
     package var leaderState: (@Sendable () -> String)?
 
     /// Opens the database (creating it and applying migrations on first start) and builds the
-    /// adapters. Call ``shutdown()`` when done.
-    package static func live(config: TernConfig, logger: Logger) async throws -> Dependencies {
+    /// adapters. Call ``shutdown()`` when done. `overrides` is for tests: `tern serve` passes none.
+    package static func live(
+        config: TernConfig, logger: Logger, overrides: DependencyOverrides = .init()
+    ) async throws -> Dependencies {
         let secret = try config.secretKey ?? SecretKeyFile.load(dataDir: config.dataDir)
-        let database = try await openDatabase(config, logger: logger)
+        let database = try await openDatabase(config, logger: logger, databaseLogger: overrides.databaseLogger)
         do {
             try await Migrator(database: database, logger: logger.labelled("tern.store.migrate")).migrate()
         } catch {
@@ -61,17 +68,24 @@ package struct Dependencies: Sendable {
             configuration: config.llm.map { Self.openAIClientConfiguration($0).httpClientConfiguration }
                 ?? OpenAIClientConfiguration(baseURL: "").httpClientConfiguration)
         let model: any ModelProvider
-        if let llm = config.llm {
+        if let replaced = overrides.model {
+            model = replaced
+        } else if let llm = config.llm {
             model = Self.makeOpenAIClient(llm, httpClient: httpClient, logger: logger.labelled("tern.llm"))
         } else {
             model = MissingModelProvider()
         }
-        let conversations = SQLConversationStore(database: database)
+        let stored = SQLConversationStore(database: database)
+        let conversations = overrides.conversations?(stored) ?? stored
         let epoch = MembershipEpoch()
-        let tenants = SQLTenantStore(database: database, epoch: epoch)
-        let apiKeys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: secret), epoch: epoch)
-        var forwardedTokens: OpenWebUIJWTVerifier?
-        if let jwtSecret = config.openWebUIJWTSecret { forwardedTokens = await OpenWebUIJWTVerifier(secret: jwtSecret) }
+        let cacheMaxAge = overrides.cacheMaxAge ?? TenantCache.defaultMaxAge
+        let tenants = SQLTenantStore(database: database, epoch: epoch, cacheMaxAge: cacheMaxAge)
+        let apiKeys = SQLAPIKeyStore(
+            database: database, hasher: APIKeyHasher(secretKey: secret), epoch: epoch, cacheMaxAge: cacheMaxAge)
+        var forwardedTokens: (any ForwardedTokenVerifier)? = overrides.forwardedTokens
+        if forwardedTokens == nil, let jwtSecret = config.openWebUIJWTSecret {
+            forwardedTokens = await OpenWebUIJWTVerifier(secret: jwtSecret)
+        }
         let channels = SQLChannelStore(database: database, hasher: APIKeyHasher(secretKey: secret))
         let identity = IdentityResolver(
             tenants: tenants, keys: apiKeys, staticKeys: config.apiKeys, proxyKeys: config.trustedProxyKeys,
@@ -80,8 +94,9 @@ package struct Dependencies: Sendable {
             logger: logger.labelled("tern.identity"))
         let instance = InstanceID.random()
         let liveness = InstanceLiveness()
+        let approvalStore = SQLApprovalStore(database: database)
         let approvals = ApprovalCenter(
-            store: SQLApprovalStore(database: database), instance: instance, liveness: liveness,
+            store: overrides.approvalStore?(approvalStore) ?? approvalStore, instance: instance, liveness: liveness,
             logger: logger.labelled("tern.agent.approvals"))
         let heartbeat = InstanceHeartbeatService(
             instances: SQLInstanceStore(database: database), instance: instance, liveness: liveness,
@@ -93,7 +108,7 @@ package struct Dependencies: Sendable {
         do {
             (tooling, cache) = try await makeTooling(
                 config: config, tenants: tenants, database: database, approvals: approvals, epoch: epoch,
-                extraSources: [mcp.pool], logger: logger)
+                extraSources: [mcp.pool], tools: overrides.tools, cacheMaxAge: cacheMaxAge, logger: logger)
         } catch {
             try await httpClient.shutdown()
             try await database.close()
@@ -141,15 +156,22 @@ package struct Dependencies: Sendable {
                 LeaderOnlyService(
                     election: election, services: leaderOnly.map(\.service), logger: logger.labelled("tern.leader")))
         }
+        let httpLogger = logger.labelled("tern.http")
         return Dependencies(
             config: config, database: database, conversations: conversations, tenants: tenants,
             apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
             modelReachability: ModelReachability(
-                model: config.llm == nil ? nil : model, logger: logger.labelled("tern.llm.reachability")),
+                model: config.llm == nil && overrides.model == nil ? nil : model,
+                logger: logger.labelled("tern.llm.reachability")),
             httpClient: httpClient, services: services,
             diagnostics: diagnostics.merging(cache.map { cache in ["web_cache": { await Self.json(cache.stats) }] } ?? [:]) { $1 },
-            approvals: approvals, instanceHeartbeat: heartbeat, mcpAdmin: mcp.admin, mcpPool: mcp.pool,
-            leaderState: leaderState)
+            approvals: approvals, instanceHeartbeat: heartbeat,
+            connections: ConnectionWatch(
+                limits: config.server, trustedProxies: config.clients.trustedProxies, logger: httpLogger),
+            rateLimiter: overrides.rateLimiter
+                ?? RateLimiter(settings: config.clients.rateLimits, logger: logger.labelled("tern.http.rate_limit")),
+            clock: overrides.clock ?? SystemWallClock(),
+            mcpAdmin: mcp.admin, mcpPool: mcp.pool, leaderState: leaderState)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -186,14 +208,32 @@ package struct Dependencies: Sendable {
         HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
-            connections: connections, diagnostics: diagnostics, mcpServers: mcpAdmin, leaderState: leaderState)
+            connections: connections, clock: clock, diagnostics: diagnostics, mcpServers: mcpAdmin,
+            rateLimiter: rateLimiter, leaderState: leaderState)
+    }
+
+    /// Makes this instance known before it serves: its heartbeat is written, and approvals that
+    /// instances gone since asked for are expired (fail closed). SQLite has one process, so every
+    /// other instance is gone.
+    package func announceInstance() async throws {
+        try await instanceHeartbeat.beat()
+        let singleProcess = if case .sqlite = config.database { true } else { false }
+        try await approvals.expireOrphans(othersGone: singleProcess)
     }
 
     /// Closes MCP connections (stdio servers stop), the HTTP client and the database.
     package func shutdown() async throws {
         await mcpPool.closeAll()
-        try await httpClient.shutdown()
+        // The database is closed even when the HTTP client fails to shut down (a request still
+        // running): an unclosed SQLite connection must not outlive this.
+        var failure: (any Error)?
+        do {
+            try await httpClient.shutdown()
+        } catch {
+            failure = error
+        }
         try await database.close()
+        if let failure { throw failure }
     }
 }
 

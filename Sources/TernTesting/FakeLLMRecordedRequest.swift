@@ -3,6 +3,9 @@ import TernCore
 
 /// A request as ``FakeLLMServer`` received it.
 package struct FakeLLMRecordedRequest: Sendable {
+    /// Where chat completions are asked for (the rest is `GET /v1/models`, Tern's reachability check).
+    package static let chatPath = "/v1/chat/completions"
+
     /// `GET`, `POST`, …
     package var method: String
     /// The path without the query, e.g. `/v1/chat/completions`.

@@ -87,6 +87,17 @@ package final class FakeLLMServer: Sendable {
         state.records
     }
 
+    /// The chat completion requests received so far, in arrival order: what turns asked the model,
+    /// without the reachability checks (`GET /v1/models`) a running `tern serve` makes on its own.
+    package func chatRequests() -> [FakeLLMRecordedRequest] {
+        state.records.filter { $0.path == FakeLLMRecordedRequest.chatPath }
+    }
+
+    /// Returns once `count` chat completion requests have arrived (or the server stopped).
+    package func waitForChatRequests(count: Int) async {
+        await state.chatRequestCount.wait(atLeast: count)
+    }
+
     /// Returns once `count` requests have arrived (or the server stopped).
     package func waitForRequests(count: Int) async {
         await state.requestCount.wait(atLeast: count)

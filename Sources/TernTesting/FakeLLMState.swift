@@ -29,6 +29,8 @@ final class FakeLLMState: Sendable {
     let stopping = FakeLLMSignal()
     /// Requests received so far.
     let requestCount = FakeLLMCounter()
+    /// Chat completion requests received so far.
+    let chatRequestCount = FakeLLMCounter()
     /// Requests whose client went away before the answer was complete.
     let disconnectCount = FakeLLMCounter()
     private let shared = Mutex(Shared())
@@ -50,6 +52,7 @@ final class FakeLLMState: Sendable {
         }
         for signal in interrupted { signal.fire() }
         requestCount.increment()
+        if request.path == FakeLLMRecordedRequest.chatPath { chatRequestCount.increment() }
     }
 
     /// Registers a running stream; the signal fires when a later request interrupts it.
@@ -116,6 +119,7 @@ final class FakeLLMState: Sendable {
     func stop() {
         stopping.fire()
         requestCount.close()
+        chatRequestCount.close()
         disconnectCount.close()
     }
 }

@@ -11,8 +11,8 @@ import TernNetwork
 import TernStore
 import TernTools
 
-/// `/admin/api/v1/contexts/{id}/mcp-servers…` over the real admin service, SQL store, secret box
-/// and stdio transport.
+/// `/admin/api/v1/contexts/{id}/mcp-servers…` over the MCP servers as `tern serve` wires them
+/// (admin service, SQL store, secret box, stdio and HTTP transports behind the network guard).
 @Suite(.timeLimit(.minutes(1))) struct AdminMCPAPITests {
     let admin = AdminAPITests()
     let path = "contexts/\(ContextID.defaultContext)/mcp-servers"
@@ -27,28 +27,8 @@ import TernTools
     static let echoServer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("mcp-servers/echo_server.py").path
 
-    /// The service as `tern serve` wires it, over the harness database; private addresses refused.
-    static let service: @Sendable (SQLiteDatabase, Logger) -> any MCPServerAdmin = { database, logger in
-        let catalog = MCPServerCatalog(
-            store: SQLMCPServerStore(database: database), globals: [],
-            secretBox: AESGCMSecretBox(secretKey: Array(repeating: 9, count: 32)))
-        let connector = MCPConnector(logger: logger) { endpoint in
-            switch endpoint.transport {
-            case .stdio(let command, let arguments, let environment):
-                return StdioTransport(
-                    serverName: endpoint.name, executable: command, arguments: arguments, environment: environment,
-                    logger: logger)
-            case .http:
-                throw MCPClientError.launchFailed(server: endpoint.name, reason: "no HTTP servers in these tests")
-            }
-        }
-        return MCPServerAdminService(
-            catalog: catalog, pool: MCPClientPool(directory: catalog, connector: connector, logger: logger),
-            networkGuard: NetworkGuard(policy: URLPolicy(), resolver: SystemHostResolver()))
-    }
-
     func run(_ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void) async throws {
-        try await Harness.run(llm: false, mcp: Self.service, body)
+        try await Harness.run(llm: false, body)
     }
 
     func servers(_ client: some TestClientProtocol, in context: String = ContextID.defaultContext.rawValue)
@@ -217,14 +197,6 @@ import TernTools
             #expect(response.status == .forbidden)
             #expect(try errorBody(response.body)["code"] as? String == "admin_required")
             #expect(try await harness.count("mcp_servers") == 0)
-        }
-    }
-
-    @Test func withoutMCP_theRoutesAnswer503() async throws {
-        try await Harness.run(llm: false) { _, client throws in
-            let response = try await admin.call(client, .get, path)
-            try expectError(response, .serviceUnavailable, mentioning: "MCP is not configured")
-            #expect(try errorBody(response.body)["code"] as? String == "mcp_not_configured")
         }
     }
 

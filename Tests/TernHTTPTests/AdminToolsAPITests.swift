@@ -33,7 +33,7 @@ import TernCore
 
             _ = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized, body: chatBody("hi"))
-            let offered = harness.fake?.recordedRequests().last?.json?["tools"]?.arrayValue?
+            let offered = harness.fake?.chatRequests().last?.json?["tools"]?.arrayValue?
                 .compactMap { $0["function"]?["name"]?.stringValue }
             #expect(offered == ["wipe", "tern_plan"])
 

@@ -204,7 +204,7 @@ final class EchoTool: Tool {
             #expect(denied.status == .ok)
             _ = try await turn.value
             #expect(wipe.callCount == 0)
-            let toolMessage = String(decoding: harness.fake?.recordedRequests().last?.body ?? Data(), as: UTF8.self)
+            let toolMessage = String(decoding: harness.fake?.chatRequests().last?.body ?? Data(), as: UTF8.self)
             #expect(toolMessage.contains("denied: no"))
         }
     }

@@ -38,7 +38,7 @@ import TernTesting
             #expect(choice?["finish_reason"] as? String == "stop")
             #expect((body["usage"] as? [String: Any])?["total_tokens"] as? Int == 9)
 
-            let upstream = try #require(harness.fake?.recordedRequests().first)
+            let upstream = try #require(harness.fake?.chatRequests().first)
             #expect(upstream.path == "/v1/chat/completions")
             #expect(try await harness.count("messages") == 2)
         }
@@ -76,7 +76,7 @@ import TernTesting
             let caller = Task {
                 try await http.execute(chatRequest(port: client.port, body: chatBody("remember me")), timeout: .seconds(30))
             }
-            await fake.waitForRequests(count: 1)
+            await fake.waitForChatRequests(count: 1)
             // The model has not said a word yet, and the user's message is already stored.
             let history = try await harness.database.read { db in
                 try await db.raw("SELECT role, content FROM messages").all()
@@ -119,7 +119,7 @@ import TernTesting
             #expect((error["message"] as? String)?.hasPrefix("model server answered 500: ") == true)
             #expect((error["message"] as? String)?.contains("model exploded") == false)
             #expect((error["message"] as? String)?.contains("127.0.0.1") == false)
-            #expect(harness.fake?.recordedRequests().count == 2)  // one retry
+            #expect(harness.fake?.chatRequests().count == 2)  // one retry
         }
     }
 
@@ -169,7 +169,7 @@ import TernTesting
             fake.enqueue(.hang)
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             let caller = Task { try await http.execute(chatRequest(port: client.port, body: chatBody("go")), timeout: .seconds(30)) }
-            await fake.waitForRequests(count: 1)
+            await fake.waitForChatRequests(count: 1)
             caller.cancel()  // the client gives up and closes its connection
             _ = await caller.result
             try await http.shutdown().get()
@@ -207,7 +207,7 @@ import TernTesting
             _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: .authorized, body: chatBody("other"))
             #expect(try await harness.count("conversations") == 3)
             // The client's own history is what the model sees.
-            let last = try #require(harness.fake?.recordedRequests().dropLast().last)
+            let last = try #require(harness.fake?.chatRequests().dropLast().last)
             let messages = (last.json?["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
             #expect(messages == ["start", "ok", "more"])
         }

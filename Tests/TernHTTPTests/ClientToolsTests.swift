@@ -47,7 +47,7 @@ import TernTesting
             let function = call["function"] as? [String: Any]
             #expect(function?["name"] as? String == "get_weather")
             #expect(function?["arguments"] as? String == #"{"city":"Oslo"}"#)
-            #expect(Self.offeredNames(fake.recordedRequests().first).contains("get_weather"))
+            #expect(Self.offeredNames(fake.chatRequests().first).contains("get_weather"))
 
             let rows = try await harness.database.read { db in
                 try await db.raw("SELECT role, tool_data FROM messages ORDER BY created_at").all()
@@ -73,7 +73,7 @@ import TernTesting
             #expect((choice?["message"] as? [String: Any])?["content"] as? String == "It is sunny.")
             #expect(choice?["finish_reason"] as? String == "stop")
 
-            let upstream = try #require(fake.recordedRequests().last?.json?["messages"]?.arrayValue)
+            let upstream = try #require(fake.chatRequests().last?.json?["messages"]?.arrayValue)
             let roles = upstream.compactMap { $0["role"]?.stringValue }
             #expect(roles.suffix(3) == ["user", "assistant", "tool"])
             #expect(upstream.last?["tool_call_id"]?.stringValue == "call_w")
@@ -116,7 +116,7 @@ import TernTesting
             fake.enqueue(.toolCalls(FakeLLMToolCall(id: "c1", name: "client_get_weather", arguments: "{}")))
             let response = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized, body: Self.body(Self.ask))
-            let offered = Self.offeredNames(fake.recordedRequests().first)
+            let offered = Self.offeredNames(fake.chatRequests().first)
             #expect(offered.contains("get_weather"))
             #expect(offered.contains("client_get_weather"))
             let choice = (try json(response.body)["choices"] as? [[String: Any]])?.first
@@ -146,7 +146,7 @@ import TernTesting
             _ = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized,
                 body: Self.body([Self.ask, Self.askedCall, Self.result].joined(separator: ",")))
-            let upstream = try #require(fake.recordedRequests().last?.json?["messages"]?.arrayValue)
+            let upstream = try #require(fake.chatRequests().last?.json?["messages"]?.arrayValue)
             let assistant = try #require(upstream.last { $0["role"]?.stringValue == "assistant" })
             #expect(assistant["tool_calls"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["t1", "call_w"])
             let tools = upstream.filter { $0["role"]?.stringValue == "tool" }
@@ -164,11 +164,11 @@ import TernTesting
             _ = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized,
                 body: Self.body(Self.ask, extra: #","tool_choice":"none""#))
-            #expect(!Self.offeredNames(fake.recordedRequests().first).contains("get_weather"))
+            #expect(!Self.offeredNames(fake.chatRequests().first).contains("get_weather"))
             _ = try await client.execute(
                 uri: "/v1/chat/completions", method: .post, headers: .authorized,
                 body: Self.body(Self.ask, extra: #","tool_choice":{"type":"function","function":{"name":"get_weather"}}"#))
-            let choice = fake.recordedRequests().last?.json?["tool_choice"]
+            let choice = fake.chatRequests().last?.json?["tool_choice"]
             #expect(choice?["function"]?["name"]?.stringValue == "get_weather")
         }
     }

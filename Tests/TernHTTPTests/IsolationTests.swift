@@ -63,7 +63,7 @@ import TernCore
             let aHeaders = IdentityTests.headers(bearer: a.secret, ["X-Tern-Conversation-Id": "secret-thread"])
             let own = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: aHeaders, body: chatBody("mine"))
             #expect(own.status == .ok)
-            let upstream = try #require(harness.fake?.recordedRequests().last)
+            let upstream = try #require(harness.fake?.chatRequests().last)
             #expect(!String(decoding: upstream.body, as: UTF8.self).contains("b's secret"))
 
             // Admin endpoints: a plain user's lists hold only what they own, and nothing of B's

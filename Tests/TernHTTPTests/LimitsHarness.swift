@@ -8,55 +8,28 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TernAgent
+import TernApp
 import TernCore
 import TernHTTP
 import TernStore
 import TernTesting
 
-/// A live Tern server with chosen ``ServerLimits`` and model, for the connection, body and
+/// A live Tern server (``LiveTern``) with chosen ``ServerLimits`` and model (none configured unless given), for the connection, body and
 /// stream-limit suites; `body` gets the server's port.
 enum LimitsHarness {
     static let apiKey = "limits-key-0123456789abcdef"
 
     static func run(
-        limits: ServerLimits, model: any ModelProvider = UnconfiguredModel(),
+        limits: ServerLimits, model: (any ModelProvider)? = nil,
         _ body: @Sendable (Int, any TestClientProtocol) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-limits-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
-        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path)
-        try await Migrator(database: database).migrate()
-        var logger = Logger(label: "tern.test")
-        logger.logLevel = .critical
-        let store = SQLConversationStore(database: database)
-        let tenants = SQLTenantStore(database: database, epoch: MembershipEpoch())
-        let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
-        let identity = IdentityResolver(tenants: tenants, keys: keys, staticKeys: [apiKey], proxyKeys: [], logger: logger)
-        let agent = AgentService(
-            store: store, model: model, settings: .init(model: "m", routerEnabled: false), logger: logger)
-        let connections = ConnectionWatch(limits: limits, logger: logger)
-        let router = buildRouter(
-            HTTPDependencies(
-                conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
-                modelReachability: ModelReachability(model: nil, logger: logger), identity: identity, tenants: tenants,
-                apiKeys: keys, connections: connections))
-        let app = Application(
-            router: router, server: connections.serverBuilder,
-            configuration: .init(
-                address: .hostname("127.0.0.1", port: 0),
-                availableConnectionsDelegate: ConnectionLimit(maxConnections: limits.maxConnections, logger: logger)),
-            logger: logger)
-        do {
-            try await app.test(.live) { client in
-                guard let port = client.port else { throw LimitsHarnessError.noPort }
-                try await body(port, client)
-            }
-        } catch {
-            try await database.close()
-            throw error
+        try await LiveTern.run(
+            environment: ["TERN_API_KEYS": apiKey], configure: { $0.server = limits },
+            overrides: DependencyOverrides(model: model)
+        ) { _, client in
+            guard let port = client.port else { throw LimitsHarnessError.noPort }
+            try await body(port, client)
         }
-        try await database.close()
     }
 
     static var authorized: HTTPFields {

@@ -73,7 +73,7 @@ import Testing
                     == "'\(testCase.param)' contains a NUL character (\\u0000), which text fields cannot hold")
             #expect(try await harness.count("conversations") == 0)
             #expect(try await harness.count("messages") == 0)
-            #expect(harness.fake?.recordedRequests().isEmpty == true)
+            #expect(harness.fake?.chatRequests().isEmpty == true)
         }
     }
 }

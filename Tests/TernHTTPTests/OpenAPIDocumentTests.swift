@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import TernAgent
+import TernApp
 import TernCore
 import TernHTTP
 import TernStore
@@ -62,24 +63,9 @@ import Testing
 
     /// `METHOD /path` for every route of a router built as the server builds it.
     static func routerRoutes() async throws -> Set<String> {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-openapi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
-        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path)
-        var logger = Logger(label: "tern.test")
-        logger.logLevel = .critical
-        let store = SQLConversationStore(database: database)
-        let tenants = SQLTenantStore(database: database, epoch: MembershipEpoch())
-        let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
-        let router = buildRouter(
-            HTTPDependencies(
-                conversations: store, storeHealth: DatabaseHealth(database: database),
-                agent: AgentService(store: store, model: UnconfiguredModel(), settings: .init(model: "m"), logger: logger),
-                modelReachability: ModelReachability(model: nil, logger: logger),
-                identity: IdentityResolver(tenants: tenants, keys: keys, staticKeys: [], proxyKeys: [], logger: logger),
-                tenants: tenants, apiKeys: keys, connections: ConnectionWatch(limits: ServerLimits(), logger: logger)))
-        try await database.close()
-        return Set(router.routes.map { "\($0.method.rawValue) \(normalized($0.path.description))" })
+        try await LiveTern.run { dependencies, _ in
+            Set(buildRouter(dependencies.http).routes.map { "\($0.method.rawValue) \(normalized($0.path.description))" })
+        }
     }
 
     /// `METHOD /path` for every operation of the document.

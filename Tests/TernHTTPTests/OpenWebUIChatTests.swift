@@ -69,7 +69,7 @@ import TernTesting
             #expect(response.status == .ok)
             let choice = (try json(response.body)["choices"] as? [[String: Any]])?.first
             #expect((choice?["message"] as? [String: Any])?["content"] as? String == #"{"title": "Greeting"}"#)
-            #expect(fake.recordedRequests().first?.json?["tools"] == nil)
+            #expect(fake.chatRequests().first?.json?["tools"] == nil)
             #expect(try await harness.count("messages") == 0)
             let usage = try await harness.database.read { db in
                 try await db.raw("SELECT purpose, total_tokens FROM usage_records").all()

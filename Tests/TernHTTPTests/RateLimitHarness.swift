@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import Synchronization
 import TernAgent
+import TernApp
 import TernCore
 import TernHTTP
 import TernLLM
@@ -32,61 +33,40 @@ struct RateLimitHarness {
     let limiter: RateLimiter
     let clock: ManualClock
     let fake: FakeLLMServer
-    let tenants: SQLTenantStore
-    let keys: SQLAPIKeyStore
+    let tenants: any TenantStore
+    let keys: any APIKeyStore
 
     static func run(
         _ settings: RateLimitSettings, trustedProxies: TrustedProxies = .none,
         _ body: @Sendable (RateLimitHarness) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-rate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
-        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path)
-        try await Migrator(database: database).migrate()
         let fake = try await FakeLLMServer.start()
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let clock = ManualClock()
         var logger = Logger(label: "tern.test")
         logger.logLevel = .critical
-        let model = OpenAIClient(
-            configuration: .init(baseURL: fake.baseURL, readTimeout: .seconds(30), maxRetries: 0),
-            httpClient: httpClient, logger: logger)
-        let store = SQLConversationStore(database: database)
-        let tenants = SQLTenantStore(database: database, epoch: MembershipEpoch())
-        let keys = SQLAPIKeyStore(database: database, hasher: APIKeyHasher(secretKey: Array(repeating: 7, count: 32)))
-        let identity = IdentityResolver(
-            tenants: tenants, keys: keys, staticKeys: [apiKey], proxyKeys: [proxyKey], logger: logger)
-        let agent = AgentService(
-            store: store, model: model, settings: .init(model: "fake-model", routerEnabled: false), logger: logger)
-        let connections = ConnectionWatch(
-            limits: ServerLimits(streamStartGrace: .milliseconds(1)), trustedProxies: trustedProxies, logger: logger)
-        let clock = ManualClock()
         let limiter = RateLimiter(settings: settings, logger: logger, now: clock.now)
-        let router = buildRouter(
-            HTTPDependencies(
-                conversations: store, storeHealth: DatabaseHealth(database: database), agent: agent,
-                modelReachability: ModelReachability(model: model, logger: logger), identity: identity,
-                tenants: tenants, apiKeys: keys, connections: connections, rateLimiter: limiter))
-        let app = Application(
-            router: router, server: connections.serverBuilder,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         do {
-            try await app.test(.live) { client in
+            try await LiveTern.run(
+                environment: [
+                    "TERN_API_KEYS": apiKey, "TERN_TRUSTED_PROXY_KEYS": proxyKey, "TERN_LLM_BASE_URL": fake.baseURL,
+                    "TERN_LLM_MAX_RETRIES": "0",
+                ],
+                configure: {
+                    $0.server.streamStartGrace = .milliseconds(1)
+                    $0.clients.trustedProxies = trustedProxies
+                }, overrides: DependencyOverrides(rateLimiter: limiter)
+            ) { dependencies, client in
                 guard let port = client.port else { throw LimitsHarnessError.noPort }
                 try await body(
                     RateLimitHarness(
-                        client: client, port: port, limiter: limiter, clock: clock, fake: fake, tenants: tenants,
-                        keys: keys))
+                        client: client, port: port, limiter: limiter, clock: clock, fake: fake,
+                        tenants: dependencies.tenants, keys: dependencies.apiKeys))
             }
         } catch {
-            try await httpClient.shutdown()
             await fake.stop()
-            try await database.close()
             throw error
         }
-        try await httpClient.shutdown()
         await fake.stop()
-        try await database.close()
     }
 
     /// Settings with the given standard limits and nothing else changed.

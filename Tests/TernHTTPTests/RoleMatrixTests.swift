@@ -51,14 +51,14 @@ import TernTesting
             for role in MemberRole.allCases {
                 for tool in tools where tool.spec.risk != .dangerous || role == .viewer {
                     let before = tool.callCount
-                    let seen = harness.fake?.recordedRequests().count ?? 0
+                    let seen = harness.fake?.chatRequests().count ?? 0
                     harness.fake?.enqueue(
                         .toolCalls(FakeLLMToolCall(id: "c1", name: tool.spec.name, arguments: "{}")), .content("done"))
                     let response = try await client.execute(
                         uri: "/v1/agent", method: .post, headers: headers(team.keys[role]),
                         body: ByteBuffer(string: #"{"input":"go"}"#))
                     #expect(response.status == .ok, "\(role) \(tool.spec.name)")
-                    let requests = Array(harness.fake?.recordedRequests().dropFirst(seen) ?? [])
+                    let requests = Array(harness.fake?.chatRequests().dropFirst(seen) ?? [])
                     let allowed = role.allows(.runTool(tool.spec.risk))
                     #expect(tool.callCount == before + (allowed ? 1 : 0), "\(role) ran \(tool.spec.name)?")
                     let expectedOffer = role == .viewer ? ["peek"] : ["note", "peek", "post", "wipe"]

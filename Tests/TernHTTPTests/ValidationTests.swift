@@ -83,7 +83,7 @@ import Testing
             #expect(error["type"] as? String == "invalid_request_error")
             #expect(try await harness.count("conversations") == 0)
             #expect(try await harness.count("messages") == 0)
-            #expect(harness.fake?.recordedRequests().isEmpty == true)
+            #expect(harness.fake?.chatRequests().isEmpty == true)
         }
     }
 

@@ -50,9 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         // This instance is alive before any turn of it can ask for approval; requests of instances
         // that are gone are denied (fail closed). SQLite has one process: every other instance is gone.
         do {
-            try await dependencies.instanceHeartbeat.beat()
-            let singleProcess = if case .sqlite = config.database { true } else { false }
-            try await dependencies.approvals.expireOrphans(othersGone: singleProcess)
+            try await dependencies.announceInstance()
         } catch {
             try await dependencies.shutdown()
             throw error
