@@ -133,7 +133,8 @@ import Testing
     @Test func logout_deletesTheSession() async throws {
         try await Self.run { rig, client in
             let token = try await Self.link(rig)
-            let cookie = Self.pair(try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
+            let cookie = Self.pair(
+                try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
             let out = try await client.execute(uri: "/admin/logout", method: .post, headers: [.cookie: cookie])
             #expect(out.status == .ok)
             #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
@@ -146,13 +147,15 @@ import Testing
     @Test func session_endsAfterIdleAndAbsoluteTimeouts() async throws {
         try await Self.run { rig, client in
             let token = try await Self.link(rig)
-            let cookie = Self.pair(try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
+            let cookie = Self.pair(
+                try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
             rig.clock.advance(29 * 60)
             #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).status == .ok)
             rig.clock.advance(31 * 60)
             #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
             let second = try await Self.link(rig, email: "cy@example.test")
-            let fresh = Self.pair(try #require(try await client.execute(uri: "/admin/login-link/\(second)", method: .get).headers[.setCookie]))
+            let fresh = Self.pair(
+                try #require(try await client.execute(uri: "/admin/login-link/\(second)", method: .get).headers[.setCookie]))
             for _ in 0..<25 {  // active every 29 minutes, still ended by the 12-hour limit
                 rig.clock.advance(29 * 60)
                 _ = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh])
