@@ -3,13 +3,19 @@ streamed turns").
 
 `tern-fake-llm --slow-stream S --tokens T` answers every streamed call with T chunks, one every
 S seconds (default: a token a second for a minute). One `tern serve` (fresh SQLite data dir, a
-stored API key, rate limits off, `TERN_MAX_CONNECTIONS` = N + 100) gets N streamed chat turns,
-opened at --stream-rate connections a second from one epoll loop in this process (raw
-non-blocking sockets; each turn its own conversation). Measured: RSS of `tern serve` before and
-with the streams open (and per stream), how many turns ended with every chunk and `[DONE]`, how
-many failed and how (status, error frame, connection dropped), and the turns/s a separate client
-gets during the hold compared with before it (its messages carry `[[unpaced]]`, which the fake
-answers at once, so only Tern stands between it and an answer).
+stored API key, rate limits off, `TERN_MAX_CONNECTIONS` = N + 100, `TERN_LLM_MAX_CONNECTIONS`
+= N + 100, at most 10,000, so every turn gets its own model connection; set
+`TERN_LLM_MAX_CONNECTIONS` in the environment of `scripts/bench` for another pool size, e.g. 8
+to see turns wait for a connection and fail) gets N streamed chat turns, opened at
+--stream-rate connections a second from one epoll loop in this process (raw non-blocking
+sockets; each turn its own conversation). Measured: RSS of `tern serve` before and with the
+streams open (and per stream), the CPU cores each process uses meanwhile, how many turns ended
+with every chunk and `[DONE]`, how many failed and how (status, error frame, connection
+dropped), and the turns/s a separate client gets during the hold compared with before it (its
+messages carry `[[unpaced]]`, which the fake answers at once, so only Tern stands between it
+and an answer). After the last round, when gdb is installed, `malloc_trim(0)` is called in
+`tern serve` and its RSS read again: memory that comes back then was free inside malloc, not
+held by Tern.
 """
 
 import http.client
@@ -17,8 +23,10 @@ import json
 import os
 import resource
 import selectors
+import shutil
 import socket
 import statistics
+import subprocess
 import threading
 import time
 
@@ -26,6 +34,37 @@ import bench
 import soak
 
 UNPACED = "[[unpaced]] Hello from the Tern benchmark's other client"
+
+
+def malloc_trim(pid):
+    """Calls glibc's `malloc_trim(0)` in process `pid` through gdb and returns its RSS afterwards
+    (None without gdb or when gdb fails): what malloc kept of freed memory, told from what the
+    process still holds."""
+    if not shutil.which("gdb"):
+        return None
+    done = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "call (int) malloc_trim(0)"],
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        bench.log(f"gdb malloc_trim failed ({done.returncode}): {done.stderr.strip()[-200:]}")
+        return None
+    return bench.memory(pid)
+
+
+def cores_used(pids, seconds=5.0):
+    """CPU cores each named process used over `seconds` (user + system), and the machine's
+    idle share: on a small machine the three processes compete, which the other client feels."""
+    def idle_ticks():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+
+    before = {name: bench.cpu_seconds(pid) for name, pid in pids.items()}
+    idle0, total0 = idle_ticks()
+    time.sleep(seconds)
+    used = {name: round((bench.cpu_seconds(pid) - before[name]) / seconds, 2) for name, pid in pids.items()}
+    idle1, total1 = idle_ticks()
+    used["machine idle"] = round((idle1 - idle0) / max(1, total1 - total0) * (os.cpu_count() or 1), 2)
+    return used
 
 
 def raise_fd_limit(needed):
@@ -222,10 +261,17 @@ def run(args, workdir):
     needed = args.streams * 2 + 200
     soft, hard = raise_fd_limit(needed)
     bench.log(f"RLIMIT_NOFILE soft {soft}, hard {hard} (inherited by tern serve and the fake)")
+    if soft < needed:
+        # Two sockets per open turn in tern serve (the client's and the model call's).
+        bench.log(f"warning: {args.streams} open turns need about {needed} file descriptors in tern serve; "
+                  f"at most about {(soft - 200) // 2} fit")
+    # Tern accepts at most 10,000 (its ConfigKey range).
+    llm_connections = os.environ.get("TERN_LLM_MAX_CONNECTIONS") or str(min(args.streams + 100, 10_000))
     fake_cmd_extra = ["--slow-stream", str(args.slow_stream), "--tokens", str(args.tokens)]
     fake, llm_url = bench.start_fake(args.fake, workdir, extra_args=fake_cmd_extra)
     tern, port, data_dir, key = soak.start_tern_with_key(
-        args, workdir, llm_url, "streams", extra_env={"TERN_MAX_CONNECTIONS": str(args.streams + 100)})
+        args, workdir, llm_url, "streams",
+        extra_env={"TERN_MAX_CONNECTIONS": str(args.streams + 100), "TERN_LLM_MAX_CONNECTIONS": llm_connections})
     time.sleep(2)
     idle = bench.memory(tern.pid)
     baseline = other_client(port, key, args.other_seconds, timeout=30)
@@ -247,6 +293,7 @@ def run(args, workdir):
         sampled["connected_open"] = sum(1 for s in driver.streams if not s.closed)
         sampled["tern_fds"] = len(os.listdir(f"/proc/{tern.pid}/fd"))
         sampled["load_1m"] = os.getloadavg()[0]
+        sampled["cores"] = cores_used({"tern serve": tern.pid, "the fake": fake.pid, "this driver": os.getpid()})
         sampled["other"] = other_client(port, key, args.other_seconds, timeout=30)
 
     sampler = threading.Thread(target=sample_while_open, daemon=True)
@@ -257,17 +304,21 @@ def run(args, workdir):
     results = summarize(driver, args.tokens)
     results.update(
         slow_stream_s=args.slow_stream, tokens=args.tokens, rate=args.stream_rate, fd_limit=[soft, hard],
+        llm_max_connections=int(llm_connections),
         opening_s=driver.all_opened_at - driver.streams[0].opened_at if driver.streams else None,
         idle=idle, before=before, open=sampled.get("open"), fake_open=sampled.get("fake_open"),
         streaming_when_sampled=sampled.get("streaming"), connected_when_sampled=sampled.get("connected_open"),
         tern_fds_when_sampled=sampled.get("tern_fds"), fake_fds_when_sampled=sampled.get("fake_fds"),
-        load_1m_when_sampled=sampled.get("load_1m"),
+        load_1m_when_sampled=sampled.get("load_1m"), cores_when_sampled=sampled.get("cores"),
         other_before=baseline, other_during=sampled.get("other"), after=bench.memory(tern.pid),
         turns_stored=bench.stored_turns(data_dir))
     if results["open"] and results["connected_when_sampled"]:
         results["kb_per_open_stream"] = (results["open"]["VmRSS"] - before["VmRSS"]) / results["connected_when_sampled"]
     results["more_rounds"] = [another_round(args, port, key, tern.pid, number, hold)
                               for number in range(2, args.rounds + 1)]
+    results["last_after"] = bench.memory(tern.pid)
+    results["tern_fds_after"] = len(os.listdir(f"/proc/{tern.pid}/fd"))
+    results["after_trim"] = malloc_trim(tern.pid)
     bench.stop(tern)
     bench.stop(fake)
     return results
@@ -301,7 +352,8 @@ def another_round(args, port, key, tern_pid, number, hold):
 def print_table(r, label):
     print(f"\n{r['requested']} streamed turns held open ({r['tokens']} tokens, one every {r['slow_stream_s']} s); "
           f"{label}")
-    print(f"  RLIMIT_NOFILE soft/hard: {r['fd_limit'][0]}/{r['fd_limit'][1]}; opened at {r['rate']}/s "
+    print(f"  TERN_LLM_MAX_CONNECTIONS {r['llm_max_connections']}; "
+          f"RLIMIT_NOFILE soft/hard: {r['fd_limit'][0]}/{r['fd_limit'][1]}; opened at {r['rate']}/s "
           f"in {r['opening_s'] or 0:.1f} s; connect errors {r['connect_errors']}")
     print(f"  complete (200, every token, [DONE]): {r['complete']}; failed: {r['failed']}")
     for reason, count in sorted(r["failures"].items(), key=lambda kv: -kv[1]):
@@ -317,6 +369,8 @@ def print_table(r, label):
     print(f"  when sampled (load {r['load_1m_when_sampled'] or 0:.1f}): {r['connected_when_sampled']} connections open, "
           f"{r['streaming_when_sampled']} receiving tokens; open fds: tern serve {r['tern_fds_when_sampled']}, "
           f"the fake {r['fake_fds_when_sampled']}")
+    if r.get("cores_when_sampled"):
+        print("  CPU cores used over 5 s then: " + ", ".join(f"{k} {v}" for k, v in r["cores_when_sampled"].items()))
     if r["open"]:
         print(f"  tern serve VmRSS: idle {bench.mb(r['idle']['VmRSS'])} MB, after the other client's turns "
               f"{bench.mb(r['before']['VmRSS'])} MB, streams open {bench.mb(r['open']['VmRSS'])} MB "
@@ -334,4 +388,9 @@ def print_table(r, label):
         opened = bench.mb(more["open"]["VmRSS"]) if more["open"] else "-"
         print(f"  round {more['round']} (same tern serve): complete {more['complete']}, failed {more['failed']}; "
               f"VmRSS with {more['connected_when_sampled']} open {opened} MB, after {bench.mb(more['after']['VmRSS'])} MB")
+    trimmed = r.get("after_trim")
+    print(f"  after the last round: VmRSS {bench.mb(r['last_after']['VmRSS'])} MB (RssAnon "
+          f"{bench.mb(r['last_after']['RssAnon'])}), tern serve fds {r['tern_fds_after']}"
+          + (f"; after malloc_trim(0): VmRSS {bench.mb(trimmed['VmRSS'])} MB (RssAnon {bench.mb(trimmed['RssAnon'])})"
+             if trimmed else "; malloc_trim not run (no gdb)"))
     print(f"  turns stored: {r['turns_stored']}")
