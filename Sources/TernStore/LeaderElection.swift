@@ -77,6 +77,8 @@ package final class LeaderElection: Sendable {
     private let settings: Settings
     private let logger: Logger
     private let state = Mutex(Status())
+    /// Who waits for which state (``reached(_:)``); fired by ``change(to:)``.
+    private let stateWaiters = Mutex<[(state: State, signal: OneShotSignal)]>([])
 
     /// - Parameters:
     ///   - backend: ``Backend/single`` for SQLite, ``Backend/postgres(_:)`` with the server's URL.
@@ -96,6 +98,17 @@ package final class LeaderElection: Sendable {
 
     /// A snapshot of what the election is doing.
     package var status: Status { state.withLock { $0 } }
+
+    /// Returns once the election is in `wanted` — at once if it is now — or when the waiting task
+    /// is cancelled (for probes and tests that act on a change instead of polling for it).
+    package func reached(_ wanted: State) async {
+        let signal = OneShotSignal()
+        // Registered before the state is read, so a change in between still fires the signal.
+        stateWaiters.withLock { $0.append((wanted, signal)) }
+        if status.state == wanted { signal.fire() }
+        await signal.wait()
+        stateWaiters.withLock { waiters in waiters.removeAll { $0.signal === signal } }
+    }
 
     /// Runs `lead` each time this process becomes leader, until `lead` returns (or throws,
     /// which is rethrown after the lock is released). When the lock is lost meanwhile,
@@ -241,11 +254,15 @@ package final class LeaderElection: Sendable {
     }
 
     private func change(to new: State) {
-        state.withLock { status in
-            guard status.state != new else { return }
+        let changed = state.withLock { status in
+            guard status.state != new else { return false }
             status.state = new
             status.since = Date()
+            return true
         }
+        guard changed else { return }
+        let reached = stateWaiters.withLock { waiters in waiters.filter { $0.state == new }.map(\.signal) }
+        for signal in reached { signal.fire() }
     }
 }
 

@@ -54,7 +54,7 @@ import TernStore
                     secondLeads.fire()
                 }
             }
-            try await eventually("the second waits") { second.status.state == .waiting }
+            await second.reached(.waiting)
             #expect(order.entries == ["first"])
             releaseFirst.fire()
             try await leader.value
@@ -98,7 +98,7 @@ import TernStore
                     await OneShotSignal().wait()
                 }
             }
-            try await eventually("the second waits") { second.status.state == .waiting }
+            await second.reached(.waiting)
             let terminated = try await database.write { db in
                 try await db.raw(
                     """
@@ -110,7 +110,7 @@ import TernStore
             #expect(terminated == 1)
             await firstStopped.wait()
             await secondLeads.wait()
-            try await eventually("the old leader contends again") { first.status.state == .waiting }
+            await first.reached(.waiting)  // the old leader contends again
             #expect(first.status.terms == 1)
             #expect(first.status.lastError != nil)
             #expect(second.status.state == .leading)
@@ -122,12 +122,24 @@ import TernStore
         }
     }
 
+    @Test func reached_returnsOnceTheStateIsEntered_notBefore() async throws {
+        let election = LeaderElection(backend: .single, key: 9, settings: Self.settings, logger: Logger(label: "test"))
+        #expect(election.status.state != .leading)
+        let release = OneShotSignal()
+        let running = Task { try await election.run { _ in await release.wait() } }
+        await election.reached(.leading)
+        #expect(election.status.state == .leading)
+        await election.reached(.leading)  // already there: returns at once
+        release.fire()
+        try await running.value
+    }
+
     @Test func unreachableServer_isAnErrorState_andCancellingStopsTheElection() async throws {
         var url = try PostgresURL(parsing: "postgres://tern@127.0.0.1:1/none")
         url.connectTimeout = .seconds(1)
         let election = LeaderElection(backend: .postgres(url), key: 7, settings: Self.settings, logger: Logger(label: "test"))
         let running = Task { try await election.run { _ in Issue.record("led without a server") } }
-        try await eventually("the election reports the error") { election.status.state == .error }
+        await election.reached(.error)
         #expect(election.status.lastError?.contains("cannot connect to PostgreSQL at 127.0.0.1:1") == true)
         running.cancel()
         await #expect(throws: CancellationError.self) { try await running.value }
@@ -136,18 +148,6 @@ import TernStore
     static func election(_ database: PostgresDatabase, key: Int64) -> LeaderElection {
         LeaderElection(
             backend: LeaderElection.backend(for: database), key: key, settings: settings, logger: PostgresTestServer.logger)
-    }
-}
-
-/// Polls `condition` every 20 ms until it holds; fails after `seconds`.
-func eventually(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while !(try await condition()) {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting until \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(20))
     }
 }
 
