@@ -12,17 +12,25 @@ import TernTools
 struct MCPComponents: Sendable {
     let pool: MCPClientPool
     let admin: MCPServerAdminService
+    /// The credentials `${cred:NAME}` references resolve from.
+    let credentials: CredentialVault
 
     /// Builds the pool over the global servers of `mcp.yaml` and the `mcp_servers` table; secrets
     /// at rest are sealed under a key derived from the server secret.
-    static func make(config: TernConfig, database: any DatabaseHandle, secretKey: [UInt8], logger: Logger) -> MCPComponents {
+    /// `cacheMaxAge`: how long the per-context server list is trusted before it is read again.
+    static func make(
+        config: TernConfig, database: any DatabaseHandle, secretKey: [UInt8],
+        cacheMaxAge: Duration = TenantCache.defaultMaxAge, logger: Logger
+    ) -> MCPComponents {
         let networkGuard = NetworkGuard(
             policy: URLPolicy(allowedPorts: config.tools.networkPorts, allowList: config.tools.networkAllow),
             resolver: SystemHostResolver())
         let box = AESGCMSecretBox(secretKey: secretKey)
+        let credentials = CredentialVault(store: SQLCredentialStore(database: database), box: box)
         let catalog = MCPServerCatalog(
-            store: SQLMCPServerStore(database: database), globals: config.mcp.servers, secretBox: box,
-            credentials: CredentialVault(store: SQLCredentialStore(database: database), box: box))
+            store: SQLMCPServerStore(database: database, cacheMaxAge: cacheMaxAge), globals: config.mcp.servers,
+            secretBox: box,
+            credentials: credentials)
         let toolTimeout = Duration.milliseconds(Int64(config.agent.toolTimeoutSeconds * 1000))
         let connector = MCPConnector(
             timeouts: MCPTimeouts(
@@ -32,7 +40,9 @@ struct MCPComponents: Sendable {
         let pool = MCPClientPool(
             directory: catalog, connector: connector,
             settings: MCPPoolSettings(idleTimeout: .milliseconds(Int64(config.mcp.idleSeconds * 1000))), logger: logger)
-        return MCPComponents(pool: pool, admin: MCPServerAdminService(catalog: catalog, pool: pool, networkGuard: networkGuard))
+        return MCPComponents(
+            pool: pool, admin: MCPServerAdminService(catalog: catalog, pool: pool, networkGuard: networkGuard),
+            credentials: credentials)
     }
 }
 

@@ -43,6 +43,8 @@ package struct Dependencies: Sendable {
     package var clock: any WallClock = SystemWallClock()
     /// Per-context MCP servers (admin API and CLI).
     package var mcpAdmin: any MCPServerAdmin
+    /// Per-context credentials (admin API and CLI).
+    package var credentials: CredentialVault
     /// Every MCP connection; ``shutdown()`` closes them.
     var mcpPool: MCPClientPool
     /// This replica's leader-election state for `/readyz`; `nil` when nothing runs leader-only.
@@ -171,7 +173,7 @@ package struct Dependencies: Sendable {
             rateLimiter: overrides.rateLimiter
                 ?? RateLimiter(settings: config.clients.rateLimits, logger: logger.labelled("tern.http.rate_limit")),
             clock: overrides.clock ?? SystemWallClock(),
-            mcpAdmin: mcp.admin, mcpPool: mcp.pool, leaderState: leaderState)
+            mcpAdmin: mcp.admin, credentials: mcp.credentials, mcpPool: mcp.pool, leaderState: leaderState)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -208,7 +210,7 @@ package struct Dependencies: Sendable {
         HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
-            connections: connections, clock: clock, diagnostics: diagnostics, mcpServers: mcpAdmin,
+            connections: connections, clock: clock, diagnostics: diagnostics, mcpServers: mcpAdmin, credentials: credentials,
             rateLimiter: rateLimiter, leaderState: leaderState)
     }
 

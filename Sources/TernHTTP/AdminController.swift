@@ -15,16 +15,19 @@ package struct AdminController: Sendable {
     let clock: any WallClock
     /// `nil` when MCP is not wired: the MCP routes answer 503.
     let mcpServers: (any MCPServerAdmin)?
+    /// `nil` when credentials are not wired: the credential routes answer 503.
+    let credentials: CredentialVault?
 
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock,
-        mcpServers: (any MCPServerAdmin)? = nil
+        mcpServers: (any MCPServerAdmin)? = nil, credentials: CredentialVault? = nil
     ) {
         self.tenants = tenants
         self.keys = keys
         self.agent = agent
         self.clock = clock
         self.mcpServers = mcpServers
+        self.credentials = credentials
     }
 
     package func addRoutes(to group: RouterGroup<TernRequestContext>) {
@@ -46,6 +49,7 @@ package struct AdminController: Sendable {
         group.put("contexts/:id/tools/:tool", use: setToolPermission)
         group.delete("contexts/:id/tools/:tool", use: resetToolPermission)
         addMCPRoutes(to: group)
+        addCredentialRoutes(to: group)
     }
 
     // MARK: Contexts

@@ -19,6 +19,8 @@ package struct HTTPDependencies: Sendable {
     package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
     /// Per-context MCP servers for the admin API; `nil` (MCP not wired) makes those routes answer 503.
     package var mcpServers: (any MCPServerAdmin)?
+    /// Per-context credentials for the admin API; `nil` makes those routes answer 503.
+    package var credentials: CredentialVault?
     /// Rate limits of every authenticated route (``RouterGroup/authenticated(_:)``).
     package var rateLimiter: RateLimiter
     /// This replica's part in the leader election (`leading`, `waiting`, `error`, …) for
@@ -32,7 +34,7 @@ package struct HTTPDependencies: Sendable {
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
-        mcpServers: (any MCPServerAdmin)? = nil, rateLimiter: RateLimiter = RateLimiter(),
+        mcpServers: (any MCPServerAdmin)? = nil, credentials: CredentialVault? = nil, rateLimiter: RateLimiter = RateLimiter(),
         leaderState: (@Sendable () -> String)? = nil, portal: PortalDependencies? = nil
     ) {
         self.portal = portal
@@ -40,6 +42,7 @@ package struct HTTPDependencies: Sendable {
         self.leaderState = leaderState
         self.diagnostics = diagnostics
         self.mcpServers = mcpServers
+        self.credentials = credentials
         self.conversations = conversations
         self.storeHealth = storeHealth
         self.agent = agent
@@ -76,7 +79,7 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
         .add(middleware: AdminOnlyMiddleware())
     AdminController(
         tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock,
-        mcpServers: dependencies.mcpServers
+        mcpServers: dependencies.mcpServers, credentials: dependencies.credentials
     )
     .addRoutes(to: admin)
     let diagnostics = dependencies.diagnostics
