@@ -104,7 +104,8 @@ package struct Dependencies: Sendable {
             instances: SQLInstanceStore(database: database), instance: instance, liveness: liveness,
             logger: logger.labelled("tern.jobs.instances"), afterBeat: { try await approvals.expireOrphans() })
         let mcp = MCPComponents.make(
-            config: config, database: database, secretKey: secret, logger: logger.labelled("tern.mcp"))
+            config: config, database: database, secretKey: secret, cacheMaxAge: cacheMaxAge,
+            logger: logger.labelled("tern.mcp"))
         let tooling: AgentTooling
         let cache: FetchCache?
         do {
