@@ -39,16 +39,9 @@ extension AdminController {
         return Response(status: .noContent)
     }
 
-    /// The context (403 outside the caller's scope, 404 when unknown) and the vault (503 when
-    /// credentials are not wired).
+    /// The context (403 outside the caller's scope, 404 when unknown) and the vault.
     private func credentialScope(_ context: TernRequestContext) async throws -> (CredentialVault, ContextID) {
-        let id = try await existingContext(context, for: .manage)
-        guard let credentials else {
-            throw APIError(
-                status: .serviceUnavailable, message: "credentials are not configured on this server", type: "server_error",
-                code: "credentials_not_configured")
-        }
-        return (credentials, id)
+        (credentials, try await existingContext(context, for: .manage))
     }
 }
 

@@ -4,8 +4,6 @@ import TernCore
 
 /// `contexts/{id}/mcp-servers…`: a context's MCP servers. Secret values (`secret_env`,
 /// `secret_headers`) go in once and never come out: answers show their names with `value: null`.
-/// Without an ``MCPServerAdmin`` (MCP not wired) every route answers 503 `mcp_not_configured`,
-/// as the chat API does when no model is configured.
 extension AdminController {
     func addMCPRoutes(to group: RouterGroup<TernRequestContext>) {
         group.get("contexts/:id/mcp-servers", use: listMCPServers)
@@ -59,15 +57,9 @@ extension AdminController {
         }
     }
 
-    /// The context (404 when unknown) and the MCP admin (503 when not configured).
+    /// The context (404 when unknown) and the MCP admin.
     private func mcpScope(_ context: TernRequestContext) async throws -> (any MCPServerAdmin, ContextID) {
-        let id = try await existingContext(context, for: .configure)
-        guard let mcpServers else {
-            throw APIError(
-                status: .serviceUnavailable, message: "MCP is not configured on this server", type: "server_error",
-                code: "mcp_not_configured")
-        }
-        return (mcpServers, id)
+        (mcpServers, try await existingContext(context, for: .configure))
     }
 }
 

@@ -13,14 +13,12 @@ package struct AdminController: Sendable {
     let keys: any APIKeyStore
     let agent: AgentService
     let clock: any WallClock
-    /// `nil` when MCP is not wired: the MCP routes answer 503.
-    let mcpServers: (any MCPServerAdmin)?
-    /// `nil` when credentials are not wired: the credential routes answer 503.
-    let credentials: CredentialVault?
+    let mcpServers: any MCPServerAdmin
+    let credentials: CredentialVault
 
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock,
-        mcpServers: (any MCPServerAdmin)? = nil, credentials: CredentialVault? = nil
+        mcpServers: any MCPServerAdmin, credentials: CredentialVault
     ) {
         self.tenants = tenants
         self.keys = keys

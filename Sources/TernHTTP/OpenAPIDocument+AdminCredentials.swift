@@ -6,8 +6,8 @@ extension OpenAPIDocument {
     static var adminCredentialPaths: [String: [String: JSONValue]] {
         let contextID = OAS.pathParameter("id", "The context's id.", example: ContextID.defaultContext.rawValue)
         let name = OAS.pathParameter("name", "The credential's name (what `${cred:NAME}` references).")
-        let errors = OAS.authErrors.merging(OAS.errors(503)) { $1 }
-        let bodyErrors = OAS.bodyErrors.merging(OAS.errors(503)) { $1 }
+        let errors = OAS.authErrors
+        let bodyErrors = OAS.bodyErrors
         return [
             "\(adminPrefix)/contexts/{id}/credentials": [
                 "get": OAS.operation(

@@ -9,8 +9,8 @@ extension OpenAPIDocument {
         let newServer = ["id": "$request.path.id", "name": "$response.body#/name"]
         let tool = OAS.pathParameter("tool", "The tool's name.")
         let server = OAS.pathParameter("name", "The MCP server's name.")
-        let mcpErrors = OAS.authErrors.merging(OAS.errors(503)) { $1 }
-        let mcpBodyErrors = OAS.bodyErrors.merging(OAS.errors(503)) { $1 }
+        let mcpErrors = OAS.authErrors
+        let mcpBodyErrors = OAS.bodyErrors
         return [
             "\(adminPrefix)/contexts/{id}/tools": [
                 "get": OAS.operation(

@@ -17,10 +17,10 @@ package struct HTTPDependencies: Sendable {
     /// Named diagnostics for admins (`GET /admin/api/v1/diagnostics`), e.g. the fetch cache's
     /// counters; each closure is asked at request time.
     package var diagnostics: [String: @Sendable () async -> JSONValue] = [:]
-    /// Per-context MCP servers for the admin API; `nil` (MCP not wired) makes those routes answer 503.
-    package var mcpServers: (any MCPServerAdmin)?
-    /// Per-context credentials for the admin API; `nil` makes those routes answer 503.
-    package var credentials: CredentialVault?
+    /// Per-context MCP servers for the admin API.
+    package var mcpServers: any MCPServerAdmin
+    /// Per-context credentials for the admin API.
+    package var credentials: CredentialVault
     /// Rate limits of every authenticated route (``RouterGroup/authenticated(_:)``).
     package var rateLimiter: RateLimiter
     /// This replica's part in the leader election (`leading`, `waiting`, `error`, …) for
@@ -34,7 +34,7 @@ package struct HTTPDependencies: Sendable {
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
-        mcpServers: (any MCPServerAdmin)? = nil, credentials: CredentialVault? = nil, rateLimiter: RateLimiter = RateLimiter(),
+        mcpServers: any MCPServerAdmin, credentials: CredentialVault, rateLimiter: RateLimiter = RateLimiter(),
         leaderState: (@Sendable () -> String)? = nil, portal: PortalDependencies? = nil
     ) {
         self.portal = portal
