@@ -310,7 +310,7 @@ let package = Package(
         .testTarget(
             name: "TernAppTests",
             dependencies: [
-                "TernApp", "TernCore", "TernHTTP", "TernTesting", .product(name: "Logging", package: "swift-log"),
+                "TernApp", "TernCore", "TernHTTP", "TernStore", "TernTesting", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
