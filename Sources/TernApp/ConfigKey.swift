@@ -62,6 +62,14 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case mcpFile = "TERN_MCP_FILE"
     case mcpConnectTimeoutSeconds = "TERN_MCP_CONNECT_TIMEOUT_SECONDS"
     case mcpIdleSeconds = "TERN_MCP_IDLE_SECONDS"
+    case publicURL = "TERN_PUBLIC_URL"
+    case adminSessionIdleMinutes = "TERN_ADMIN_SESSION_IDLE_MINUTES"
+    case adminSessionMaxHours = "TERN_ADMIN_SESSION_MAX_HOURS"
+    case oidcIssuer = "TERN_OIDC_ISSUER"
+    case oidcClientID = "TERN_OIDC_CLIENT_ID"
+    case oidcClientSecret = "TERN_OIDC_CLIENT_SECRET"
+    case adminEmails = "TERN_ADMIN_EMAILS"
+    case oidcAdminGroup = "TERN_OIDC_ADMIN_GROUP"
 
     /// The key's name in `tern.yaml`.
     package var yamlName: String {
@@ -121,12 +129,15 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .mcpFile: "mcp.yaml"
         case .mcpConnectTimeoutSeconds: "30"
         case .mcpIdleSeconds: "600"
+        case .publicURL, .oidcIssuer, .oidcClientID, .oidcClientSecret, .adminEmails, .oidcAdminGroup: ""
+        case .adminSessionIdleMinutes: "30"
+        case .adminSessionMaxHours: "12"
         }
     }
 
     /// Whether the value must never be printed.
     package var isSecret: Bool {
         self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .openWebUIJWTSecret
-            || self == .secretKey || self == .telegramToken
+            || self == .secretKey || self == .telegramToken || self == .oidcClientSecret
     }
 }

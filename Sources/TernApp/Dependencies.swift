@@ -49,6 +49,8 @@ package struct Dependencies: Sendable {
     var mcpPool: MCPClientPool
     /// This replica's leader-election state for `/readyz`; `nil` when nothing runs leader-only.
     package var leaderState: (@Sendable () -> String)?
+    /// The admin portal's sign-in (sessions, login links, OIDC when configured).
+    package var portal: PortalDependencies
 
     /// Opens the database (creating it and applying migrations on first start) and builds the
     /// adapters. Call ``shutdown()`` when done. `overrides` is for tests: `tern serve` passes none.
@@ -160,6 +162,9 @@ package struct Dependencies: Sendable {
                     election: election, services: leaderOnly.map(\.service), logger: logger.labelled("tern.leader")))
         }
         let httpLogger = logger.labelled("tern.http")
+        let portal = makePortal(
+            config: config, database: database, secretKey: secret, tenants: tenants, httpClient: httpClient,
+            clock: overrides.clock ?? SystemWallClock(), logger: logger.labelled("tern.portal"))
         return Dependencies(
             config: config, database: database, conversations: conversations, tenants: tenants,
             apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,
@@ -174,7 +179,8 @@ package struct Dependencies: Sendable {
             rateLimiter: overrides.rateLimiter
                 ?? RateLimiter(settings: config.clients.rateLimits, logger: logger.labelled("tern.http.rate_limit")),
             clock: overrides.clock ?? SystemWallClock(),
-            mcpAdmin: mcp.admin, credentials: mcp.credentials, mcpPool: mcp.pool, leaderState: leaderState)
+            mcpAdmin: mcp.admin, credentials: mcp.credentials, mcpPool: mcp.pool, leaderState: leaderState,
+            portal: portal)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -212,7 +218,7 @@ package struct Dependencies: Sendable {
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
             connections: connections, clock: clock, diagnostics: diagnostics, mcpServers: mcpAdmin, credentials: credentials,
-            rateLimiter: rateLimiter, leaderState: leaderState)
+            rateLimiter: rateLimiter, leaderState: leaderState, portal: portal)
     }
 
     /// Makes this instance known before it serves: its heartbeat is written, and approvals that

@@ -25,7 +25,8 @@ package struct DependencyOverrides: Sendable {
     package var cacheMaxAge: Duration?
     /// The logger of the database (a test records the statements it logs at debug level).
     package var databaseLogger: Logger?
-    /// The HTTP layer's clock (`created` of answers; snapshot tests fix it).
+    /// The HTTP layer's clock (`created` of answers; snapshot tests fix it), also the clock of
+    /// the portal's sessions, login links and OIDC checks (tests move it past their expiry).
     package var clock: (any WallClock)?
     /// The rate limiter instead of one built from the configuration (one on a clock the test
     /// moves by hand).

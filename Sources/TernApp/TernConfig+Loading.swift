@@ -65,6 +65,7 @@ extension TernConfig {
         let mcp = reader.mcp(environment: environment, workingDirectory: workingDirectory)
         let server = reader.server()
         let clients = reader.clients()
+        let portal = reader.portal()
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
@@ -73,7 +74,7 @@ extension TernConfig {
             systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
             telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback, clients: clients,
-            warnings: ConfigKey.unknownEnvironmentWarnings(environment))
+            portal: portal, warnings: ConfigKey.unknownEnvironmentWarnings(environment))
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

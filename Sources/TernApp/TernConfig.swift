@@ -137,6 +137,8 @@ package struct TernConfig: Sendable, Equatable {
     package var openLoopback: Bool = false
     /// Trusted proxies and rate limits (`TERN_TRUSTED_PROXIES`, `TERN_RATE_LIMIT_*`, `TERN_MAX_CONCURRENT_TURNS`).
     package var clients: Clients = .init()
+    /// The admin portal's sign-in (`TERN_PUBLIC_URL`, `TERN_ADMIN_SESSION_*`, `TERN_OIDC_*`).
+    package var portal: Portal = .init()
     /// What was odd but not wrong (a `TERN_*` variable that is no setting, …): log at start.
     package var warnings: [String] = []
 

@@ -39,9 +39,9 @@ extension OIDCHTTPTransport {
 }
 
 /// Encoding forms and reading JSON objects for the provider calls.
-enum OIDCForm {
+package enum OIDCForm {
     /// `application/x-www-form-urlencoded`.
-    static func encode(_ fields: [(String, String)]) -> String {
+    package static func encode(_ fields: [(String, String)]) -> String {
         fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 

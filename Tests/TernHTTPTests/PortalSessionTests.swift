@@ -2,60 +2,30 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import NIOCore
-import TernAgent
+import TernApp
 import TernCore
 import TernHTTP
-import TernStore
 import Testing
 
-/// Sessions of the admin portal over a live server: break-glass links, cookie flags with and
+/// Sessions of the admin portal in `tern serve` (``LiveTern``): break-glass links, cookie flags with and
 /// without a trusted proxy (a spoofed X-Forwarded-Proto from anyone else is ignored), logout.
 @Suite struct PortalSessionTests {
     struct Rig {
-        let tenants: SQLTenantStore
-        let links: SQLLoginLinkStore
-        let sessions: SQLAdminSessionStore
+        let tenants: any TenantStore
+        let links: any LoginLinkStore
         let clock: OIDCTestClock
     }
 
-    /// A server with only the portal's routes; `trusted` is `TERN_TRUSTED_PROXIES` (the test
-    /// client connects from 127.0.0.1).
-    static func run(trusted: String = "", _ body: @Sendable (Rig, any TestClientProtocol) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-portal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }  // best-effort temp cleanup
-        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("p.sqlite").path)
-        try await Migrator(database: database).migrate()
+    /// `tern serve` as configured by `environment` (`TERN_TRUSTED_PROXIES` for the proxy cases;
+    /// the test client connects from 127.0.0.1), on a clock the test moves.
+    static func run(
+        environment: [String: String] = [:], _ body: @Sendable (Rig, any TestClientProtocol) async throws -> Void
+    ) async throws {
         let clock = OIDCTestClock(Date())
-        let hasher = APIKeyHasher(secretKey: Array(repeating: 9, count: 32))
-        let tenants = SQLTenantStore(database: database)
-        let rig = Rig(
-            tenants: tenants, links: SQLLoginLinkStore(database: database, hasher: hasher, clock: clock),
-            sessions: SQLAdminSessionStore(database: database, hasher: hasher, clock: clock), clock: clock)
-        let connections = ConnectionWatch(trustedProxies: try TrustedProxies(parsing: trusted))
-        let identity = IdentityResolver(
-            tenants: tenants, keys: SQLAPIKeyStore(database: database, hasher: hasher), staticKeys: ["k"], proxyKeys: [])
-        let router = Router(context: TernRequestContext.self)
-        PortalController(
-            portal: PortalDependencies(
-                oidc: nil, accounts: nil, sessions: rig.sessions, loginLinks: rig.links,
-                signer: PortalCookieSigner(secretKey: Array(repeating: 9, count: 32))),
-            identity: identity, connections: connections, clock: clock
-        ).addRoutes(to: router)
-        var logger = Logger(label: "tern.test")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, server: connections.serverBuilder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            logger: logger)
-        do {
-            try await app.test(.live) { client in try await body(rig, client) }
-        } catch {
-            try await database.close()
-            throw error
+        try await LiveTern.run(environment: environment, overrides: DependencyOverrides(clock: clock)) { dependencies, client in
+            try await body(Rig(tenants: dependencies.tenants, links: dependencies.portal.loginLinks, clock: clock), client)
         }
-        try await database.close()
     }
 
     static func link(_ rig: Rig, email: String = "ada@example.test") async throws -> String {
@@ -101,7 +71,7 @@ import Testing
     }
 
     @Test func trustedProxyWithHTTPS_setsSecureHostCookie() async throws {
-        try await Self.run(trusted: "127.0.0.1/32") { rig, client in
+        try await Self.run(environment: ["TERN_TRUSTED_PROXIES": "127.0.0.1/32"]) { rig, client in
             let token = try await Self.link(rig)
             let opened = try await client.execute(
                 uri: "/admin/login-link/\(token)", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
@@ -120,7 +90,7 @@ import Testing
     }
 
     @Test func spoofedForwardedProtoFromUntrustedPeer_isIgnored() async throws {
-        try await Self.run(trusted: "10.0.0.0/8") { rig, client in
+        try await Self.run(environment: ["TERN_TRUSTED_PROXIES": "10.0.0.0/8"]) { rig, client in
             let token = try await Self.link(rig)
             let opened = try await client.execute(
                 uri: "/admin/login-link/\(token)", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
@@ -158,6 +128,27 @@ import Testing
                 try #require(try await client.execute(uri: "/admin/login-link/\(second)", method: .get).headers[.setCookie]))
             for _ in 0..<25 {  // active every 29 minutes, still ended by the 12-hour limit
                 rig.clock.advance(29 * 60)
+                _ = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh])
+            }
+            #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh]).status == .unauthorized)
+        }
+    }
+
+    @Test func sessionLimits_comeFromTheConfiguration() async throws {
+        let environment = ["TERN_ADMIN_SESSION_IDLE_MINUTES": "5", "TERN_ADMIN_SESSION_MAX_HOURS": "1"]
+        try await Self.run(environment: environment) { rig, client in
+            let token = try await Self.link(rig)
+            let cookie = Self.pair(
+                try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
+            rig.clock.advance(4 * 60)
+            #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).status == .ok)
+            rig.clock.advance(6 * 60)
+            #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
+            let second = try await Self.link(rig, email: "cy@example.test")
+            let fresh = Self.pair(
+                try #require(try await client.execute(uri: "/admin/login-link/\(second)", method: .get).headers[.setCookie]))
+            for _ in 0..<16 {  // active every 4 minutes, still ended by the 1-hour limit
+                rig.clock.advance(4 * 60)
                 _ = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh])
             }
             #expect(try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: fresh]).status == .unauthorized)
