@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 extension AgentService {
     /// Records a decision on a pending approval for every channel (API, Telegram buttons, the

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import TernCore
+package import TernCore
 
 /// A front end's background task call (Open WebUI's titles, tags, follow-up suggestions, search
 /// queries, autocomplete): a single user message starting with `### Task:`.

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// A tool as one context sees it, for admins.
 package struct ToolStatus: Sendable, Equatable {

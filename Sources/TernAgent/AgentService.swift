@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import TernCore
+package import Logging
+package import TernCore
 
 /// The orchestrator every channel talks to: one turn in, one stream of ``AgentEvent``s out.
 ///

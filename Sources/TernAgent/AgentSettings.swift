@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// Settings of the agent that do not change per turn.
 package struct AgentSettings: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// What turns the agent from a chat relay into an agent: tools, permissions, skills, approvals
 /// and the membership check every tool call passes. Without it, ``AgentService`` answers

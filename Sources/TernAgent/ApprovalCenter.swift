@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+package import Logging
 import Synchronization
-import TernCore
+package import TernCore
 
 /// Human approval of risky tool calls, persisted and failing closed: a request is stored as an
 /// `approvals` row, the turn waits for a member's decision (chat `/approve <id>`, `/deny <id>`,

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// The tools a client offers (OpenAI `tools`), as the model sees them next to Tern's own.
 ///

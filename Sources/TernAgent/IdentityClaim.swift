@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// What a channel knows about who is asking, before the ``IdentityResolver`` says who that is.
 package enum IdentityClaim: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 extension IdentityResolver {
     /// The identity of a signed-in admin portal session's user (the portal checked the session

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import TernCore
+package import Logging
+package import TernCore
 
 /// Who is calling and in which context: the one answer every channel asks for.
 package struct ResolvedIdentity: Sendable, Equatable {

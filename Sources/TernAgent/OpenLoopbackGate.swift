@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// Whether a server without configured keys (`TERN_API_KEYS`, `TERN_TRUSTED_PROXY_KEYS`) still lets
 /// keyless callers act as the local admin.

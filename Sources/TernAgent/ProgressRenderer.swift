@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// How much of the agent's work an OpenAI client sees as text (header `X-Tern-Verbosity`).
 package enum Verbosity: String, Sendable, CaseIterable {

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// A running turn as a channel holds it: who it runs for, where it is stored, its events, and
 /// the hang-up.

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// The one way into a turn, for every channel (the OpenAI API, the agent API, Telegram, the
 /// terminal): resolve the caller through the ``IdentityResolver``, open the conversation and its

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// Who asks for a turn, as the channel found them.
 package enum TurnCaller: Sendable {

@@ -1,6 +1,6 @@
-import Hummingbird
-import Logging
-import NIOCore
+package import Hummingbird
+package import Logging
+package import NIOCore
 import ServiceLifecycle
 import TernHTTP
 

@@ -1,14 +1,14 @@
-import AsyncHTTPClient
+package import AsyncHTTPClient
 import Foundation
-import Logging
-import TernAgent
-import TernCore
-import ServiceLifecycle
-import TernHTTP
-import TernJobs
+package import Logging
+package import TernAgent
+package import TernCore
+package import ServiceLifecycle
+package import TernHTTP
+package import TernJobs
 import TernLLM
 import TernMCP
-import TernStore
+package import TernStore
 import TernTelegram
 import TernTools
 

@@ -1,7 +1,7 @@
-import Logging
-import TernAgent
-import TernCore
-import TernHTTP
+package import Logging
+package import TernAgent
+package import TernCore
+package import TernHTTP
 
 /// The few parts of the live wiring a test may replace; `tern serve` replaces none.
 ///

@@ -1,4 +1,4 @@
-import TernHTTP
+package import TernHTTP
 
 extension TernConfig {
     /// Who the client of a request is and how much each caller may ask.

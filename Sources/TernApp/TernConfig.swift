@@ -1,11 +1,11 @@
 import Foundation
-import Logging
-import TernCore
-import TernHTTP
+package import Logging
+package import TernCore
+package import TernHTTP
 import TernLLM
-import TernNetwork
+package import TernNetwork
 import TernStore
-import TernTools
+package import TernTools
 
 /// Tern's whole configuration: one typed value, loaded once at start.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// Why a YAML configuration file (`tools.yaml`, `mcp.yaml`) could not be loaded: every problem
 /// found, each with its file and line, so one run reports them all.

@@ -1,5 +1,5 @@
-import TernCore
-import Yams
+package import TernCore
+package import Yams
 
 /// The problems a parser finds while it walks one YAML text (a `tools.yaml`, an `mcp.yaml`, a
 /// skill's frontmatter), and the checks those parsers share, so that every file reports the

@@ -1,6 +1,6 @@
 import Foundation
-import TernCore
-import Yams
+package import TernCore
+package import Yams
 
 /// Shared YAML handling for `tools.yaml` and skill frontmatter: composing with line numbers
 /// that point into the enclosing file, and turning nodes into ``JSONValue``.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A signed-in browser of the admin portal, as stored (the token itself only as a keyed hash).
 package struct AdminSession: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Where a request for human approval stands. Anything but ``approved`` means the call does
 /// not run: approvals fail closed.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The durable state of the chat channels (Telegram first): how far each channel has read its
 /// updates, which updates it has already handled, which Telegram accounts speak for which Tern

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The current time, injected so tests are deterministic.
 package protocol WallClock: Sendable {

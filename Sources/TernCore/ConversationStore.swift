@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A message to append; the store assigns the ID and time.
 package struct NewMessage: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A context's named secret as it is listed: everything but the value, which is write-only.
 package struct Credential: Sendable, Equatable, Codable {

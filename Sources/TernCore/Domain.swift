@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A tenant: every conversation, message and (later) memory, credential and tool belongs to one.
 package struct Context: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Why JSON text could not be parsed, and where (1-based line and column of the byte).
 package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {

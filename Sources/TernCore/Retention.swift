@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// How much old history a retention pass removes (or would remove).
 package struct RetentionCounts: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A secret as stored: ciphertext plus the id of the key that sealed it, so keys can rotate.
 package struct SealedSecret: Sendable, Equatable, Codable {

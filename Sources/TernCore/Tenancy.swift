@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// What a user may do across Tern: admins manage contexts, users and keys.
 package enum UserRole: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Users, contexts and who belongs where. These rows are not tenant data themselves; they
 /// decide which tenant's data a caller may reach.

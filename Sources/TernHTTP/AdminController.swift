@@ -1,9 +1,9 @@
-import Foundation
-import Hummingbird
-import Logging
+package import Foundation
+package import Hummingbird
+package import Logging
 import NIOFoundationCompat
-import TernAgent
-import TernCore
+package import TernAgent
+package import TernCore
 
 /// The admin JSON API under `/admin/api/v1`: contexts, members, users, API keys, tool
 /// permissions, MCP servers. Who may reach what is decided by ``AdminScope`` alone: every

@@ -1,7 +1,7 @@
-import Foundation
-import HTTPTypes
-import TernAgent
-import TernCore
+package import Foundation
+package import HTTPTypes
+package import TernAgent
+package import TernCore
 
 /// What a caller may reach through the admin API: the one place every admin handler asks.
 ///

@@ -1,9 +1,9 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import Logging
-import TernAgent
-import TernCore
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import Logging
+package import TernAgent
+package import TernCore
 
 /// The agent API: `POST /v1/agent` (JSON answer with steps and usage, or typed SSE events with
 /// `Accept: text/event-stream`) and human approvals: `GET /v1/approvals` (pending in the

@@ -1,10 +1,10 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import Logging
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import Logging
 import Synchronization
-import TernAgent
-import TernCore
+package import TernAgent
+package import TernCore
 
 /// Authenticates every API request through the ``IdentityResolver`` and picks its context.
 ///

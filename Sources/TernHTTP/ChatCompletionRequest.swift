@@ -1,5 +1,5 @@
-import Foundation
-import TernCore
+package import Foundation
+package import TernCore
 
 /// A validated `POST /v1/chat/completions` body: messages (with tool calls and results), client
 /// tools and `tool_choice`, and the sampling parameters forwarded to the model server. Unknown

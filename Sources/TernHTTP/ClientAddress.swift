@@ -1,6 +1,6 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
 import NIOCore
 
 /// An IPv4 or IPv6 address block (`10.0.0.0/8`, `fd00::/8`, or one address), as written in

@@ -1,5 +1,5 @@
-import HummingbirdCore
-import Logging
+package import HummingbirdCore
+package import Logging
 import NIOCore
 
 /// Caps the connections open at once (`TERN_MAX_CONNECTIONS`). At the cap the server stops

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// How an OpenAI-API request is tied to a stored conversation.
 ///

@@ -1,5 +1,5 @@
-import Hummingbird
-import Logging
+package import Hummingbird
+package import Logging
 import NIOCore
 
 /// Turns every error thrown below it into an OpenAI-shaped JSON answer; logs what is not the

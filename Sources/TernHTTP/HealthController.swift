@@ -1,8 +1,8 @@
-import Foundation
-import Hummingbird
-import Logging
+package import Foundation
+package import Hummingbird
+package import Logging
 import NIOFoundationCompat
-import TernCore
+package import TernCore
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the store answers; the model
 /// server's state from the background check is reported but never waited for, and so is this

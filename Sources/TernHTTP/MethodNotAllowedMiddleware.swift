@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 
 /// Answers a request for a known path with an unsupported method 405 with `Allow`, instead of
 /// the router's 404.

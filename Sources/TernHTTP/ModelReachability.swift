@@ -1,7 +1,7 @@
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import ServiceLifecycle
-import TernCore
+package import TernCore
 
 /// What is known about the model server: the latest evidence of a real call or a check.
 package enum ModelReachabilityState: Sendable, Equatable {

@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import TernCore
+package import Foundation
+package import Logging
+package import TernCore
 
 /// Turns a verified `id_token` into a Tern user.
 ///

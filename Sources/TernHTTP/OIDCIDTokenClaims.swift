@@ -1,5 +1,5 @@
-import Foundation
-import JWTKit
+package import Foundation
+package import JWTKit
 
 /// The claims of an OpenID Connect `id_token` that Tern reads. Decoding is lenient where
 /// providers differ (`aud` string or array, `email_verified` as a string, `groups` as one string);

@@ -1,6 +1,6 @@
-import Foundation
-import JWTKit
-import TernCore
+package import Foundation
+package import JWTKit
+package import TernCore
 
 /// The provider's signing keys (its JWKS), fetched through an injected fetcher and cached.
 ///

@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import TernCore
+package import Foundation
+package import TernCore
 
 /// What a browser's login in progress must bring back to the callback: `state`, `nonce` and the
 /// PKCE verifier, kept in a cookie signed with a key derived from the server's secret (HMAC-SHA256),

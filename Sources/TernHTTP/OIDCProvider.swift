@@ -1,5 +1,5 @@
-import Foundation
-import TernCore
+package import Foundation
+package import TernCore
 
 /// The configured identity provider: discovery (cached once it succeeds), the authorization
 /// request with PKCE S256, and the code exchange ending in a verified `id_token`.

@@ -1,6 +1,6 @@
-import Foundation
-import JWTKit
-import TernCore
+package import Foundation
+package import JWTKit
+package import TernCore
 
 /// Verifies an OpenID Connect `id_token` against the provider's published keys.
 ///

@@ -1,10 +1,10 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import Logging
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import Logging
 import NIOFoundationCompat
-import TernAgent
-import TernCore
+package import TernAgent
+package import TernCore
 
 /// The OpenAI-compatible API: `GET /v1/models`, `POST /v1/chat/completions`.
 package struct OpenAIController: Sendable {

@@ -1,4 +1,4 @@
-import Hummingbird
+package import Hummingbird
 import NIOCore
 
 /// `GET /openapi.json`: the OpenAPI 3.1 document of this API (``OpenAPIDocument``), open to

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// Tern's HTTP API as an OpenAPI 3.1 document, served at `GET /openapi.json`.
 ///

@@ -1,6 +1,6 @@
-import Foundation
-import HTTPTypes
-import TernAgent
+package import Foundation
+package import HTTPTypes
+package import TernAgent
 
 /// Open WebUI's forwarded-user headers, read as it writes them.
 ///

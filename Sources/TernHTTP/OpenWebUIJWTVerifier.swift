@@ -1,7 +1,7 @@
-import Foundation
-import JWTKit
-import TernAgent
-import TernCore
+package import Foundation
+package import JWTKit
+package import TernAgent
+package import TernCore
 
 /// Verifies Open WebUI's signed user (`X-OpenWebUI-User-Jwt`) with the secret it shares with Tern
 /// (`FORWARD_USER_INFO_HEADER_JWT_SECRET` there, `TERN_OPENWEBUI_JWT_SECRET` here).

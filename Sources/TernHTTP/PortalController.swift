@@ -1,9 +1,9 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import Logging
-import TernAgent
-import TernCore
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import Logging
+package import TernAgent
+package import TernCore
 
 /// The admin portal's sign-in: OIDC login and callback, break-glass links, logout, and a
 /// minimal signed-in page. The pages themselves come later; every admin page resolves its user

@@ -1,6 +1,6 @@
-import Foundation
-import TernAgent
-import TernCore
+package import Foundation
+package import TernAgent
+package import TernCore
 
 /// Everything the portal's sign-in needs, built once by the composition root.
 package struct PortalDependencies: Sendable {

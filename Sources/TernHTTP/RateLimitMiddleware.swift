@@ -1,7 +1,7 @@
-import Hummingbird
+package import Hummingbird
 import Synchronization
-import TernAgent
-import TernCore
+package import TernAgent
+package import TernCore
 
 /// Which requests the limits count, by route.
 ///

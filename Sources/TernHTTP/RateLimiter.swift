@@ -1,7 +1,7 @@
-import HTTPTypes
-import Logging
-import TernAgent
-import TernCore
+package import HTTPTypes
+package import Logging
+package import TernAgent
+package import TernCore
 
 /// Enforces ``RateLimitSettings``: token buckets per user and per API key (a request takes a
 /// token from both), turns at once per user, and failed authentications per client address.

@@ -1,6 +1,7 @@
-import Hummingbird
-import TernAgent
-import TernCore
+package import Hummingbird
+package import Logging
+package import TernAgent
+package import TernCore
 
 /// Everything the HTTP layer needs, built once by the composition root.
 package struct HTTPDependencies: Sendable {

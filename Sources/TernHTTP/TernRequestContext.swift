@@ -1,7 +1,7 @@
-import Hummingbird
+package import Hummingbird
 import NIOCore
-import TernAgent
-import TernCore
+package import TernAgent
+package import TernCore
 
 /// The per-request context of Tern's router.
 package struct TernRequestContext: RequestContext {

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+package import Logging
 import ServiceLifecycle
-import TernCore
+package import TernCore
 
 /// Keeps this process's instance alive in `instances` (see ``InstanceStore``): a beat every
 /// ``InstanceLiveness/interval``, then `afterBeat` (expiring approvals whose instance is gone)

@@ -1,7 +1,7 @@
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import ServiceLifecycle
-import TernCore
+package import TernCore
 
 /// Deletes conversation history older than the configured number of days, at start and then
 /// every `interval`, in bounded batches.

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// The kind of OpenAI-compatible server behind the client, which decides how a ``ChatRequest``
 /// becomes the wire request (`TERN_LLM_PROFILE`).

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import TernCore
+package import TernCore
 
 /// Whether a stream has handed anything to its consumer; from then on it is never retried.
 private final class StreamProgress: Sendable {

@@ -1,8 +1,8 @@
-import AsyncHTTPClient
+package import AsyncHTTPClient
 import Foundation
-import Logging
+package import Logging
 import NIOHTTP1
-import TernCore
+package import TernCore
 
 /// A ``ModelProvider`` for any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio,
 /// Ollama, …): chat (plain and streamed), models and embeddings, with retries and timeouts.

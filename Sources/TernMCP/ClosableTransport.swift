@@ -1,4 +1,4 @@
-import MCP
+package import MCP
 
 /// Tern's MCP transports: the SDK's `Transport`, plus a way to learn that the connection has
 /// ended, so calls in flight fail at once instead of waiting for their timeout (the SDK's

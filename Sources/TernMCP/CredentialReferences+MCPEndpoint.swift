@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 extension MCPEndpoint {
     /// This endpoint with every `${cred:NAME}` in its environment and header values replaced by

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import MCP
+package import Logging
+package import MCP
 import Synchronization
-import TernCore
+package import TernCore
 
 /// How the pool treats connections.
 package struct MCPPoolSettings: Sendable, Equatable {

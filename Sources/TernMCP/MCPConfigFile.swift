@@ -1,6 +1,6 @@
 import Foundation
 import TernConfigFiles
-import TernCore
+package import TernCore
 
 /// The global MCP servers file, `mcp.yaml`: servers every context gets, each context with its
 /// own connection.

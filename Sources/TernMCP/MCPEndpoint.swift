@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import TernCore
+package import Logging
+package import TernCore
 
 /// Where and how to reach one MCP server, with secrets opened. Lives in memory only, for as
 /// long as it takes to connect; its description never shows values.

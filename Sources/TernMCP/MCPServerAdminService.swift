@@ -1,6 +1,6 @@
 import Foundation
-import TernCore
-import TernNetwork
+package import TernCore
+package import TernNetwork
 
 /// The admin side of MCP servers (admin API and CLI): definitions in the store, checked before
 /// they are stored (a stdio command must exist, an HTTP URL must pass the network guard),

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import TernCore
+package import TernCore
 
 /// Which MCP servers each context has: the global ones from `mcp.yaml` (every context, each
 /// with its own connection) and the context's own from the store, whose secrets are opened only

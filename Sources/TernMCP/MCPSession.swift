@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import MCP
+package import Logging
+package import MCP
 import Synchronization
 import TernCore
 

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import MCP
-import TernCore
+package import Logging
+package import MCP
+package import TernCore
 
 /// One tool of an MCP server, in the agent's hands: named `<server>__<tool>` (see
 /// ``MCPToolNaming``), described and typed as the server says, risk `external` — or

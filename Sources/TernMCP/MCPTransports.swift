@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+package import Logging
 import TernCore
-import TernNetwork
+package import TernNetwork
 
 /// The production transports: a stdio server is spawned with exactly its configured
 /// environment; an HTTP server is reached through the network guard (private addresses only

@@ -1,5 +1,5 @@
 import Foundation
-import MCP
+package import MCP
 import TernCore
 
 extension JSONValue {

@@ -1,11 +1,11 @@
 import AsyncHTTPClient
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import MCP
 import NIOCore
 import NIOHTTP1
-import TernCore
-import TernNetwork
+package import TernCore
+package import TernNetwork
 
 /// The MCP "Streamable HTTP" transport (spec 2025-06-18 / 2025-11-25), client side.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A URL that passed the syntax, scheme, port and (for address literals) address rules.
 package struct CheckedTarget: Hashable, Sendable {

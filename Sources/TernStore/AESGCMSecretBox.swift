@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import TernCore
+package import TernCore
 
 /// ``SecretBox`` with AES-256-GCM. The key is derived from the server secret
 /// (`TERN_SECRET_KEY` or `<data dir>/secret.key`) with HKDF-SHA256, so it differs from the key

@@ -1,4 +1,4 @@
-import SQLKit
+package import SQLKit
 import TernCore
 
 /// The SQL dialects Tern's stores run on.

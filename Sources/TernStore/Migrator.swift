@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+package import Logging
 import SQLKit
-import TernCore
+package import TernCore
 
 /// Applies and reverts ``Migration``s, recording them in `schema_migrations`.
 ///

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
+package import Logging
 import PostgresKit
 import PostgresNIO
-import SQLKit
+package import SQLKit
 import Synchronization
 import TernCore
 

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``APIKeyStore`` on SQLKit. Only the keyed hash and a short prefix of each secret are stored.
 package struct SQLAPIKeyStore: APIKeyStore {

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``AdminSessionStore`` on SQLKit. Tokens are stored as keyed hashes (``APIKeyHasher``), so a
 /// copy of the database cannot be replayed as a cookie.

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``ApprovalStore`` on SQLKit; the same queries serve SQLite and PostgreSQL. Every statement
 /// but ``expireOrphaned(seenBefore:keep:reason:at:)`` is scoped by `context_id`.

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``ChannelStore`` on SQLKit; the same queries serve SQLite and PostgreSQL. Each statement is
 /// scoped by its key (`channel`, `telegram_user_id` or `code_hash`); each race the port

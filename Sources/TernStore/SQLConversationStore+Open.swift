@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// Opening a turn's conversation and session: one query when both exist, one more statement
 /// (PostgreSQL) or two in one hold of the writer (SQLite) when the conversation is new.

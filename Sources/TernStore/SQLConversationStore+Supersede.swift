@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// Superseding messages: a client resent the thread with one of them edited or regenerated.
 extension SQLConversationStore {

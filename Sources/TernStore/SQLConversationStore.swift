@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``ConversationStore`` on SQLKit; the same queries serve SQLite and PostgreSQL.
 package struct SQLConversationStore: ConversationStore {

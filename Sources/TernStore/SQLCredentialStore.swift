@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``CredentialStore`` on SQLKit; the same queries serve SQLite and PostgreSQL. Every statement
 /// but the rotation scan is scoped by `context_id`.

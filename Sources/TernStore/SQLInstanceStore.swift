@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``InstanceStore`` on SQLKit (`instances`); the same statements serve SQLite and PostgreSQL.
 package struct SQLInstanceStore: InstanceStore {

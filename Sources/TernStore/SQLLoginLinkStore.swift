@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``LoginLinkStore`` on SQLKit: single-use links stored as keyed hashes of their tokens.
 package struct SQLLoginLinkStore: LoginLinkStore {

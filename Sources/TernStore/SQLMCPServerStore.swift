@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``MCPServerStore`` on SQLKit; the same queries serve SQLite and PostgreSQL. Every statement is
 /// scoped by `context_id`, so another context's server reads as not found.

@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``OIDCIdentityStore`` on SQLKit: the `oidc_identities` table, primary key `(issuer, subject)`.
 package struct SQLOIDCIdentityStore: OIDCIdentityStore {

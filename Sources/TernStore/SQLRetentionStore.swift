@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``RetentionStore`` on SQLKit, for SQLite and PostgreSQL alike.
 package struct SQLRetentionStore: RetentionStore {

@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 extension SQLTenantStore {
     package func deleteUser(_ user: UserID) async throws -> [String] {

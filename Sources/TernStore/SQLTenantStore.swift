@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``TenantStore`` on SQLKit; the same queries serve SQLite and PostgreSQL.
 package struct SQLTenantStore: TenantStore {

@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import TernCore
+package import TernCore
 
 /// ``ToolPermissionStore`` on SQLKit; the same queries serve SQLite and PostgreSQL.
 package struct SQLToolPermissionStore: ToolPermissionStore {

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+package import Logging
 import NIOPosix
-import SQLKit
+package import SQLKit
 import SQLiteKit
 import SQLiteNIO
 import Synchronization

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
+package import AsyncHTTPClient
 import Foundation
-import Logging
+package import Logging
 import NIOCore
 
 /// A Telegram Bot API client: JSON `POST`s to `<baseURL>/bot<token>/<method>`, with timeouts,

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import TernCore
+package import TernCore
 
 /// When and how long ``BotAPIClient`` waits before repeating a failed call.
 ///

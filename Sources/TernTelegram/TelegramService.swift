@@ -1,9 +1,9 @@
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import ServiceLifecycle
 import Synchronization
-import TernAgent
-import TernCore
+package import TernAgent
+package import TernCore
 
 /// The Telegram bot: long-polls the Bot API, hands each chat's messages to the agent strictly
 /// in order (chats concurrently, up to a limit) and renders the agent's events as messages.

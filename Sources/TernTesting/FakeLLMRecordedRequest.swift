@@ -1,5 +1,5 @@
-import Foundation
-import TernCore
+package import Foundation
+package import TernCore
 
 /// A request as ``FakeLLMServer`` received it.
 package struct FakeLLMRecordedRequest: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// A tool call the fake model makes; streamed with its `id` and `name` repeated in every delta
 /// (as vLLM and llama.cpp do) and its arguments in the given pieces.

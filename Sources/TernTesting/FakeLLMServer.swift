@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
+package import Logging
 import TernCore
 
 /// A scripted, OpenAI-compatible model server on a real loopback port, for tests of every layer.

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// One inline keyboard button as the fake received it.
 package struct FakeTelegramButton: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
+package import Logging
 import TernCore
 
 /// A fake Telegram Bot API on a real loopback port, for tests of the Telegram channel.

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``ApprovalStore`` with the SQL store's rules: context scoping, atomic decisions
 /// (a second decision is a ``StoreError/conflict(_:)`` naming the status), pending lists oldest

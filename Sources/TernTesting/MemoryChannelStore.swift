@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``ChannelStore`` with the SQL store's rules: offsets only move forward, an
 /// update is new exactly once, link codes are single-use and refused (and removed) once expired,

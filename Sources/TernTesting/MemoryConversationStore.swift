@@ -1,5 +1,5 @@
-import Foundation
-import TernCore
+package import Foundation
+package import TernCore
 
 /// An in-memory ``ConversationStore`` that keeps the same rules as the SQL one: unique
 /// `(platform, platformID)`, context scoping, newest-session semantics, ordered history.

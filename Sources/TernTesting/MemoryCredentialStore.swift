@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``CredentialStore`` with the SQL store's rules (names validated, put replaces
 /// keeping the created fields, deleting a missing credential is ``StoreError/notFound(_:)``,

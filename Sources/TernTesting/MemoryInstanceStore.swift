@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``InstanceStore``; ``MemoryApprovalStore`` reads it to tell orphaned requests.
 /// Times are kept in microseconds, as the SQL store keeps them.

@@ -1,5 +1,5 @@
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``MCPServerStore`` with the SQL store's rules: records are validated, names are
 /// unique per context, lists are in name order (by bytes), another context's server is

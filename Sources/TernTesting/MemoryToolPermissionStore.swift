@@ -1,5 +1,5 @@
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``ToolPermissionStore`` with the SQL store's rules: tool names are validated,
 /// setting replaces, removing a permission that is not there is ``StoreError/notFound(_:)``.

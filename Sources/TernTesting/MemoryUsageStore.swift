@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-memory ``UsageStore`` with the SQL store's sums: a total covers every record of the
 /// context at or after the date, and is estimated when any of them was.

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// Wraps a ``ConversationStore`` and publishes every appended message, so a test can await
 /// "the partial answer was stored" instead of sleeping.

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TernCore
+package import TernCore
 
 /// An in-process ``ModelProvider`` for agent tests: answers from a script, records requests.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// Evaluates arithmetic for the model with ``ExpressionParser``, so it need not do sums in its
 /// head. Input `{"expression": "2 * (3 + 4)"}`; output the number as text (`14`), or an error

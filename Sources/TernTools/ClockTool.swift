@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// Tells the model the current date and time, which it cannot know by itself.
 ///

@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// What ``SkillLoader`` found: the skills that loaded and a ``SkillIssue`` for every file that
 /// did not. One bad file never stops the others from loading.

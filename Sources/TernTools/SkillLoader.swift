@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import TernConfigFiles
-import TernCore
+package import TernCore
 
 /// Loads skills in the Agent Skills format from a global directory and per-context overlay
 /// directories.

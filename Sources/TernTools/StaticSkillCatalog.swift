@@ -1,4 +1,4 @@
-import TernCore
+package import TernCore
 
 /// A ``SkillCatalog`` over skills loaded once (by ``SkillLoader``, at start-up): a context sees
 /// the global skills overlaid by its own, so a context's skill replaces a global one of the

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// The built-in tools registered in code, minus those `tools.yaml` disables. The same set for
 /// every context; per-context permissions are applied by the agent.

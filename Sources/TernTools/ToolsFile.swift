@@ -1,6 +1,6 @@
 import Foundation
 import TernConfigFiles
-import TernCore
+package import TernCore
 
 /// The parsed `tools.yaml`: which built-in tools are on, their settings, the default permission
 /// and the tools that always need a human's approval.

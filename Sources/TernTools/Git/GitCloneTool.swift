@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import TernCore
-import TernNetwork
+package import Logging
+package import TernCore
+package import TernNetwork
 
 /// `git_clone`: a shallow clone of a public repository into the context's workspace.
 ///

@@ -1,10 +1,10 @@
 import Crypto
-import Foundation
+package import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
-import Logging
-import TernCore
+package import Logging
+package import TernCore
 
 /// The disk cache of `web_fetch`: one file per URL (named by the SHA-256 of the URL) in the data
 /// dir, with a time to live, caps on entry count and total bytes, and true LRU eviction (a read

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Turns HTML into readable, Markdown-ish text for a model: drops scripts, styles, navigation
 /// and other chrome; keeps headings (`#`), list items (`-`), links (`text (url)`), table rows

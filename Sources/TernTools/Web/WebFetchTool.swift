@@ -1,6 +1,6 @@
 import Foundation
-import TernCore
-import TernNetwork
+package import TernCore
+package import TernNetwork
 
 /// `web_fetch`: a web page as readable text, through the network guard and the disk cache.
 package struct WebFetchTool: Tool {

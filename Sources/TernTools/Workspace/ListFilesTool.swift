@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// `list_files`: the entries of a directory in the calling context's workspace.
 package struct ListFilesTool: Tool {

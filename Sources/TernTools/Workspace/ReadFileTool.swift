@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// `read_file`: the text of a file in the calling context's workspace.
 package struct ReadFileTool: Tool {

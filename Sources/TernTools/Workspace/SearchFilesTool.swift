@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// `search_files`: lines containing a string, in the text files of the calling context's
 /// workspace.

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// What ``Workspace/search(_:under:caseSensitive:in:)`` found.
 package struct WorkspaceSearchResult: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import Foundation
-import TernCore
+package import Foundation
+package import TernCore
 
 /// Each context's private directory of files, under `<data dir>/workspaces/<context id>`.
 ///

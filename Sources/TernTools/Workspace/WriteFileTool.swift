@@ -1,5 +1,5 @@
 import Foundation
-import TernCore
+package import TernCore
 
 /// `write_file`: creates or replaces a file in the calling context's workspace.
 package struct WriteFileTool: Tool {
