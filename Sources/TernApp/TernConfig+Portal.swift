@@ -69,7 +69,9 @@ extension ValueReader {
         let named = set.map { subject($0) }.joined(separator: ", ")
         let missing = required.filter { string($0).isEmpty }
         for key in missing {
-            problems.append("\(key.rawValue) is empty, but \(named) \(set.count == 1 ? "is" : "are") set: OIDC login needs \(required.map(\.rawValue).joined(separator: ", "))")
+            problems.append(
+                "\(key.rawValue) is empty, but \(named) \(set.count == 1 ? "is" : "are") set: OIDC login needs \(required.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         if publicURL.isEmpty {
             problems.append("\(ConfigKey.publicURL.rawValue) is empty, but OIDC login (\(named)) needs it for its redirect URL")

@@ -85,9 +85,11 @@ package struct PortalController: Sendable {
             logger.notice("signed in with a login link", metadata: ["user": "\(user)"])
             return try await startSession(for: user, request, context)
         case .used:
-            return PortalPage.problem(.gone, "This login link was already used. Links work once; ask for a new one with `tern admin login-link`.")
+            return PortalPage.problem(
+                .gone, "This login link was already used. Links work once; ask for a new one with `tern admin login-link`.")
         case .expired:
-            return PortalPage.problem(.gone, "This login link expired (links work for 10 minutes). Ask for a new one with `tern admin login-link`.")
+            return PortalPage.problem(
+                .gone, "This login link expired (links work for 10 minutes). Ask for a new one with `tern admin login-link`.")
         case .unknown:
             return PortalPage.problem(.notFound, "This login link is not valid. Check that it was copied whole, or ask for a new one.")
         }
@@ -104,7 +106,8 @@ package struct PortalController: Sendable {
         var headers = HTTPFields()
         for cookie in extraCookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         headers.append(
-            HTTPField(name: .setCookie, value: cookies(request, context).set(PortalCookie.session, value: token, maxAge: Int(portal.maxAge))))
+            HTTPField(
+                name: .setCookie, value: cookies(request, context).set(PortalCookie.session, value: token, maxAge: Int(portal.maxAge))))
         return PortalPage.redirect(to: "/admin/", headers: headers)
     }
 }

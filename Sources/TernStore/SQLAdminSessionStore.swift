@@ -40,7 +40,8 @@ package struct SQLAdminSessionStore: AdminSessionStore {
                     .where("expires_at", .lessThan, SQLBind(now.microsecondsSince1970)).run()
                 try await db.insert(into: "admin_sessions")
                     .columns(
-                        "id", "user_id", "token_hash", "created_at", "last_seen_at", "expires_at", "user_agent", "address")
+                        "id", "user_id", "token_hash", "created_at", "last_seen_at", "expires_at", "user_agent", "address"
+                    )
                     .values(
                         SQLBind(session.id), SQLBind(user.rawValue), SQLBind(hasher.hash(token)),
                         SQLBind(now.microsecondsSince1970), SQLBind(now.microsecondsSince1970),

@@ -86,7 +86,8 @@ extension SQLConversationStore {
     /// PostgreSQL inserts them in one statement (a concurrent insert of the pair waits for it and
     /// then does nothing), SQLite in one hold of its single writer.
     private func create(_ conversation: Conversation, _ session: Session, at time: Int64) async throws -> Bool {
-        let id = conversation.id.rawValue, context = conversation.contextID.rawValue
+        let id = conversation.id.rawValue
+        let context = conversation.contextID.rawValue
         let insertConversation: SQLQueryString = """
             INSERT INTO conversations (id, context_id, platform, platform_id, created_at)
             VALUES (\(bind: id), \(bind: context), \(bind: conversation.platform), \(bind: conversation.platformID),

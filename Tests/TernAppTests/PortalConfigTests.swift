@@ -64,9 +64,10 @@ import Testing
     @Test func oidcWithoutPublicURL_isAProblem() {
         var environment = Self.oidc
         environment["TERN_PUBLIC_URL"] = nil
-        #expect(Self.problems(environment) == [
-            "TERN_PUBLIC_URL is empty, but OIDC login (environment TERN_OIDC_ISSUER, environment TERN_OIDC_CLIENT_ID, environment TERN_OIDC_CLIENT_SECRET) needs it for its redirect URL"
-        ])
+        #expect(
+            Self.problems(environment) == [
+                "TERN_PUBLIC_URL is empty, but OIDC login (environment TERN_OIDC_ISSUER, environment TERN_OIDC_CLIENT_ID, environment TERN_OIDC_CLIENT_SECRET) needs it for its redirect URL"
+            ])
     }
 
     @Test(arguments: [
@@ -84,6 +85,7 @@ import Testing
 
     @Test func idleLongerThanMaximum_isAProblem() {
         let problems = Self.problems(["TERN_ADMIN_SESSION_IDLE_MINUTES": "120", "TERN_ADMIN_SESSION_MAX_HOURS": "1"])
-        #expect(problems == ["environment TERN_ADMIN_SESSION_IDLE_MINUTES (120) is longer than environment TERN_ADMIN_SESSION_MAX_HOURS (1 h)"])
+        #expect(
+            problems == ["environment TERN_ADMIN_SESSION_IDLE_MINUTES (120) is longer than environment TERN_ADMIN_SESSION_MAX_HOURS (1 h)"])
     }
 }
