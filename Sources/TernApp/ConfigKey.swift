@@ -31,6 +31,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case openLoopback = "TERN_OPEN_LOOPBACK"
     case openWebUIJWTSecret = "TERN_OPENWEBUI_JWT_SECRET"
     case secretKey = "TERN_SECRET_KEY"
+    case secretKeyPrevious = "TERN_SECRET_KEY_PREVIOUS"
     case logLevel = "TERN_LOG_LEVEL"
     case systemPrompt = "TERN_SYSTEM_PROMPT"
     case historyLimit = "TERN_HISTORY_LIMIT"
@@ -94,7 +95,8 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .rateLimitBurst: "30"
         case .maxConcurrentTurns: "8"
         case .dataDir: "./data"
-        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .openWebUIJWTSecret, .secretKey, .systemPrompt:
+        case .databaseURL, .llmBaseURL, .llmAPIKey, .llmModel, .apiKeys, .trustedProxyKeys, .openWebUIJWTSecret, .secretKey,
+            .secretKeyPrevious, .systemPrompt:
             ""
         case .llmTimeoutSeconds: "120"
         case .llmMaxRetries: "2"
@@ -138,6 +140,6 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     /// Whether the value must never be printed.
     package var isSecret: Bool {
         self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .openWebUIJWTSecret
-            || self == .secretKey || self == .telegramToken || self == .oidcClientSecret
+            || self == .secretKey || self == .secretKeyPrevious || self == .telegramToken || self == .oidcClientSecret
     }
 }

@@ -25,7 +25,7 @@ struct MCPComponents: Sendable {
         let networkGuard = NetworkGuard(
             policy: URLPolicy(allowedPorts: config.tools.networkPorts, allowList: config.tools.networkAllow),
             resolver: SystemHostResolver())
-        let box = AESGCMSecretBox(secretKey: secretKey)
+        let box = AESGCMSecretBox(secretKey: secretKey, previous: config.secretKeyPrevious)
         let credentials = CredentialVault(store: SQLCredentialStore(database: database), box: box)
         let catalog = MCPServerCatalog(
             store: SQLMCPServerStore(database: database, cacheMaxAge: cacheMaxAge), globals: config.mcp.servers,

@@ -61,6 +61,7 @@ package struct Dependencies: Sendable {
         let database = try await openDatabase(config, logger: logger, databaseLogger: overrides.databaseLogger)
         do {
             try await Migrator(database: database, logger: logger.labelled("tern.store.migrate")).migrate()
+            try await SecretsKeys.refuseUnopenable(config: config, database: database, secretKey: secret)
         } catch {
             try await database.close()
             throw error
@@ -218,6 +219,7 @@ package struct Dependencies: Sendable {
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
             connections: connections, clock: clock, diagnostics: diagnostics, mcpServers: mcpAdmin, credentials: credentials,
+            audit: SQLAuditStore(database: database),
             rateLimiter: rateLimiter, leaderState: leaderState, portal: portal)
     }
 

@@ -55,6 +55,7 @@ extension TernConfig {
         let openLoopback = reader.bool(.openLoopback)
         let openWebUIJWTSecret = reader.openWebUIJWTSecret()
         let secretKey = reader.secretKey()
+        let secretKeyPrevious = reader.secretKeyPrevious()
         let logLevel = reader.logLevel()
         let systemPrompt = reader.string(.systemPrompt)
         let historyLimit = reader.integer(.historyLimit, in: 1...10_000)
@@ -70,7 +71,8 @@ extension TernConfig {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
-            trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey, logLevel: logLevel,
+            trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey,
+            secretKeyPrevious: secretKeyPrevious, logLevel: logLevel,
             systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
             telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback, clients: clients,
@@ -374,6 +376,20 @@ struct ValueReader {
             return nil
         }
         return Array(bytes)
+    }
+
+    /// `TERN_SECRET_KEY_PREVIOUS`: comma-separated keys in the format of `TERN_SECRET_KEY`.
+    mutating func secretKeyPrevious() -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        for (index, raw) in string(.secretKeyPrevious).split(separator: ",").enumerated() {
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            guard let bytes = Data(base64Encoded: trimmed), bytes.count >= 32 else {
+                problems.append("\(subject(.secretKeyPrevious)): key \(index + 1) must be base64 of at least 32 bytes")
+                continue
+            }
+            keys.append(Array(bytes))
+        }
+        return keys
     }
 
     mutating func logLevel() -> Logger.Level {

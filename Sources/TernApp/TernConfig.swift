@@ -119,6 +119,9 @@ package struct TernConfig: Sendable, Equatable {
     package var openWebUIJWTSecret: String?
     /// The server's secret (API key hashes, later secrets at rest); `nil` = kept in the data dir.
     package var secretKey: [UInt8]?
+    /// Earlier server secrets (`TERN_SECRET_KEY_PREVIOUS`) that still open values sealed under
+    /// them, until `tern secrets rotate` re-seals those under ``secretKey``.
+    package var secretKeyPrevious: [[UInt8]] = []
     package var logLevel: Logger.Level
     package var systemPrompt: String?
     package var historyLimit: Int

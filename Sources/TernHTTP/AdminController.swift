@@ -15,10 +15,11 @@ package struct AdminController: Sendable {
     let clock: any WallClock
     let mcpServers: any MCPServerAdmin
     let credentials: CredentialVault
+    let audit: any AuditStore
 
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock,
-        mcpServers: any MCPServerAdmin, credentials: CredentialVault
+        mcpServers: any MCPServerAdmin, credentials: CredentialVault, audit: any AuditStore
     ) {
         self.tenants = tenants
         self.keys = keys
@@ -26,6 +27,7 @@ package struct AdminController: Sendable {
         self.clock = clock
         self.mcpServers = mcpServers
         self.credentials = credentials
+        self.audit = audit
     }
 
     package func addRoutes(to group: RouterGroup<TernRequestContext>) {
@@ -48,6 +50,7 @@ package struct AdminController: Sendable {
         group.delete("contexts/:id/tools/:tool", use: resetToolPermission)
         addMCPRoutes(to: group)
         addCredentialRoutes(to: group)
+        addAuditRoutes(to: group)
     }
 
     // MARK: Contexts

@@ -22,6 +22,8 @@ package struct HTTPDependencies: Sendable {
     package var mcpServers: any MCPServerAdmin
     /// Per-context credentials for the admin API.
     package var credentials: CredentialVault
+    /// The audit log every admin change is written to (``AuditMiddleware``) and `GET audit` reads.
+    package var audit: any AuditStore
     /// Rate limits of every authenticated route (``RouterGroup/authenticated(_:)``).
     package var rateLimiter: RateLimiter
     /// This replica's part in the leader election (`leading`, `waiting`, `error`, …) for
@@ -35,7 +37,8 @@ package struct HTTPDependencies: Sendable {
         modelReachability: ModelReachability, identity: IdentityResolver, tenants: any TenantStore,
         apiKeys: any APIKeyStore, connections: ConnectionWatch,
         clock: any WallClock = SystemWallClock(), diagnostics: [String: @Sendable () async -> JSONValue] = [:],
-        mcpServers: any MCPServerAdmin, credentials: CredentialVault, rateLimiter: RateLimiter = RateLimiter(),
+        mcpServers: any MCPServerAdmin, credentials: CredentialVault, audit: any AuditStore,
+        rateLimiter: RateLimiter = RateLimiter(),
         leaderState: (@Sendable () -> String)? = nil, portal: PortalDependencies? = nil
     ) {
         self.portal = portal
@@ -44,6 +47,7 @@ package struct HTTPDependencies: Sendable {
         self.diagnostics = diagnostics
         self.mcpServers = mcpServers
         self.credentials = credentials
+        self.audit = audit
         self.conversations = conversations
         self.storeHealth = storeHealth
         self.agent = agent
@@ -78,9 +82,13 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
     AgentController(turns: dependencies.turns, connections: dependencies.connections).addRoutes(to: v1)
     let admin = router.group("admin/api/v1").authenticated(dependencies)
         .add(middleware: AdminOnlyMiddleware())
+        .add(
+            middleware: AuditMiddleware(
+                store: dependencies.audit, connections: dependencies.connections, clock: dependencies.clock,
+                logger: Logger(label: "tern.http.audit")))
     AdminController(
         tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock,
-        mcpServers: dependencies.mcpServers, credentials: dependencies.credentials
+        mcpServers: dependencies.mcpServers, credentials: dependencies.credentials, audit: dependencies.audit
     )
     .addRoutes(to: admin)
     let diagnostics = dependencies.diagnostics

@@ -27,6 +27,9 @@ package struct AESGCMSecretBox: SecretBox {
     /// The id of the key new values are sealed under.
     package var currentKeyID: String { current.id }
 
+    /// Whether a value sealed under key `id` opens here (the current key or a previous one).
+    package func hasKey(_ id: String) -> Bool { keys[id] != nil }
+
     package func seal(_ plaintext: String, context: String) throws(SecretBoxError) -> SealedSecret {
         do {
             let box = try AES.GCM.seal(Data(plaintext.utf8), using: current.key, authenticating: Data(context.utf8))

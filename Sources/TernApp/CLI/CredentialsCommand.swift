@@ -26,6 +26,8 @@ struct CredentialsCommand: AsyncParsableCommand {
                 let found = try await stores.context(context)
                 let value = try input.read("Value of \(name) (not shown): ")
                 let (_, created) = try await vault.set(value, named: name, in: found.id, by: .localUser)
+                try await stores.audit(
+                    "credential.set", object: "credential", id: name, context: found.id, after: ["created": .bool(created)])
                 print("\(created ? "Stored" : "Replaced") credential \(name) in '\(found.name)'.")
             }
         }
@@ -58,6 +60,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             try await CredentialsCommand.withVault(options) { vault, stores in
                 let found = try await stores.context(context)
                 try await vault.delete(named: name, in: found.id)
+                try await stores.audit("credential.delete", object: "credential", id: name, context: found.id)
                 print("Deleted credential \(name) from '\(found.name)'.")
             }
         }
