@@ -35,15 +35,17 @@ package struct AuditMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard ![.get, .head, .options].contains(request.method) else { return try await next(request, context) }
         var request = request
-        // Kept for the entry; the handlers read bodies of at most 64 KiB, so this reads no more.
-        let body = try? await request.collectBody(upTo: 64 * 1024)  // a too-large body is the handler's 413 to give
+        // Kept for the entry; the handlers read bodies of at most 64 KiB, so this reads no more. A
+        // larger body is refused here with the handlers' 413 (NIOTooManyBytesError): a body read
+        // part-way cannot be read again, and the handler would see an empty one.
+        let body = try await request.collectBody(upTo: 64 * 1024)
         let response = try await next(request, context)
         guard (200..<300).contains(response.status.code), let identity = context.identity else { return response }
         let route = Self.route(context.endpointPath ?? request.uri.path)
         let object = Self.object(route: route, parameters: context.parameters)
         var after: [String: JSONValue] = ["status": .number(Double(response.status.code))]
         // A body that is not a JSON object (none, or bad JSON the handler refused) adds nothing.
-        if let body, case .object(let fields)? = try? JSONValue(parsing: Data(buffer: body)) {
+        if case .object(let fields)? = try? JSONValue(parsing: Data(buffer: body)) {
             after.merge(fields) { status, _ in status }
         }
         let entry = AuditEntry(

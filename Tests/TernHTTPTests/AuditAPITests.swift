@@ -13,6 +13,20 @@ import TernStore
     let admin = AdminAPITests()
     static let secret = "ghp_never-in-the-audit-log"
 
+    /// The middleware reads the body before the handler: one over the handlers' 64 KiB is a 413
+    /// naming it (it used to be swallowed, leaving the handler a body read part-way: an
+    /// assertion in debug builds, an empty body and a misleading 400 in release).
+    @Test func oversizedAdminBody_is413_andChangesNothing() async throws {
+        try await Harness.run(llm: false) { harness, client in
+            let name = String(repeating: "x", count: 70 * 1024)
+            let response = try await admin.call(client, .post, "contexts", #"{"name": "\#(name)"}"#)
+            #expect(response.status == .contentTooLarge)
+            #expect(try errorBody(response.body)["code"] as? String == "request_too_large")
+            #expect(try await harness.count("contexts") == 1)
+            #expect(try await harness.count("audit_log") == 0)
+        }
+    }
+
     @Test func changes_areAudited_withTheCredentialValueMasked_everywhere() async throws {
         try await Harness.run(llm: false) { harness, client in
             let path = "contexts/\(ContextID.defaultContext)/credentials/GITHUB_TOKEN"
