@@ -16,6 +16,7 @@ package struct TernCommand: AsyncParsableCommand {
             ServeCommand.self, ChatCommand.self, MigrateCommand.self, UsersCommand.self, ContextsCommand.self,
             KeysCommand.self, RetentionCommand.self, ToolsCommand.self, SkillsCommand.self,
             TelegramCommand.self, MCPCommand.self, CredentialsCommand.self, SecretsCommand.self, AuditCommand.self,
+            AdminCommand.self,
         ]
     )
 
