@@ -12,10 +12,14 @@ import TernCore
 /// ``DependencyOverrides`` names.
 enum LiveTern {
     /// What every test server gets unless the test says otherwise: rate limits off (suites about
-    /// them set their own), one model retry (tests count the model's requests).
+    /// them set their own), one model retry (tests count the model's requests), and long
+    /// request-head and idle deadlines: HummingbirdTesting's client connects when the test starts,
+    /// and on a loaded machine a test's own setup can take longer than the 10 s a real client gets
+    /// to send its first request head (the suites about those deadlines set their own).
     static let baseEnvironment = [
         "TERN_HOST": "127.0.0.1", "TERN_PORT": "0", "TERN_RATE_LIMIT_PER_MINUTE": "0", "TERN_MAX_CONCURRENT_TURNS": "0",
-        "TERN_LLM_MODEL": "fake-model", "TERN_LLM_MAX_RETRIES": "1",
+        "TERN_LLM_MODEL": "fake-model", "TERN_LLM_MAX_RETRIES": "1", "TERN_HEADER_TIMEOUT_SECONDS": "600",
+        "TERN_IDLE_TIMEOUT_SECONDS": "600",
     ]
 
     /// Runs `body` against the server; `environment` adds to (and wins over) ``baseEnvironment``;
