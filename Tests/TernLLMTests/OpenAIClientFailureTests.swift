@@ -143,12 +143,14 @@ import Testing
     @Test func complete_noAnswer_timesOut() async throws {
         try await withFakeLLM { fake in
             fake.enqueue(.hang, .content("unused"))
-            // The time to the head is the read timeout, connecting included: the error names that value.
+            // The time to the head is the read timeout, connecting included: the error names that
+            // value. The connect limit is the same, so a connect slowed by a loaded machine (which
+            // fails on the connect limit instead) names the same 2 s.
             await #expect(throws: ModelError.timeout(endpoint: chatEndpoint(fake), seconds: 2)) {
                 try await withClient(
                     fake,
                     configure: {
-                        $0.connectTimeout = .seconds(1)
+                        $0.connectTimeout = .seconds(2)
                         $0.readTimeout = .seconds(2)
                     }
                 ) { try await $0.complete(userRequest("x")) }

@@ -51,8 +51,13 @@ func withTemporaryPostgres(
     var url = try PostgresURL(parsing: adminURLString)
     let name = "tern_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
     url.database = name
+    // The whole suite opens hundreds of these at once on two loaded cores: a connection may take
+    // longer than the 5 s a server gets by default (tests of the timeout itself set their own).
+    url.connectTimeout = .seconds(30)
+    var adminURL = try PostgresURL(parsing: adminURLString)
+    adminURL.connectTimeout = .seconds(30)
     let admin = try await PostgresDatabase.open(
-        url: adminURLString, logger: PostgresTestServer.logger, maximumConnections: 1)
+        url: adminURL.secretURLString, logger: PostgresTestServer.logger, maximumConnections: 1)
     do {
         // The name is ours (hex digits), so splicing it into DDL is safe.
         try await admin.write { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
