@@ -19,7 +19,7 @@ extension PortalController {
         do {
             location = try await oidc.authorizationURL(for: login)
         } catch let error as OIDCError {
-            logger.error("OIDC discovery failed", metadata: ["error": "\(error)"])
+            context.logger.error("OIDC discovery failed", metadata: ["error": "\(error)"])
             return PortalPage.problem(.badGateway, error.description)
         }
         let cookie = cookies(request, context).set(
@@ -55,10 +55,10 @@ extension PortalController {
             }
             let claims = try await oidc.exchange(code: String(code), login: login)
             let user = try await accounts.user(for: claims)
-            logger.notice("signed in with the identity provider", metadata: ["user": "\(user.id)"])
+            context.logger.notice("signed in with the identity provider", metadata: ["user": "\(user.id)"])
             return try await startSession(for: user.id, request, context, extraCookies: [clear])
         } catch let error as OIDCError {
-            logger.warning("OIDC login refused", metadata: ["reason": "\(error)"])
+            context.logger.warning("OIDC login refused", metadata: ["reason": "\(error)"])
             let status: HTTPResponse.Status =
                 switch error {
                 case .provider: .badGateway

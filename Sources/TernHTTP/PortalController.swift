@@ -13,17 +13,15 @@ package struct PortalController: Sendable {
     let identity: IdentityResolver
     let connections: ConnectionWatch
     let clock: any WallClock
-    let logger: Logger
 
+    /// Sign-ins and sign-outs are logged with each request's logger (the server's level).
     package init(
-        portal: PortalDependencies, identity: IdentityResolver, connections: ConnectionWatch, clock: any WallClock,
-        logger: Logger = Logger(label: "tern.portal")
+        portal: PortalDependencies, identity: IdentityResolver, connections: ConnectionWatch, clock: any WallClock
     ) {
         self.portal = portal
         self.identity = identity
         self.connections = connections
         self.clock = clock
-        self.logger = logger
     }
 
     package func addRoutes(to router: Router<TernRequestContext>) {
@@ -70,7 +68,7 @@ package struct PortalController: Sendable {
         let cookies = cookies(request, context)
         if let (session, _) = try await signedIn(request, context: context) {
             try await portal.sessions.deleteSession(session.id)
-            logger.info("signed out", metadata: ["user": "\(session.userID)", "session": "\(session.id)"])
+            context.logger.info("signed out", metadata: ["user": "\(session.userID)", "session": "\(session.id)"])
         }
         return PortalPage.response(
             title: "Signed out", body: "<p>You are signed out.</p><p><a href=\"/admin/\">Sign in again</a></p>",
@@ -82,7 +80,7 @@ package struct PortalController: Sendable {
         let token = context.parameters.get("token") ?? ""
         switch try await portal.loginLinks.redeemLoginLink(token) {
         case .user(let user):
-            logger.notice("signed in with a login link", metadata: ["user": "\(user)"])
+            context.logger.notice("signed in with a login link", metadata: ["user": "\(user)"])
             return try await startSession(for: user, request, context)
         case .used:
             return PortalPage.problem(

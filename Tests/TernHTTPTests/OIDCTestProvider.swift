@@ -26,7 +26,7 @@ struct OIDCTestKeys: Sendable {
         if let rsaKID {
             let (modulus, exponent) = try rsa.publicKey.getKeyPrimitives()
             keys.append([
-                "kty": "RSA", "n": modulus.base64URL, "e": exponent.base64URL, "kid": rsaKID, "alg": "RS256", "use": "sig",
+                "kty": "RSA", "n": modulus.base64URLEncoded, "e": exponent.base64URLEncoded, "kid": rsaKID, "alg": "RS256", "use": "sig",
             ])
         }
         return Array(try JSONSerialization.data(withJSONObject: ["keys": keys]))
@@ -83,13 +83,5 @@ final class OIDCTestClock: WallClock {
 
     func advance(_ seconds: TimeInterval) {
         current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
-}
-
-extension Data {
-    /// Base64url without padding, as JOSE writes it.
-    var base64URL: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -59,7 +59,7 @@ import Testing
         var parts = token.split(separator: ".").map(String.init)
         var claims = OIDCTestKeys.claims(now: now)
         claims.subject = "admin"
-        parts[1] = try JSONEncoder().encode(claims).base64URL
+        parts[1] = try JSONEncoder().encode(claims).base64URLEncoded
         #expect(await outcome(parts.joined(separator: ".")).contains("signature does not match"))
     }
 
@@ -117,8 +117,8 @@ import Testing
     }
 
     @Test func verify_rejectsAlgNone() async throws {
-        let header = Data(#"{"alg":"none","kid":"ec-1","typ":"JWT"}"#.utf8).base64URL
-        let payload = try JSONEncoder().encode(OIDCTestKeys.claims(now: now)).base64URL
+        let header = Data(#"{"alg":"none","kid":"ec-1","typ":"JWT"}"#.utf8).base64URLEncoded
+        let payload = try JSONEncoder().encode(OIDCTestKeys.claims(now: now)).base64URLEncoded
         #expect(await outcome("\(header).\(payload).").contains("signed with 'none', which is not accepted"))
         #expect(server.fetches == 0)
     }
