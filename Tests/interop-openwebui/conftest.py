@@ -9,7 +9,6 @@ Run with the Open WebUI venv's python (scripts/test-openwebui does): Open WebUI 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import signal
@@ -25,19 +24,10 @@ from owui import TernDB, log_tail, signup, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "interop-shared"))
+import shared  # noqa: E402
 
-
-def _load_interop_helpers():
-    """The helpers that start `tern serve` and the fake LLM for Tests/interop, imported, not copied."""
-    spec = importlib.util.spec_from_file_location(
-        "tern_interop_helpers", os.path.join(ROOT, "Tests", "interop", "conftest.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-interop = _load_interop_helpers()
+interop = shared.interop_helpers()
 fake_llm = interop.fake_llm  # session fixture: the fake LLM's base URL (…/v1)
 
 PROXY_KEY = "owui-proxy-key-" + secrets.token_hex(8)

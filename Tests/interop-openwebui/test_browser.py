@@ -8,42 +8,20 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 
 import pytest
 
+import shared
 from conftest import ROOT, _missing
 from owui import PASSWORD, signup
 
 ANSWER_TIMEOUT = 90
 
 
-def chromium_paths() -> tuple[str, str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not browser or not driver:
-        _missing("chromium and chromedriver are needed (Debian packages chromium chromium-driver)")
-    return browser, driver
-
-
 @pytest.fixture
 def browser():
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium is not installed; run scripts/setup-openwebui")
-    binary, driver_path = chromium_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900", "--lang=en-US", "--no-first-run"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
+    with shared.headless_chromium(_missing, "scripts/setup-openwebui") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def artifacts_dir() -> str:
