@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TernTools", targets: ["TernTools"]),
         .library(name: "TernMCP", targets: ["TernMCP"]),
         .library(name: "TernAgent", targets: ["TernAgent"]),
+        .library(name: "TernMemory", targets: ["TernMemory"]),
         .library(name: "TernTelegram", targets: ["TernTelegram"]),
         .library(name: "TernTesting", targets: ["TernTesting"]),
     ],
@@ -122,9 +123,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TernAgent",
+            name: "TernMemory",
             dependencies: [
                 "TernCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TernAgent",
+            dependencies: [
+                "TernCore", "TernMemory",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -306,6 +316,15 @@ let package = Package(
         .testTarget(
             name: "TernJobsTests",
             dependencies: ["TernJobs", "TernCore", "TernStore", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TernMemoryTests",
+            dependencies: [
+                "TernMemory", "TernAgent", "TernCore", "TernTesting", "TernStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -39,7 +39,7 @@ extension AgentService {
         }
         results += "\n\nWrite the reply to the user from these results."
         if let instruction = answer.input, !instruction.isEmpty { results += " \(instruction)" }
-        var messages = baseMessages(history: history, input: turn.input)
+        var messages = baseMessages(history: history, input: turn.input, memory: scope.recalled)
         messages.append(ChatMessage(role: .system, content: results))
         let outcome = try await loop.run(
             messages, model: settings.model, toolbox: Toolbox(context: [:]), maxTurns: 0, stepID: answer.id,

@@ -1,6 +1,7 @@
 import Foundation
 package import Logging
 package import TernCore
+package import TernMemory
 
 /// The orchestrator every channel talks to: one turn in, one stream of ``AgentEvent``s out.
 ///
@@ -18,13 +19,16 @@ package struct AgentService: Sendable {
     let sleep: @Sendable (Duration) async throws -> Void
     /// Where the usage of calls outside turns (task calls) goes; `nil` drops it.
     let usageStore: (any UsageStore)?
+    /// Recall before the model call and writes after the turn; `nil`: no memory.
+    let memory: TurnMemory?
 
     package init(
         store: any ConversationStore, model: any ModelProvider, settings: AgentSettings, tooling: AgentTooling? = nil,
-        usageStore: (any UsageStore)? = nil, logger: Logger = Logger(label: "tern.agent"),
+        usageStore: (any UsageStore)? = nil, memory: TurnMemory? = nil, logger: Logger = Logger(label: "tern.agent"),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.usageStore = usageStore
+        self.memory = memory
         self.store = store
         self.model = model
         self.settings = settings
@@ -84,9 +88,12 @@ package struct AgentService: Sendable {
             recorder.emit(.content(reply))
             return try await finish(turn, recorder: recorder, reason: "stop")
         }
-        let scope = makeScope(turn, recorder: recorder)
+        // Recall runs while the toolbox loads; an explicit "remember that …" is written beside the turn.
+        async let recalled = recallMemory(for: turn)
+        var scope = makeScope(turn, recorder: recorder)
         let toolbox = try await loadToolbox(for: turn, scope: scope)
         let skills = await tooling?.skills.skills(for: turn.context) ?? [:]
+        scope.recalled = await recalled
         let runner = ToolRunner(settings: settings, approvals: tooling?.approvals, logger: logger)
         let loop = ToolLoop(model: model, runner: runner)
 
@@ -99,7 +106,7 @@ package struct AgentService: Sendable {
         }
 
         // The first call answers directly, or routes the turn through a planning tool.
-        let messages = baseMessages(history: history, input: turn.input)
+        let messages = baseMessages(history: history, input: turn.input, memory: scope.recalled)
         let routing = settings.routerEnabled ? Router.definitions(toolbox: toolbox, skills: skills) : []
         let client = try clientRequest(for: turn, toolbox: toolbox, routing: routing)
         var outcome = try await loop.run(
@@ -156,6 +163,7 @@ package struct AgentService: Sendable {
                 usage: recorder.usage),
             in: turn.context)
         recorder.finish(messageID: stored.id, finishReason: reason)
+        memoryAfterTurn(turn, answer: recorder.answer)
     }
 
     /// The context's tools that the caller's role may run (a viewer is offered read tools only).
@@ -168,9 +176,10 @@ package struct AgentService: Sendable {
         return toolbox.permitted(for: role)
     }
 
-    /// System prompt (unless the client sent its own), history, the user's message.
-    func baseMessages(history: [ChatMessage], input: String) -> [ChatMessage] {
-        withSystemPrompt(history) + [ChatMessage(role: .user, content: input)]
+    /// System prompt (unless the client sent its own), history, the memories recalled for the
+    /// message, the user's message.
+    func baseMessages(history: [ChatMessage], input: String, memory: ChatMessage? = nil) -> [ChatMessage] {
+        withSystemPrompt(history) + (memory.map { [$0] } ?? []) + [ChatMessage(role: .user, content: input)]
     }
 
     /// The configured system prompt first, unless the client sent its own.
@@ -187,6 +196,7 @@ package struct AgentService: Sendable {
     ) async throws -> ToolLoop.Outcome {
         var messages = [ChatMessage(role: .system, content: skill.instructions)]
         messages += history.filter { $0.role != .system }
+        if let recalled = scope.recalled { messages.append(recalled) }
         messages.append(ChatMessage(role: .user, content: input))
         let tools = toolbox.restricted(to: skill)
         // A skill built around one tool calls it first: named, the call is reliable even on

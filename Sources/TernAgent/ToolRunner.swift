@@ -7,6 +7,8 @@ struct TurnScope: Sendable {
     let tool: ToolContext
     let access: ContextAccess
     let recorder: TurnRecorder
+    /// The memories recalled for the user's message, given to every model call that answers it.
+    var recalled: ChatMessage? = nil
 }
 
 /// Runs the tool calls a model or a plan step asks for, behind every guard: the toolbox (a

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TernTools
+import TernCore
 
 @Suite struct HTMLTextTests {
     @Test func keepsStructure_dropsChrome() {

@@ -9,6 +9,12 @@ package enum HTMLText {
     package struct Page: Sendable, Equatable {
         package var title: String?
         package var text: String
+
+        /// A page with `title` and `text`.
+        package init(title: String?, text: String) {
+            self.title = title
+            self.text = text
+        }
     }
 
     /// Elements whose whole content is dropped.
@@ -32,7 +38,7 @@ package enum HTMLText {
 
     /// Runs of white space become one space; leading and trailing white space goes. Works on
     /// Unicode scalars (grapheme breaking is far slower and not needed here).
-    static func normalizeSpaces(_ text: String) -> String {
+    package static func normalizeSpaces(_ text: String) -> String {
         var result = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {

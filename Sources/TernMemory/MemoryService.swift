@@ -1,0 +1,112 @@
+import Foundation
+package import Logging
+package import TernCore
+
+/// Memory as every part of Tern uses it (the turn, the `remember`/`recall` tools, the CLI and the
+/// admin API): a ``MemoryStore`` plus the embeddings, so callers hand in text and never vectors.
+///
+/// Without an embedding provider (``embeddings`` `nil`) everything works by keyword alone. When
+/// the provider fails, remembering stores the text without a vector and recall falls back to
+/// keywords (both logged); `tern memory reembed` adds the missing vectors later.
+package struct MemoryService: Sendable {
+    /// Where memories live.
+    package let store: any MemoryStore
+    /// Vectors for text; `nil` when no embedding model is configured.
+    package let embeddings: EmbeddingService?
+    /// How documents are cut.
+    package let chunker: Chunker
+    /// Labelled `tern.memory`; never given memory text.
+    package let logger: Logger
+
+    /// - Parameters:
+    ///   - store: the memory backend.
+    ///   - embeddings: `nil` for keyword recall only.
+    ///   - chunker: how documents are cut.
+    ///   - logger: for failures that do not stop the caller.
+    package init(
+        store: any MemoryStore, embeddings: EmbeddingService?, chunker: Chunker = Chunker(),
+        logger: Logger = Logger(label: "tern.memory")
+    ) {
+        self.store = store
+        self.embeddings = embeddings
+        self.chunker = chunker
+        self.logger = logger
+    }
+
+    /// Stores a fact with its embedding (none if the provider fails; logged).
+    package func remember(
+        _ text: String, source: String, metadata: JSONValue? = nil, in context: ContextID
+    ) async throws -> MemoryID {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw StoreError.invalid("the text to remember is empty") }
+        let embedding = await embeddingOrNil(trimmed, in: context, purpose: "remember")
+        return try await store.remember(
+            NewMemory(text: trimmed, source: source, metadata: metadata, embedding: embedding), in: context)
+    }
+
+    /// The best `k` memories for `text`. Uses a vector too when embeddings are configured and
+    /// work; when they fail the keyword hits are returned (logged).
+    package func recall(
+        _ text: String, k: Int, minimumSimilarity: Double? = nil, filter: MemoryFilter = MemoryFilter(),
+        in context: ContextID
+    ) async throws -> [MemoryHit] {
+        guard (1...MemoryQuery.maximumK).contains(k) else {
+            throw StoreError.invalid("k must be 1…\(MemoryQuery.maximumK), got \(k)")
+        }
+        let embedding = await embeddingOrNil(text, in: context, purpose: "recall")
+        let query = MemoryQuery(
+            text: text, embedding: embedding, k: k, minimumSimilarity: minimumSimilarity, filter: filter)
+        do {
+            return try await store.recall(query, in: context)
+        } catch let error as MemoryError where embedding != nil {
+            // The context's vectors come from another model: its keyword side still answers.
+            logger.warning(
+                "memory recall by vector refused; keyword recall only",
+                metadata: ["context": "\(context)", "error": "\(error)"])
+            return try await store.recall(
+                MemoryQuery(text: text, k: k, minimumSimilarity: minimumSimilarity, filter: filter), in: context)
+        }
+    }
+
+    /// The embedding of `text`, or `nil` when none is configured or the provider failed (logged).
+    func embeddingOrNil(_ text: String, in context: ContextID, purpose: String) async -> MemoryEmbedding? {
+        guard let embeddings else { return nil }
+        do {
+            return MemoryEmbedding(vector: try await embeddings.embed(text), model: embeddings.model)
+        } catch is CancellationError {
+            return nil
+        } catch {
+            logger.warning(
+                "embedding failed; keyword memory only",
+                metadata: ["context": "\(context)", "purpose": "\(purpose)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// What `tern memory status` and the admin API show.
+    package struct Status: Sendable, Equatable {
+        package var stats: MemoryStats
+        package var settings: MemorySettings
+        /// The configured embedding model, `nil` when recall is by keyword only.
+        package var embeddingModel: String?
+
+        /// One line about how recall works in this context.
+        package var recallMode: String {
+            guard let model = embeddingModel else {
+                return "keyword only (no embedding model configured: set TERN_EMBEDDING_MODEL for vector recall)"
+            }
+            if let recorded = settings.embedding, recorded.model != model {
+                return "keyword only until `tern memory reembed`: memories were embedded with '\(recorded.model)' "
+                    + "(\(recorded.dimension) dimensions), the configured model is '\(model)'"
+            }
+            return "keyword + vector (\(model))"
+        }
+    }
+
+    /// Counts, settings and the recall mode of a context.
+    package func status(in context: ContextID) async throws -> Status {
+        Status(
+            stats: try await store.stats(in: context), settings: try await store.settings(in: context),
+            embeddingModel: embeddings?.model)
+    }
+}
