@@ -66,7 +66,7 @@ def test_create_context_add_member_store_credential(browser, tern, provider):
     fill(form, {"email": member_email, "role": "member"})
     submit(browser, form)
     snap(browser, "context-member-added")
-    members = tern.api("GET", f"contexts/{created["id"]}/members").json()["data"]
+    members = tern.api("GET", f"contexts/{created['id']}/members").json()["data"]
     assert any(m.get("user_id") == member_id and m.get("role") == "member" for m in members), members
     assert member_email in body_text(browser)
 
@@ -83,7 +83,7 @@ def test_create_context_add_member_store_credential(browser, tern, provider):
     submit(browser, form)
     snap(browser, "credential-stored")
     assert "SEARCH_API_KEY" in body_text(browser)
-    stored = tern.api("GET", f"contexts/{created["id"]}/credentials").json()["data"]
+    stored = tern.api("GET", f"contexts/{created['id']}/credentials").json()["data"]
     assert [c["name"] for c in stored] == ["SEARCH_API_KEY"], stored
 
     # The value is write-only: no page shows it again, not even in its source.
