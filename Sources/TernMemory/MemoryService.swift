@@ -17,16 +17,20 @@ package struct MemoryService: Sendable {
     package let chunker: Chunker
     /// Labelled `tern.memory`; never given memory text.
     package let logger: Logger
+    /// Preferences as the turns read them.
+    package let preferencesCache: PreferencesCache
 
     /// - Parameters:
     ///   - store: the memory backend.
     ///   - embeddings: `nil` for keyword recall only.
     ///   - chunker: how documents are cut.
     ///   - logger: for failures that do not stop the caller.
+    ///   - preferencesMaxAge: how long a context's preferences are trusted once read.
     package init(
         store: any MemoryStore, embeddings: EmbeddingService?, chunker: Chunker = Chunker(),
-        logger: Logger = Logger(label: "tern.memory")
+        logger: Logger = Logger(label: "tern.memory"), preferencesMaxAge: Duration = .seconds(5)
     ) {
+        self.preferencesCache = PreferencesCache(maxAge: preferencesMaxAge)
         self.store = store
         self.embeddings = embeddings
         self.chunker = chunker
@@ -101,6 +105,22 @@ package struct MemoryService: Sendable {
             }
             return "keyword + vector (\(model))"
         }
+    }
+
+    /// The context's preferences, from the cache when read within its age.
+    package func preferences(in context: ContextID) async throws -> MemoryPreferences {
+        if let cached = preferencesCache.preferences(of: context) { return cached }
+        let preferences = try await store.settings(in: context).preferences
+        preferencesCache.store(preferences, of: context)
+        return preferences
+    }
+
+    /// Replaces the context's preferences (``MemoryStore/setPreferences(_:in:)``); turns in this
+    /// process see them at once.
+    @discardableResult
+    package func setPreferences(_ preferences: MemoryPreferences, in context: ContextID) async throws -> MemorySettings {
+        defer { preferencesCache.remove(context) }
+        return try await store.setPreferences(preferences, in: context)
     }
 
     /// Counts, settings and the recall mode of a context.

@@ -37,10 +37,12 @@ extension TurnMemory {
     /// two-sentence summary and remembers it, all in the background.
     package func turnEnded(_ exchange: Exchange) {
         guard !exchange.answer.isEmpty else { return }
+        // The turn's recall read the preferences a moment ago: most turns stop here, unwritten.
+        if let cached = service.preferencesCache.preferences(of: exchange.context), !cached.summarizeTurns { return }
         let (service, model, summaryModel, logger) = (self.service, self.model, self.summaryModel, self.logger)
         let metadata = Self.metadata(exchange)
         writer.submit("turn-summary", context: exchange.context) {
-            guard try await service.store.settings(in: exchange.context).preferences.summarizeTurns else { return }
+            guard try await service.preferences(in: exchange.context).summarizeTurns else { return }
             let completion = try await model.complete(
                 ChatRequest(model: summaryModel, messages: Self.summaryPrompt(exchange)))
             let summary = completion.content.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -48,10 +48,9 @@ package struct TurnMemory: Sendable {
     /// in the context, nothing matched, or recall failed (logged).
     package func prompt(for input: String, in context: ContextID) async -> ChatMessage? {
         do {
-            async let vector = queryEmbedding(input, in: context)
-            let preferences = try await service.store.settings(in: context).preferences
+            let preferences = try await service.preferences(in: context)
             guard preferences.enabled else { return nil }
-            let embedding = await vector
+            let embedding = await queryEmbedding(input, in: context)
             var query = MemoryQuery(
                 text: input, embedding: embedding, k: preferences.k, minimumSimilarity: preferences.minimumScore)
             let hits: [MemoryHit]
