@@ -55,7 +55,7 @@ package enum MemoryKind: String, Sendable, Equatable, CaseIterable {
 ///
 /// `score` is the reciprocal rank fusion of the two ranked lists, `Σ 1/(60 + rank)` over the
 /// lists it is in (ranks from 1), so hits in both lists come first; hits are sorted by it
-/// (ties: newer first). `keywordRank` and `vectorRank` say which lists it was in.
+/// (ties: see ``MemoryFusion``). `keywordRank` and `vectorRank` say which lists it was in.
 package struct MemoryHit: Sendable, Equatable {
     package var memory: StoredMemory
     /// The fused score (higher is better); comparable only within one answer.

@@ -65,6 +65,10 @@ def call(url: str, method: str = "GET", body=None, key: str | None = API_KEY, ti
 
 
 def _pg_bin_dir() -> str | None:
+    # scripts/test-replicas sets it to binaries with pgvector (scripts/setup-pgvector): Tern's
+    # memory migration needs the extension.
+    if os.environ.get("TERN_PG_BIN_DIR"):
+        return os.environ["TERN_PG_BIN_DIR"]
     for name in ("initdb", "pg_ctl"):
         if not shutil.which(name):
             break

@@ -28,7 +28,7 @@ Prints statements per turn (calls / TURNS) in each phase, with every statement a
 then the order.
 
 Usage: scripts/bench.d/pg_statements.py [--bin-dir .build-release/release] [--turns 100]
-       [--pg-bin /usr/lib/postgresql/15/bin]
+       [--pg-bin $TERN_PG_BIN_DIR or /usr/lib/postgresql/15/bin; needs pgvector]
 """
 
 import argparse
@@ -199,7 +199,8 @@ def main():
     parser.add_argument("--bin-dir", default=".build-release/release")
     parser.add_argument("--turns", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--pg-bin", default="/usr/lib/postgresql/15/bin")
+    # Tern's memory migration needs pgvector: scripts/setup-pgvector prints such binaries.
+    parser.add_argument("--pg-bin", default=os.environ.get("TERN_PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
     args = parser.parse_args()
     bin_dir = os.path.abspath(args.bin_dir)
     workdir = tempfile.mkdtemp(prefix="tern-pgstat-")

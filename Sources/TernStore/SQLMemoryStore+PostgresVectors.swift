@@ -1,0 +1,89 @@
+import SQLKit
+import TernCore
+
+/// pgvector specifics of the memory store.
+///
+/// `memories.embedding` is an untyped `vector` so contexts may use models of different
+/// dimensions. An HNSW index needs one dimension, so there is one partial expression index per
+/// dimension in use, `memories_embedding_hnsw_<N>` on `((embedding::vector(N))
+/// vector_cosine_ops) WHERE dimension = N`, made (under a transaction-level advisory lock, so
+/// two contexts recording the same new dimension do not race) in the transaction that records
+/// a context's first embedding. pgvector 0.6 indexes up to 2,000 dimensions; larger ones are
+/// searched exactly. Queries name `dimension = N` and the cast literally so the planner can use
+/// the index.
+enum PostgresMemoryVectors {
+    /// The largest dimension pgvector's HNSW indexes (`vector`).
+    static let maximumIndexedDimension = 2000
+    /// The key of the advisory lock taken while creating an index ("ternmemi").
+    static let indexLockKey: Int64 = 0x7465_726E_6D65_6D69
+
+    /// `vector` as pgvector's text form, `[1,2.5,…]`.
+    static func literal(_ vector: [Float]) -> String {
+        "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+    }
+
+    /// Parses pgvector's text form.
+    static func parse(_ text: String) throws -> [Float] {
+        guard text.hasPrefix("["), text.hasSuffix("]") else {
+            throw StoreError.database("memories.embedding is not a pgvector value")
+        }
+        return try text.dropFirst().dropLast().split(separator: ",").map {
+            try Float(String($0)).unwrap("memories.embedding has a component that is not a number")
+        }
+    }
+
+    /// Creates the HNSW index for `dimension` unless it exists.
+    static func ensureIndex(dimension: Int, _ db: any SQLDatabase) async throws {
+        guard dimension <= maximumIndexedDimension else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(\(bind: indexLockKey))").run()
+        try await db.raw(
+            """
+            CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_\(unsafeRaw: String(dimension)) ON memories
+            USING hnsw ((embedding::vector(\(literal: dimension))) vector_cosine_ops) WHERE dimension = \(literal: dimension)
+            """
+        ).run()
+    }
+
+    /// `hnsw.ef_search` for a search of `limit` rows: pgvector's default 40 at least, twice the
+    /// rows wanted, at most 1,000 (pgvector's maximum).
+    static func efSearch(limit: Int) -> Int { min(1000, max(40, limit * 2)) }
+}
+
+extension SQLMemoryStore {
+    /// Vector search on PostgreSQL: through the dimension's HNSW index (pgvector 0.6 filters the
+    /// context after the index scan, so a context that is a small part of the table may get
+    /// fewer rows than asked), then, when fewer than `limit` came back, exactly over the
+    /// context's rows (without the index), so a small context is never starved.
+    func postgresNearest(_ search: VectorSearch) async throws -> [(id: MemoryID, similarity: Double)] {
+        let literal = PostgresMemoryVectors.literal(search.unitQuery)
+        let dimension = search.dimension
+        let filter = Self.filterSQL(search.filter, table: "memories")
+        let rows = try await database.transaction { db in
+            try await db.raw(
+                "SET LOCAL hnsw.ef_search = \(literal: PostgresMemoryVectors.efSearch(limit: search.limit))"
+            ).run()
+            let indexed = try await db.raw(
+                """
+                SELECT id, 1 - (embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension)))
+                AS similarity FROM memories
+                WHERE context_id = \(bind: search.context.rawValue) AND dimension = \(literal: dimension)\(filter)
+                ORDER BY embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension))
+                LIMIT \(literal: search.limit)
+                """
+            ).all()
+            if indexed.count == search.limit { return indexed }
+            return try await db.raw(
+                """
+                SELECT id, 1 - (embedding <=> \(bind: literal)::vector) AS similarity FROM memories
+                WHERE context_id = \(bind: search.context.rawValue) AND dimension = \(literal: dimension)\(filter)
+                ORDER BY embedding <=> \(bind: literal)::vector LIMIT \(literal: search.limit)
+                """
+            ).all()
+        }
+        return try rows.compactMap { row in
+            let similarity = try row.decode(column: "similarity", as: Double.self)
+            guard similarity >= search.minimumSimilarity else { return nil }
+            return (MemoryID(try row.decode(column: "id", as: String.self)), similarity)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import NIOCore
+import SQLKit
+import TernCore
+
+extension SQLMemoryStore {
+    /// Vector search on SQLite. Without a filter, the context's sign-bit codes
+    /// (``SQLiteMemoryVectorIndex``) pick ``rerankCandidates`` rows whose float32 vectors are
+    /// then scored exactly; with a filter, or when the codes do not fit their budget, every
+    /// vector of the context is scored, read a page at a time.
+    func sqliteNearest(_ search: VectorSearch) async throws -> [(id: MemoryID, similarity: Double)] {
+        var best = TopList(limit: search.limit)
+        if search.filter == MemoryFilter(),
+            let snapshot = try await vectorIndex.snapshot(
+                of: search.context, generation: search.generation, dimension: search.dimension, database: database)
+        {
+            let candidates = snapshot.nearest(to: search.unitQuery, count: rerankCandidates)
+            for start in stride(from: 0, to: candidates.count, by: 500) {
+                let batch = Array(candidates[start..<min(candidates.count, start + 500)])
+                // `+` keeps SQLite on the rowid lookups (without it, it may scan the context's index).
+                let rows = try await database.read { db in
+                    try await db.raw(
+                        """
+                        SELECT id, embedding FROM memories WHERE seq IN (\(binds: batch))
+                        AND +context_id = \(bind: search.context.rawValue) AND +dimension = \(bind: search.dimension)
+                        """
+                    ).all()
+                }
+                try score(rows, search, into: &best)
+            }
+            return best.items
+        }
+        var last: Int64 = 0
+        while true {
+            let after = last
+            let rows = try await database.read { db in
+                try await db.raw(
+                    """
+                    SELECT seq, id, embedding FROM memories WHERE context_id = \(bind: search.context.rawValue)
+                    AND dimension = \(bind: search.dimension) AND seq > \(bind: after)\
+                    \(Self.filterSQL(search.filter, table: "memories"))
+                    ORDER BY seq LIMIT \(literal: SQLiteMemoryVectorIndex.pageSize)
+                    """
+                ).all()
+            }
+            try score(rows, search, into: &best)
+            guard rows.count == SQLiteMemoryVectorIndex.pageSize, let lastRow = rows.last else { return best.items }
+            last = try lastRow.decode(column: "seq", as: Int64.self)
+        }
+    }
+
+    private func score(_ rows: [any SQLRow], _ search: VectorSearch, into best: inout TopList) throws {
+        try search.unitQuery.withUnsafeBufferPointer { query in
+            for row in rows {
+                let buffer = try row.decode(column: "embedding", as: ByteBuffer.self)
+                guard buffer.readableBytes == query.count * 4 else {
+                    throw StoreError.database("a memory's embedding has the wrong length")
+                }
+                let similarity = Double(
+                    buffer.withUnsafeReadableBytes { MemoryVectorMath.cosine(unitQuery: query, stored: $0) })
+                guard similarity >= search.minimumSimilarity, best.accepts(similarity) else { continue }
+                best.insert(MemoryID(try row.decode(column: "id", as: String.self)), similarity)
+            }
+        }
+    }
+}
+
+/// The best `limit` (id, similarity) pairs seen so far, best first.
+struct TopList {
+    let limit: Int
+    private(set) var items: [(id: MemoryID, similarity: Double)] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func accepts(_ similarity: Double) -> Bool { items.count < limit || similarity > items[items.count - 1].similarity }
+
+    mutating func insert(_ id: MemoryID, _ similarity: Double) {
+        let index = items.firstIndex { $0.similarity < similarity } ?? items.count
+        items.insert((id, similarity), at: index)
+        if items.count > limit { items.removeLast() }
+    }
+}
