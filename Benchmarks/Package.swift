@@ -77,6 +77,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         benchmark(
+            "tern-bench-memory",
+            [
+                tern("TernStore"), tern("TernCore"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        benchmark(
             "tern-bench-mcp",
             [
                 tern("TernMCP"), tern("TernTools"), tern("TernNetwork"), tern("TernCore"),

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import SQLKit
+import TernCore
+import TernStore
+
+/// Command-line options, parsed by hand (see `usage`).
+struct MemoryBenchOptions: Sendable {
+    var database = ""
+    var memories = 10_000
+    var dimension = 384
+    var queries = 200
+    /// SQLite: also time the exact scan (no pre-filter).
+    var exact = false
+
+    static let usage = """
+        usage: tern-bench-memory --database sqlite:PATH|postgres://ADMIN-URL [--memories 10000]
+                                 [--dimension 384] [--queries 200] [--exact yes]
+        SQLite: PATH must not exist. PostgreSQL: the URL's user must be allowed to CREATE DATABASE;
+        a database tern_bench_memory_<random> is made and dropped.
+        """
+
+    /// The numeric options, by flag (key paths are immutable values; the dictionary is never changed).
+    nonisolated(unsafe) static let numbers: [String: WritableKeyPath<MemoryBenchOptions, Int>] = [
+        "--memories": \.memories, "--dimension": \.dimension, "--queries": \.queries,
+    ]
+
+    static func parse(_ arguments: [String]) throws -> MemoryBenchOptions {
+        var options = MemoryBenchOptions()
+        for pair in stride(from: 0, to: arguments.count, by: 2) {
+            let flag = arguments[pair]
+            guard pair + 1 < arguments.count else { throw MemoryBenchError("\(flag) needs a value\n\(usage)") }
+            let value = arguments[pair + 1]
+            if let field = numbers[flag] {
+                guard let number = Int(value.replacingOccurrences(of: "_", with: "")), number > 0 else {
+                    throw MemoryBenchError("\(flag) needs a positive whole number, got \(value)")
+                }
+                options[keyPath: field] = number
+            } else if flag == "--database" {
+                options.database = value
+            } else if flag == "--exact" {
+                options.exact = value == "yes"
+            } else {
+                throw MemoryBenchError("unknown option \(flag)\n\(usage)")
+            }
+        }
+        if options.database.isEmpty { throw MemoryBenchError("--database is required\n\(usage)") }
+        return options
+    }
+}
+
+/// A failure reported as `tern-bench-memory: <message>`.
+struct MemoryBenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Opens the database of `options` for `body`; on PostgreSQL in a fresh database dropped afterwards.
+func withBenchDatabase(
+    _ options: MemoryBenchOptions, logger: Logger, _ body: (any DatabaseHandle) async throws -> Void
+) async throws {
+    if options.database.hasPrefix("sqlite:") {
+        let database = try await SQLiteDatabase.open(path: String(options.database.dropFirst(7)), logger: logger)
+        do { try await body(database) } catch {
+            try await database.close()
+            throw error
+        }
+        return try await database.close()
+    }
+    var url = try PostgresURL(parsing: options.database)
+    let admin = try await PostgresDatabase.open(url: url.secretURLString, logger: logger, maximumConnections: 1)
+    let name = "tern_bench_memory_\(UInt32.random(in: 0...UInt32.max))"
+    try await admin.write { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+    url.database = name
+    var failure: (any Error)?
+    do {
+        let database = try await PostgresDatabase.open(url: url.secretURLString, logger: logger)
+        do { try await body(database) } catch { failure = error }
+        try await database.close()
+    } catch { failure = failure ?? error }
+    try await admin.write { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+    try await admin.close()
+    if let failure { throw failure }
+}
+
+/// One query: a vector near a stored memory's and two of its words.
+struct BenchQuery: Sendable {
+    var vector: [Float]
+    var text: String
+}
+
+/// Deterministic memories that look like embeddings: vectors scattered around `count / 100`
+/// cluster centres (real embeddings cluster by topic; uniformly random vectors have no
+/// meaningful neighbours), texts of words from a 5,000-word vocabulary.
+struct SyntheticMemories: Sendable {
+    let count: Int
+    let dimension: Int
+    let seed: UInt64
+    let centres: [[Float]]
+
+    init(count: Int, dimension: Int, seed: UInt64) {
+        self.count = count
+        self.dimension = dimension
+        self.seed = seed
+        var random = Random(seed: seed)
+        centres = (0..<max(1, count / 100)).map { _ in (0..<dimension).map { _ in random.gaussian() } }
+    }
+
+    func vector(_ index: Int) -> [Float] {
+        var random = Random(seed: seed &+ UInt64(index) &* 7919)
+        let centre = centres[Int(random.next() % UInt64(centres.count))]
+        return normalized(centre.map { $0 + 0.8 * random.gaussian() })
+    }
+
+    func text(_ index: Int) -> String {
+        var random = Random(seed: seed ^ UInt64(index) &* 104_729)
+        return (0..<12).map { _ in "w\(random.next() % 5000)" }.joined(separator: " ")
+    }
+
+    func query(_ number: Int) -> BenchQuery {
+        var random = Random(seed: seed &+ 1_000_003 &* UInt64(number + 1))
+        let index = Int(random.next() % UInt64(count))
+        let words = text(index).split(separator: " ")
+        return BenchQuery(
+            vector: normalized(vector(index).map { $0 + 0.03 * random.gaussian() }),
+            text: "\(words[0]) \(words[1])")
+    }
+
+    private func normalized(_ vector: [Float]) -> [Float] {
+        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        return vector.map { $0 / norm }
+    }
+}
+
+/// SplitMix64, with Box–Muller for normal deviates.
+struct Random {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func gaussian() -> Float {
+        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-12)
+        let u2 = Double(next() >> 11) / Double(1 << 53)
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
+    }
+}
+
+/// Writes a line to standard output at once, so progress shows through a pipe.
+func report(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+/// Milliseconds in `duration`.
+func milliseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+}
+
+/// `p50 … p99 … max` in milliseconds.
+func percentiles(_ values: [Double]) -> String {
+    let sorted = values.sorted()
+    func at(_ fraction: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] }
+    return String(format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms", at(0.5), at(0.99), sorted.last ?? 0)
+}

@@ -1,0 +1,109 @@
+// tern-bench-memory: fills a context with N synthetic memories (clustered 384-dimension vectors
+// and words), then times recall through SQLMemoryStore and measures recall@10 against exact
+// search. See docs/benchmarks.md, "Issue 18: memory recall".
+import Foundation
+import Logging
+import SQLKit
+import TernCore
+import TernStore
+
+let options: MemoryBenchOptions
+do { options = try MemoryBenchOptions.parse(Array(CommandLine.arguments.dropFirst())) } catch {
+    FileHandle.standardError.write(Data("tern-bench-memory: \(error)\n".utf8))
+    exit(64)
+}
+var logger = Logger(label: "tern.bench.memory")
+logger.logLevel = .warning
+
+do {
+    try await withBenchDatabase(options, logger: logger) { database in
+        try await Migrator(database: database, logger: logger).migrate()
+        let data = SyntheticMemories(count: options.memories, dimension: options.dimension, seed: 42)
+        let store = SQLMemoryStore(database: database)
+        report(
+            "tern-bench-memory \(Date().formatted(.iso8601)): \(database.dialect.rawValue), \(options.memories) memories × \(options.dimension) dimensions"
+        )
+        let started = ContinuousClock.now
+        var inserted = 0
+        for batch in stride(from: 0, to: options.memories, by: 500) {
+            let chunks = (batch..<min(options.memories, batch + 500)).map { index in
+                MemoryChunk(text: data.text(index), embedding: MemoryEmbedding(vector: data.vector(index), model: "bench"))
+            }
+            _ = try await store.ingest(
+                MemoryDocument(source: "doc-\(batch / 500)", contentHash: "h", chunks: chunks), in: .defaultContext)
+            inserted += chunks.count
+            if inserted % 50_000 == 0 { report("  ingested \(inserted) (\(Int(milliseconds(ContinuousClock.now - started) / 1000)) s)") }
+        }
+        let ingestTime = ContinuousClock.now - started
+        let ingestSeconds = milliseconds(ingestTime) / 1000
+        report(
+            String(
+                format: "ingest: %d chunks in %.1f s, %.0f chunks/s (no embedding calls)", inserted, ingestSeconds,
+                Double(inserted) / ingestSeconds))
+        let queries = (0..<options.queries).map { data.query($0) }
+        let truth = try await exactTopK(queries.map(\.vector), k: 10, database: database, data: data)
+        try await measure("approximate", store: store, queries: queries, truth: truth)
+        if database.dialect == .sqlite, options.exact {
+            try await measure("exact scan", store: SQLMemoryStore(database: database, vectorCacheBytes: 0), queries: queries, truth: truth)
+        }
+    }
+} catch {
+    FileHandle.standardError.write(Data("tern-bench-memory: \(error)\n".utf8))
+    exit(1)
+}
+
+/// Times vector-only and hybrid (words + vector) recall of k = 10 and prints recall@10 of the
+/// vector-only answers against `truth`.
+func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], truth: [[MemoryID]]) async throws {
+    // One warm-up recall loads the SQLite pre-filter's codes (timed separately).
+    let warm = ContinuousClock.now
+    _ = try await store.recall(
+        MemoryQuery(text: "", embedding: MemoryEmbedding(vector: queries[0].vector, model: "bench"), k: 10), in: .defaultContext)
+    report("\(label): first recall (loads caches) \(String(format: "%.1f", milliseconds(ContinuousClock.now - warm))) ms")
+    var vectorTimes: [Double] = []
+    var hybridTimes: [Double] = []
+    var found = 0
+    for (index, query) in queries.enumerated() {
+        let embedding = MemoryEmbedding(vector: query.vector, model: "bench")
+        var start = ContinuousClock.now
+        let hits = try await store.recall(MemoryQuery(text: "", embedding: embedding, k: 10), in: .defaultContext)
+        vectorTimes.append(milliseconds(ContinuousClock.now - start))
+        found += Set(hits.map(\.memory.id)).intersection(truth[index]).count
+        start = ContinuousClock.now
+        _ = try await store.recall(MemoryQuery(text: query.text, embedding: embedding, k: 10), in: .defaultContext)
+        hybridTimes.append(milliseconds(ContinuousClock.now - start))
+    }
+    report("\(label): vector-only recall \(percentiles(vectorTimes)); hybrid \(percentiles(hybridTimes))")
+    report("\(label): recall@10 \(String(format: "%.3f", Double(found) / Double(queries.count * 10)))")
+}
+
+/// The exact 10 nearest memories of each query: pgvector without the index (ORDER BY on the
+/// uncast column), or the SQLite store scanning every vector.
+func exactTopK(_ queries: [[Float]], k: Int, database: any DatabaseHandle, data: SyntheticMemories) async throws
+    -> [[MemoryID]]
+{
+    let started = ContinuousClock.now
+    var truth: [[MemoryID]] = []
+    let exact = SQLMemoryStore(database: database, vectorCacheBytes: 0)
+    for query in queries {
+        switch database.dialect {
+        case .sqlite:
+            let hits = try await exact.recall(
+                MemoryQuery(text: "", embedding: MemoryEmbedding(vector: query, model: "bench"), k: k), in: .defaultContext)
+            truth.append(hits.map(\.memory.id))
+        case .postgres:
+            let literal = "[" + query.map { "\($0)" }.joined(separator: ",") + "]"
+            let rows = try await database.read { db in
+                try await db.raw(
+                    "SELECT id FROM memories ORDER BY embedding <=> \(bind: literal)::vector LIMIT \(literal: k)"
+                ).all()
+            }
+            truth.append(try rows.map { MemoryID(try $0.decode(column: "id", as: String.self)) })
+        }
+    }
+    report(
+        String(
+            format: "exact top-10 of %d queries (the reference) in %.1f s", queries.count,
+            milliseconds(ContinuousClock.now - started) / 1000))
+    return truth
+}
