@@ -59,7 +59,7 @@ extension SQLMemoryStore {
     static func filterSQL(_ filter: MemoryFilter, table: String) -> SQLQueryString {
         var sql: SQLQueryString = ""
         if let prefix = filter.sourcePrefix, !prefix.isEmpty {
-            sql += " AND substr(\(unsafeRaw: table).source, 1, \(literal: prefix.count)) = \(bind: prefix)"
+            sql += " AND substr(\(unsafeRaw: table).source, 1, \(literal: prefix.unicodeScalars.count)) = \(bind: prefix)"
         }
         switch filter.kind {
         case .facts: sql += " AND \(unsafeRaw: table).document_id IS NULL"

@@ -203,6 +203,12 @@ import TernStore
             let documents = try await store.list(
                 in: Self.contextA, page: MemoryPageRequest(filter: MemoryFilter(sourcePrefix: "docs/")))
             #expect(documents.memories.map(\.text) == ["chunk"] && documents.memories.first?.chunkIndex == 0)
+            // A prefix is compared by Unicode scalars, as the databases count: "é" written as e + U+0301
+            // is one Character but two scalars.
+            _ = try await store.remember(NewMemory(text: "accent", source: "cafe\u{301}/menu"), in: Self.contextA)
+            let accented = try await store.list(
+                in: Self.contextA, page: MemoryPageRequest(filter: MemoryFilter(sourcePrefix: "cafe\u{301}/")))
+            #expect(accented.memories.map(\.text) == ["accent"])
             await #expect(throws: StoreError.invalid("limit must be 1…500, got 0")) {
                 _ = try await store.list(in: Self.contextA, page: MemoryPageRequest(limit: 0))
             }
