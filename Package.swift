@@ -144,6 +144,7 @@ let package = Package(
             dependencies: [
                 "TernAgent",
                 "TernCore",
+                "TernMemory",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -182,7 +183,7 @@ let package = Package(
             name: "TernApp",
             dependencies: [
                 "TernCore", "TernStore", "TernLLM", "TernConfigFiles", "TernNetwork", "TernTools", "TernMCP", "TernAgent", "TernHTTP",
-                "TernJobs", "TernTelegram",
+                "TernJobs", "TernTelegram", "TernMemory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -330,7 +331,7 @@ let package = Package(
         .testTarget(
             name: "TernAppTests",
             dependencies: [
-                "TernApp", "TernCore", "TernHTTP", "TernStore", "TernTesting", .product(name: "Logging", package: "swift-log"),
+                "TernApp", "TernCore", "TernHTTP", "TernStore", "TernTesting", "TernMemory", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -26,6 +26,9 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case llmMaxRetries = "TERN_LLM_MAX_RETRIES"
     case llmMaxConnections = "TERN_LLM_MAX_CONNECTIONS"
     case llmProfile = "TERN_LLM_PROFILE"
+    case embeddingModel = "TERN_EMBEDDING_MODEL"
+    case embeddingBaseURL = "TERN_EMBEDDING_BASE_URL"
+    case embeddingAPIKey = "TERN_EMBEDDING_API_KEY"
     case apiKeys = "TERN_API_KEYS"
     case trustedProxyKeys = "TERN_TRUSTED_PROXY_KEYS"
     case openLoopback = "TERN_OPEN_LOOPBACK"
@@ -102,6 +105,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .llmMaxRetries: "2"
         case .llmMaxConnections: "256"
         case .llmProfile: "auto"
+        case .embeddingModel, .embeddingBaseURL, .embeddingAPIKey: ""
         case .logLevel: "info"
         case .historyLimit: "50"
         case .retentionDays: "0"
@@ -139,7 +143,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
 
     /// Whether the value must never be printed.
     package var isSecret: Bool {
-        self == .llmAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .openWebUIJWTSecret
+        self == .llmAPIKey || self == .embeddingAPIKey || self == .apiKeys || self == .trustedProxyKeys || self == .openWebUIJWTSecret
             || self == .secretKey || self == .secretKeyPrevious || self == .telegramToken || self == .oidcClientSecret
     }
 }

@@ -24,14 +24,14 @@ extension Dependencies {
     static func makeTooling(
         config: TernConfig, tenants: SQLTenantStore, database: any DatabaseHandle, approvals: ApprovalCenter,
         epoch: MembershipEpoch, extraSources: [any ToolSource] = [], tools: [any Tool]? = nil,
-        cacheMaxAge: Duration = TenantCache.defaultMaxAge, logger: Logger
+        memoryTools: [any Tool] = [], cacheMaxAge: Duration = TenantCache.defaultMaxAge, logger: Logger
     ) async throws -> (AgentTooling, FetchCache?) {
         let registry: ToolRegistry
         var cache: FetchCache?
         if let tools {
             registry = try ToolRegistry(tools)
         } else {
-            (registry, cache) = try await builtinTools(config, logger: logger)
+            (registry, cache) = try await builtinTools(config, memoryTools: memoryTools, logger: logger)
         }
         let skills = try await loadSkills(config: config, tenants: tenants, knownTools: Set(registry.names))
         for issue in skills.issues {
@@ -57,7 +57,9 @@ extension Dependencies {
     /// The built-in tools, minus those `tools.yaml` disables. Network tools share one guard;
     /// file tools and git_clone share the workspaces in `<data dir>/workspaces`.
     /// Also returns the fetch cache (when enabled), for diagnostics.
-    static func builtinTools(_ config: TernConfig, logger: Logger) async throws -> (ToolRegistry, FetchCache?) {
+    static func builtinTools(
+        _ config: TernConfig, memoryTools: [any Tool] = [], logger: Logger
+    ) async throws -> (ToolRegistry, FetchCache?) {
         let toolsFile = config.agent.tools
         let settings = config.tools
         let networkGuard = NetworkGuard(
@@ -76,20 +78,21 @@ extension Dependencies {
             try await opened.open()
             cache = opened
         }
-        let builtins: [any Tool] = [
-            try CalculatorTool(),
-            try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: ClockTool.name)),
-            try WebFetchTool(client: http, cache: cache, outputBudget: settings.webFetchMaxCharacters),
-            try WebSearchTool(client: http, searxngURL: settings.searxngURL),
-            try GitCloneTool(
-                workspace: workspace, networkGuard: networkGuard,
-                runner: ProcessRunner(
-                    timeout: .milliseconds(Int64(settings.gitTimeoutSeconds * 1000)),
-                    logger: logger.labelled("tern.tools.process")),
-                logger: logger.labelled("tern.tools.git_clone")),
-            try ListFilesTool(workspace: workspace), try ReadFileTool(workspace: workspace),
-            try WriteFileTool(workspace: workspace), try SearchFilesTool(workspace: workspace),
-        ]
+        let builtins: [any Tool] =
+            [
+                try CalculatorTool(),
+                try ClockTool(clock: SystemWallClock(), settings: toolsFile.settings(for: ClockTool.name)),
+                try WebFetchTool(client: http, cache: cache, outputBudget: settings.webFetchMaxCharacters),
+                try WebSearchTool(client: http, searxngURL: settings.searxngURL),
+                try GitCloneTool(
+                    workspace: workspace, networkGuard: networkGuard,
+                    runner: ProcessRunner(
+                        timeout: .milliseconds(Int64(settings.gitTimeoutSeconds * 1000)),
+                        logger: logger.labelled("tern.tools.process")),
+                    logger: logger.labelled("tern.tools.git_clone")),
+                try ListFilesTool(workspace: workspace), try ReadFileTool(workspace: workspace),
+                try WriteFileTool(workspace: workspace), try SearchFilesTool(workspace: workspace),
+            ] + memoryTools
         let known = Set(builtins.map(\.spec.name))
         for name in toolsFile.tools.keys.sorted() where !known.contains(name) {
             logger.warning(

@@ -8,6 +8,7 @@ package import TernHTTP
 package import TernJobs
 import TernLLM
 import TernMCP
+package import TernMemory
 package import TernStore
 import TernTelegram
 import TernTools
@@ -51,6 +52,10 @@ package struct Dependencies: Sendable {
     package var leaderState: (@Sendable () -> String)?
     /// The admin portal's sign-in (sessions, login links, OIDC when configured).
     package var portal: PortalDependencies
+    /// Contexts' memory (admin API, CLI); the agent holds its turn side.
+    package var memory: MemoryService
+    /// Memory writes after turns; ``shutdown()`` waits for them.
+    package var memoryWrites: MemoryWriter
 
     /// Opens the database (creating it and applying migrations on first start) and builds the
     /// adapters. Call ``shutdown()`` when done. `overrides` is for tests: `tern serve` passes none.
@@ -84,6 +89,9 @@ package struct Dependencies: Sendable {
         let conversations = overrides.conversations?(stored) ?? stored
         let epoch = MembershipEpoch()
         let cacheMaxAge = overrides.cacheMaxAge ?? TenantCache.defaultMaxAge
+        let memory = makeMemory(
+            config: config, database: database, model: model, httpClient: httpClient, cacheMaxAge: cacheMaxAge,
+            logger: logger)
         let tenants = SQLTenantStore(database: database, epoch: epoch, cacheMaxAge: cacheMaxAge)
         let apiKeys = SQLAPIKeyStore(
             database: database, hasher: APIKeyHasher(secretKey: secret), epoch: epoch, cacheMaxAge: cacheMaxAge)
@@ -114,7 +122,8 @@ package struct Dependencies: Sendable {
         do {
             (tooling, cache) = try await makeTooling(
                 config: config, tenants: tenants, database: database, approvals: approvals, epoch: epoch,
-                extraSources: [mcp.pool], tools: overrides.tools, cacheMaxAge: cacheMaxAge, logger: logger)
+                extraSources: [mcp.pool], tools: overrides.tools, memoryTools: try memoryTools(memory.service),
+                cacheMaxAge: cacheMaxAge, logger: logger)
         } catch {
             try await httpClient.shutdown()
             try await database.close()
@@ -122,7 +131,7 @@ package struct Dependencies: Sendable {
         }
         let agent = AgentService(
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
-            usageStore: SQLUsageStore(database: database), logger: logger.labelled("tern.agent"))
+            usageStore: SQLUsageStore(database: database), memory: memory.turn, logger: logger.labelled("tern.agent"))
         var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp")), heartbeat]
         var diagnostics: [String: @Sendable () async -> JSONValue] = [
             "mcp": { await mcp.pool.diagnostics() }, "instance": { .string(instance.rawValue) },
@@ -181,7 +190,7 @@ package struct Dependencies: Sendable {
                 ?? RateLimiter(settings: config.clients.rateLimits, logger: logger.labelled("tern.http.rate_limit")),
             clock: overrides.clock ?? SystemWallClock(),
             mcpAdmin: mcp.admin, credentials: mcp.credentials, mcpPool: mcp.pool, leaderState: leaderState,
-            portal: portal)
+            portal: portal, memory: memory.service, memoryWrites: memory.turn.writer)
     }
 
     static func json(_ stats: FetchCache.Stats) -> JSONValue {
@@ -215,12 +224,14 @@ package struct Dependencies: Sendable {
 
     /// What the HTTP layer needs.
     package var http: HTTPDependencies {
-        HTTPDependencies(
+        var http = HTTPDependencies(
             conversations: conversations, storeHealth: storeHealth, agent: agent,
             modelReachability: modelReachability, identity: identity, tenants: tenants, apiKeys: apiKeys,
             connections: connections, clock: clock, diagnostics: diagnostics, mcpServers: mcpAdmin, credentials: credentials,
             audit: SQLAuditStore(database: database),
             rateLimiter: rateLimiter, leaderState: leaderState, portal: portal)
+        http.memory = memory
+        return http
     }
 
     /// Makes this instance known before it serves: its heartbeat is written, and approvals that
@@ -235,6 +246,8 @@ package struct Dependencies: Sendable {
     /// Closes MCP connections (stdio servers stop), the HTTP client and the database.
     package func shutdown() async throws {
         await mcpPool.closeAll()
+        // Memory writes of finished turns (bounded retries) land before the database closes.
+        await memoryWrites.idle()
         // The database is closed even when the HTTP client fails to shut down (a request still
         // running): an unclosed SQLite connection must not outlive this.
         var failure: (any Error)?

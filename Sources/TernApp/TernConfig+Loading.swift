@@ -50,6 +50,7 @@ extension TernConfig {
         let dataDir = resolve(reader.string(.dataDir), in: workingDirectory)
         let database = reader.database(dataDir: dataDir, workingDirectory: workingDirectory)
         let llm = reader.llm()
+        let embedding = reader.embedding(llm: llm)
         let apiKeys = reader.keys(.apiKeys)
         let trustedProxyKeys = reader.keys(.trustedProxyKeys)
         let openLoopback = reader.bool(.openLoopback)
@@ -70,7 +71,7 @@ extension TernConfig {
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return TernConfig(
-            host: host, port: port, dataDir: dataDir, database: database, llm: llm, apiKeys: apiKeys,
+            host: host, port: port, dataDir: dataDir, database: database, llm: llm, embedding: embedding, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey,
             secretKeyPrevious: secretKeyPrevious, logLevel: logLevel,
             systemPrompt: systemPrompt.isEmpty ? nil : systemPrompt,

@@ -111,6 +111,8 @@ package struct TernConfig: Sendable, Equatable {
     package var database: Database
     /// `nil` when `TERN_LLM_BASE_URL` is empty: Tern starts, and chat answers 503.
     package var llm: LLM?
+    /// Where memory's embeddings come from; `nil` (no `TERN_EMBEDDING_MODEL`): keyword recall only.
+    package var embedding: Embedding? = nil
     package var apiKeys: [String]
     /// Keys of authenticating proxies (Open WebUI) whose forwarded user headers are trusted.
     package var trustedProxyKeys: [String]

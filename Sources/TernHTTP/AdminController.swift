@@ -4,6 +4,7 @@ package import Logging
 import NIOFoundationCompat
 package import TernAgent
 package import TernCore
+package import TernMemory
 
 /// The admin JSON API under `/admin/api/v1`: contexts, members, users, API keys, tool
 /// permissions, MCP servers. Who may reach what is decided by ``AdminScope`` alone: every
@@ -16,11 +17,14 @@ package struct AdminController: Sendable {
     let mcpServers: any MCPServerAdmin
     let credentials: CredentialVault
     let audit: any AuditStore
+    /// A context's memory; `nil` answers its routes with 503.
+    let memory: MemoryService?
 
     package init(
         tenants: any TenantStore, keys: any APIKeyStore, agent: AgentService, clock: any WallClock,
-        mcpServers: any MCPServerAdmin, credentials: CredentialVault, audit: any AuditStore
+        mcpServers: any MCPServerAdmin, credentials: CredentialVault, audit: any AuditStore, memory: MemoryService? = nil
     ) {
+        self.memory = memory
         self.tenants = tenants
         self.keys = keys
         self.agent = agent
@@ -51,6 +55,7 @@ package struct AdminController: Sendable {
         addMCPRoutes(to: group)
         addCredentialRoutes(to: group)
         addAuditRoutes(to: group)
+        addMemoryRoutes(to: group)
     }
 
     // MARK: Contexts

@@ -19,7 +19,9 @@ package enum OpenAPIDocument {
     /// Every path with its operations, by lower-case HTTP method.
     static var paths: [String: [String: JSONValue]] {
         var paths: [String: [String: JSONValue]] = [:]
-        for section in [healthPaths, openAIPaths, agentPaths, adminPaths, adminToolPaths, adminCredentialPaths, adminAuditPaths] {
+        for section in [
+            healthPaths, openAIPaths, agentPaths, adminPaths, adminToolPaths, adminCredentialPaths, adminAuditPaths, adminMemoryPaths,
+        ] {
             paths.merge(section) { $0.merging($1) { first, _ in first } }
         }
         return paths
@@ -85,7 +87,9 @@ package enum OpenAPIDocument {
 
     private static var schemas: [String: JSONValue] {
         var schemas: [String: JSONValue] = ["Error": errorSchema]
-        for section in [openAISchemas, agentSchemas, adminSchemas, adminToolSchemas, adminCredentialSchemas, adminAuditSchemas] {
+        for section in [
+            openAISchemas, agentSchemas, adminSchemas, adminToolSchemas, adminCredentialSchemas, adminAuditSchemas, adminMemorySchemas,
+        ] {
             schemas.merge(section) { first, _ in first }
         }
         return schemas

@@ -2,6 +2,7 @@ package import Hummingbird
 package import Logging
 package import TernAgent
 package import TernCore
+package import TernMemory
 
 /// Everything the HTTP layer needs, built once by the composition root.
 package struct HTTPDependencies: Sendable {
@@ -31,6 +32,8 @@ package struct HTTPDependencies: Sendable {
     package var leaderState: (@Sendable () -> String)?
     /// The admin portal's sign-in (OIDC, sessions, login links); `nil` leaves `/admin/...` pages out.
     package var portal: PortalDependencies?
+    /// Contexts' memory for the admin API; `nil` answers its routes with 503.
+    package var memory: MemoryService?
 
     package init(
         conversations: any ConversationStore, storeHealth: any StoreHealth, agent: AgentService,
@@ -88,7 +91,8 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
                 logger: Logger(label: "tern.http.audit")))
     AdminController(
         tenants: dependencies.tenants, keys: dependencies.apiKeys, agent: dependencies.agent, clock: dependencies.clock,
-        mcpServers: dependencies.mcpServers, credentials: dependencies.credentials, audit: dependencies.audit
+        mcpServers: dependencies.mcpServers, credentials: dependencies.credentials, audit: dependencies.audit,
+        memory: dependencies.memory
     )
     .addRoutes(to: admin)
     let diagnostics = dependencies.diagnostics

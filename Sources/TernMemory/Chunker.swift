@@ -82,8 +82,8 @@ package struct Chunker: Sendable {
 
     /// One section as chunks: whole when it fits, else paragraphs packed up to the cap.
     func pieces(of section: Section, source: Bool) -> [String] {
-        let body = section.body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !body.isEmpty else { return [] }
+        let body = section.body.trimmingCharacters(in: Self.trimmed(atLines: source))
+        guard !body.allSatisfy(\.isWhitespace) else { return [] }
         if body.count <= maxCharacters { return [body] }
         // Later pieces start with the heading and the overlap, so they get less new text.
         let headingPrefix = section.heading.map { String($0.prefix(maxCharacters / 4)) + "\n\n" } ?? ""
@@ -147,11 +147,16 @@ package struct Chunker: Sendable {
                 while cut > floor, !Self.isBreak(characters[cut - 1], atLines: atLines) { cut -= 1 }
                 if cut > floor { end = cut }
             }
-            let piece = String(characters[start..<end]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let piece = String(characters[start..<end]).trimmingCharacters(in: Self.trimmed(atLines: atLines))
             if !piece.isEmpty { pieces.append(piece) }
             start = end
         }
         return pieces
+    }
+
+    /// What is cut off a piece's ends: source keeps its indentation.
+    static func trimmed(atLines: Bool) -> CharacterSet {
+        atLines ? .newlines : .whitespacesAndNewlines
     }
 
     static func isBreak(_ character: Character, atLines: Bool) -> Bool {
@@ -166,6 +171,6 @@ package struct Chunker: Sendable {
         while start < piece.endIndex, !Self.isBreak(piece[piece.index(before: start)], atLines: atLines) {
             start = piece.index(after: start)
         }
-        return String(piece[start...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(piece[start...]).trimmingCharacters(in: Self.trimmed(atLines: atLines))
     }
 }

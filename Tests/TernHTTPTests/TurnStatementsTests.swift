@@ -91,9 +91,18 @@ import TernCore
 
     static let transactionControl: Set<String> = ["BEGIN", "COMMIT", "BEGIN IMMEDIATE", "ROLLBACK"]
 
-    /// Fails above `limit` statements, BEGIN and COMMIT counted; the user message and the answer
-    /// must be one `INSERT INTO messages` each.
+    /// Memory's recall (issue 18), counted on its own: it runs beside the toolbox load, before
+    /// the model call, in `memories`/`memory_settings` (and their full-text index) only.
+    static func isMemoryRecall(_ sql: String) -> Bool { sql.contains("memor") }
+
+    /// Fails above `limit` statements besides memory's recall (which may run at most 2: the
+    /// context's settings and the keyword search; an embedding model adds the vector search),
+    /// BEGIN and COMMIT counted; the user message and the answer must be one `INSERT INTO
+    /// messages` each.
     static func check(_ statements: [String], atMost limit: Int, _ turn: String) {
+        let recall = statements.filter(isMemoryRecall)
+        #expect(recall.count <= 2, "memory recall: \(recall.joined(separator: "\n"))")
+        let statements = statements.filter { !isMemoryRecall($0) }
         let listing = "\(statements.count) statements in \(turn):\n\(statements.joined(separator: "\n"))"
         #expect(statements.count <= limit, "\(listing)")
         #expect(!statements.contains { transactionControl.contains($0.trimmed) }, "no explicit transaction: \(listing)")

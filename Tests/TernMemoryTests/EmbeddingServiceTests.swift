@@ -23,7 +23,11 @@ final class CountingEmbedder: ModelProvider {
         if failing.withLock({ $0 }) {
             throw ModelError.connection(endpoint: "POST /v1/embeddings", reason: "connection refused")
         }
-        return inputs.map { Array(FakeLLMServer.embedding(for: $0).prefix(dimensions ?? .max)) }
+        return inputs.map { text in
+            var vector = Array(FakeLLMServer.embedding(for: text).prefix(dimensions ?? .max))
+            if vector.allSatisfy({ $0 == 0 }) { vector[0] = 1 }  // a cut vector must keep a direction
+            return vector
+        }
     }
 
     func complete(_ request: ChatRequest) async throws -> ChatCompletion { throw CancellationError() }

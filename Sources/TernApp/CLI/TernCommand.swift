@@ -15,7 +15,7 @@ package struct TernCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ChatCommand.self, MigrateCommand.self, UsersCommand.self, ContextsCommand.self,
             KeysCommand.self, RetentionCommand.self, ToolsCommand.self, SkillsCommand.self,
-            TelegramCommand.self, MCPCommand.self, CredentialsCommand.self, SecretsCommand.self, AuditCommand.self,
+            TelegramCommand.self, MCPCommand.self, CredentialsCommand.self, SecretsCommand.self, AuditCommand.self, MemoryCommand.self,
             AdminCommand.self,
         ]
     )
