@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(name: "TernCore", swiftSettings: swiftSettings),
@@ -159,6 +160,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TernPortal",
+            dependencies: [
+                "TernHTTP", "TernAgent", "TernCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Templates and the static files are compiled into the binary (Tern ships as one file).
+            resources: [.embedInCode("Templates"), .embedInCode("Static")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TernTelegram",
             dependencies: [
                 "TernAgent", "TernCore",
@@ -183,7 +199,7 @@ let package = Package(
             name: "TernApp",
             dependencies: [
                 "TernCore", "TernStore", "TernLLM", "TernConfigFiles", "TernNetwork", "TernTools", "TernMCP", "TernAgent", "TernHTTP",
-                "TernJobs", "TernTelegram", "TernMemory",
+                "TernPortal", "TernJobs", "TernTelegram", "TernMemory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -301,6 +317,18 @@ let package = Package(
             ],
             // Recorded responses, read by path (Snapshot.swift), not bundled as resources.
             exclude: ["Snapshots"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TernPortalTests",
+            dependencies: [
+                "TernPortal", "TernHTTP", "TernApp", "TernAgent", "TernCore", "TernStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

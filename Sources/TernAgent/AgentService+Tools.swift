@@ -47,3 +47,11 @@ extension AgentService {
         }
     }
 }
+
+extension AgentService {
+    /// The skills a turn in `context` can use (the context's own over global ones), by name.
+    package func skills(in context: ContextID) async -> [Skill] {
+        guard let tooling else { return [] }
+        return await tooling.skills.skills(for: context).values.sorted { $0.name < $1.name }
+    }
+}

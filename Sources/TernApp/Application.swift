@@ -14,7 +14,7 @@ package func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let httpLogger = logger.labelled("tern.http")
-    let router = buildRouter(dependencies.http)
+    let router = buildRouter(dependencies.http, pages: dependencies.portalPages)
     return Application(
         router: router,
         server: dependencies.connections.serverBuilder,

@@ -4,10 +4,14 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import TernCore
-import TernHTTP
+package import TernHTTP
+import TernPortal
 import TernStore
 
 extension Dependencies {
+    /// The admin portal's sign-in and pages, for ``buildRouter(_:pages:)``.
+    package var portalPages: any RouteProvider { PortalController(portal: portal, http: http) }
+
     /// The portal's sign-in over the database: sessions and login links stored as keyed hashes,
     /// cookies signed with a key derived from the server secret, session limits from the
     /// configuration, and the identity provider when `TERN_OIDC_ISSUER` is set.
@@ -32,7 +36,9 @@ extension Dependencies {
             oidc: oidc, accounts: accounts,
             sessions: SQLAdminSessionStore(database: database, hasher: hasher, clock: clock),
             loginLinks: SQLLoginLinkStore(database: database, hasher: hasher, clock: clock),
-            signer: PortalCookieSigner(secretKey: secretKey),
+            signer: PortalCookieSigner(secretKey: secretKey), csrf: PortalCSRF(secretKey: secretKey),
+            queries: SQLPortalQueries(database: database),
+            formTokens: SQLPortalFormTokenStore(database: database, hasher: hasher, clock: clock),
             idleTimeout: TimeInterval(config.portal.idleMinutes * 60), maxAge: TimeInterval(config.portal.maxHours * 3600))
     }
 }

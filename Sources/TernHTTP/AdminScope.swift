@@ -88,12 +88,12 @@ package struct AdminScope: Sendable {
         status: .forbidden, message: "this endpoint is for admins only", type: "permission_error", code: "admin_required")
 
     /// Refuses a context outside the scope, or a use the caller's user may not make of it.
+    /// What a role may do is ``PortalAccess``'s answer, the one the portal gets too; a scope short
+    /// of everything reaches only contexts its user owns, so it asks as their owner.
     package func require(_ context: ContextID, for use: Use) throws {
-        if use == .configure, !isAdmin {
-            throw APIError(
-                status: .forbidden,
-                message: "tool permissions and MCP servers are for admins only, even in a context you own",
-                type: "permission_error", code: "admin_required")
+        let action: PortalAccess.Action = use == .configure ? .configureTools : .manageMembers
+        if let refusal = PortalAccess.refusal(isAdmin: isAdmin, role: .owner, action) {
+            throw APIError(status: .forbidden, message: refusal, type: "permission_error", code: "admin_required")
         }
         switch reach {
         case .everything: break

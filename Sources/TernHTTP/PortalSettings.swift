@@ -2,7 +2,7 @@ package import Foundation
 package import TernAgent
 package import TernCore
 
-/// Everything the portal's sign-in needs, built once by the composition root.
+/// Everything the portal's sign-in and pages need, built once by the composition root.
 package struct PortalDependencies: Sendable {
     /// The configured identity provider; `nil` without `TERN_OIDC_ISSUER` (then only break-glass
     /// links sign in).
@@ -12,6 +12,12 @@ package struct PortalDependencies: Sendable {
     package var sessions: any AdminSessionStore
     package var loginLinks: any LoginLinkStore
     package var signer: PortalCookieSigner
+    /// The synchronizer tokens of state-changing requests.
+    package var csrf: PortalCSRF
+    /// The read side of the pages.
+    package var queries: any PortalQueries
+    /// The create forms' idempotency tokens.
+    package var formTokens: any PortalFormTokenStore
     /// `TERN_ADMIN_SESSION_IDLE_MINUTES`, in seconds.
     package var idleTimeout: TimeInterval
     /// `TERN_ADMIN_SESSION_MAX_HOURS`, in seconds.
@@ -19,13 +25,17 @@ package struct PortalDependencies: Sendable {
 
     package init(
         oidc: OIDCProvider?, accounts: OIDCAccountLinker?, sessions: any AdminSessionStore, loginLinks: any LoginLinkStore,
-        signer: PortalCookieSigner, idleTimeout: TimeInterval = 30 * 60, maxAge: TimeInterval = 12 * 3600
+        signer: PortalCookieSigner, csrf: PortalCSRF, queries: any PortalQueries, formTokens: any PortalFormTokenStore,
+        idleTimeout: TimeInterval = 30 * 60, maxAge: TimeInterval = 12 * 3600
     ) {
         self.oidc = oidc
         self.accounts = accounts
         self.sessions = sessions
         self.loginLinks = loginLinks
         self.signer = signer
+        self.csrf = csrf
+        self.queries = queries
+        self.formTokens = formTokens
         self.idleTimeout = idleTimeout
         self.maxAge = maxAge
     }

@@ -68,9 +68,14 @@ extension HTTPDependencies {
     package var turns: TurnGateway { TurnGateway(identity: identity, store: conversations, agent: agent) }
 }
 
+/// Routes a layer above this one adds to Tern's router: the admin portal's pages (TernPortal).
+package protocol RouteProvider: Sendable {
+    func addRoutes(to router: Router<TernRequestContext>)
+}
+
 /// Builds Tern's router: health probes in the open, the OpenAI API behind bearer auth, every
-/// error in OpenAI's JSON shape.
-package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequestContext> {
+/// error in OpenAI's JSON shape, and `pages` (the admin portal) when given.
+package func buildRouter(_ dependencies: HTTPDependencies, pages: (any RouteProvider)? = nil) -> Router<TernRequestContext> {
     let router = Router(context: TernRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
@@ -103,12 +108,7 @@ package func buildRouter(_ dependencies: HTTPDependencies) -> Router<TernRequest
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(report).jsonText)))
     }
-    if let portal = dependencies.portal {
-        PortalController(
-            portal: portal, identity: dependencies.identity, connections: dependencies.connections, clock: dependencies.clock
-        )
-        .addRoutes(to: router)
-    }
+    pages?.addRoutes(to: router)
     // Last: it only sees requests no route above took.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router

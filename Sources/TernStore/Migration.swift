@@ -38,6 +38,7 @@ extension Migration {
         .instances,
         .adminSessions,
         .credentialsAndAudit,
+        .portalFormTokens,
         .memory,
     ]
 }

@@ -141,7 +141,7 @@ package struct SQLApprovalStore: ApprovalStore {
         }
     }
 
-    private static func decode(_ row: any SQLRow) throws -> Approval {
+    static func decode(_ row: any SQLRow) throws -> Approval {
         let status = try row.decode(column: "status", as: String.self)
         return Approval(
             id: ApprovalID(try row.decode(column: "id", as: String.self)),

@@ -105,7 +105,13 @@ import Testing
             let token = try await Self.link(rig)
             let cookie = Self.pair(
                 try #require(try await client.execute(uri: "/admin/login-link/\(token)", method: .get).headers[.setCookie]))
-            let out = try await client.execute(uri: "/admin/logout", method: .post, headers: [.cookie: cookie])
+            // Logout is a change like any other: it needs the session's CSRF token (from any page).
+            let home = String(buffer: try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: cookie]).body)
+            let csrf = try #require(home.firstMatch(of: #/name="csrf-token" content="([^"]+)"/#)?.output.1)
+            let out = try await client.execute(
+                uri: "/admin/logout", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=\(csrf)"))
             #expect(out.status == .ok)
             #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
             // The old cookie, sent again anyway, no longer works.

@@ -1,35 +1,49 @@
 package import Foundation
-package import HTTPTypes
+import HTTPTypes
 package import Hummingbird
-package import Logging
+import Logging
 package import TernAgent
 package import TernCore
+package import TernHTTP
 
-/// The admin portal's sign-in: OIDC login and callback, break-glass links, logout, and a
-/// minimal signed-in page. The pages themselves come later; every admin page resolves its user
-/// through ``signedIn(_:context:)``.
-package struct PortalController: Sendable {
+/// The admin portal: sign-in (OIDC, break-glass links, logout) and its pages. Every page is
+/// route → access check (``PortalVisit/require(_:in:)``) → query → view model → template; every
+/// change is a POST checked for CSRF (``PortalCSRF``), creates are idempotent
+/// (``once(_:_:create:)``) and every change is written to the audit log (``audit(_:_:_:)``).
+package struct PortalController: RouteProvider {
     let portal: PortalDependencies
     let identity: IdentityResolver
     let connections: ConnectionWatch
     let clock: any WallClock
+    let tenants: any TenantStore
+    let apiKeys: any APIKeyStore
+    let agent: AgentService
+    let mcpServers: any MCPServerAdmin
+    let credentials: CredentialVault
+    let auditLog: any AuditStore
 
-    /// Sign-ins and sign-outs are logged with each request's logger (the server's level).
-    package init(
-        portal: PortalDependencies, identity: IdentityResolver, connections: ConnectionWatch, clock: any WallClock
-    ) {
+    /// Built from what the HTTP layer has; logs go through each request's logger.
+    package init(portal: PortalDependencies, http: HTTPDependencies) {
         self.portal = portal
-        self.identity = identity
-        self.connections = connections
-        self.clock = clock
+        identity = http.identity
+        connections = http.connections
+        clock = http.clock
+        tenants = http.tenants
+        apiKeys = http.apiKeys
+        agent = http.agent
+        mcpServers = http.mcpServers
+        credentials = http.credentials
+        auditLog = http.audit
     }
 
     package func addRoutes(to router: Router<TernRequestContext>) {
-        router.get("admin", use: home)
+        router.get("admin", use: dashboard)
+        router.get("admin/static/:file", use: PortalAssets.serve)
         router.get("admin/login", use: login)
         router.get("admin/oidc/callback", use: callback)
         router.post("admin/logout", use: logout)
         router.get("admin/login-link/:token", use: loginLink)
+        addPageRoutes(to: router)
     }
 
     func cookies(_ request: Request, _ context: TernRequestContext) -> PortalCookie {
@@ -44,34 +58,35 @@ package struct PortalController: Sendable {
         return (session, try await identity.resolve(sessionUser: session.userID))
     }
 
-    /// `GET /admin/`: who is signed in, and a logout button.
-    @Sendable func home(_ request: Request, context: TernRequestContext) async throws -> Response {
-        guard let (_, identity) = try await signedIn(request, context: context) else {
-            if portal.oidc != nil { return PortalPage.redirect(to: "/admin/login") }
-            return PortalPage.response(
-                status: .unauthorized, title: "Not signed in",
-                body: "<p>No identity provider is configured (TERN_OIDC_ISSUER). Run <code>tern admin login-link "
-                    + "&lt;email&gt;</code> on the server and open the link it prints.</p>")
-        }
-        let user = identity.user
-        let name = PortalPage.escape(user.email ?? user.displayName)
-        return PortalPage.response(
-            title: "Tern admin",
-            body: """
-                <p>Signed in as <strong>\(name)</strong> (\(PortalPage.escape(user.role.rawValue))).</p>
-                <form method="post" action="/admin/logout"><button type="submit">Sign out</button></form>
-                """)
+    /// The signed-in visit of `request`, or `nil`.
+    func visit(_ request: Request, _ context: TernRequestContext) async throws -> PortalVisit? {
+        guard let (session, identity) = try await signedIn(request, context: context) else { return nil }
+        return PortalVisit(
+            session: session, identity: identity, memberships: try await tenants.memberships(of: identity.user.id),
+            csrf: portal.csrf.token(for: session.id))
+    }
+
+    /// What a browser without a session gets: the provider's login, or a page saying how to sign in.
+    func notSignedIn() -> Response {
+        if portal.oidc != nil { return PortalPage.redirect(to: "/admin/login") }
+        return PortalPage.problem(
+            .unauthorized,
+            "No identity provider is configured (TERN_OIDC_ISSUER). Run `tern admin login-link <email>` on the server "
+                + "and open the link it prints.", next: nil)
     }
 
     /// `POST /admin/logout`: deletes the session, so the old cookie stops working at once.
     @Sendable func logout(_ request: Request, context: TernRequestContext) async throws -> Response {
         let cookies = cookies(request, context)
-        if let (session, _) = try await signedIn(request, context: context) {
-            try await portal.sessions.deleteSession(session.id)
-            context.logger.info("signed out", metadata: ["user": "\(session.userID)", "session": "\(session.id)"])
+        guard let visit = try await visit(request, context) else { return notSignedIn() }
+        let form = try await PortalForm.read(request)
+        if let refusal = csrfRefusal(request, context, visit: visit, form: form) {
+            return PortalPage.problem(.forbidden, refusal, visit: visit, next: nil)
         }
-        return PortalPage.response(
-            title: "Signed out", body: "<p>You are signed out.</p><p><a href=\"/admin/\">Sign in again</a></p>",
+        try await portal.sessions.deleteSession(visit.session.id)
+        context.logger.info("signed out", metadata: ["user": "\(visit.user.id)", "session": "\(visit.session.id)"])
+        return PortalPage.problem(
+            .ok, "You are signed out.", next: PortalLink(label: "Sign in again", href: "/admin/"),
             headers: [.setCookie: cookies.clear(PortalCookie.session)])
     }
 

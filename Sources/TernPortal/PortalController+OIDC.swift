@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import TernCore
+import TernHTTP
 
 extension PortalController {
     /// `GET /admin/login`: sends the browser to the provider with `state`, `nonce` and a PKCE

@@ -1,0 +1,1 @@
+../TernHTTPTests/LiveTern.swift
