@@ -359,7 +359,8 @@ let package = Package(
         .testTarget(
             name: "TernAppTests",
             dependencies: [
-                "TernApp", "TernCore", "TernHTTP", "TernStore", "TernTesting", "TernMemory", .product(name: "Logging", package: "swift-log"),
+                "TernApp", "TernCore", "TernHTTP", "TernStore", "TernTesting", "TernMemory",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
