@@ -37,7 +37,7 @@ extension Dependencies {
             sessions: SQLAdminSessionStore(database: database, hasher: hasher, clock: clock),
             loginLinks: SQLLoginLinkStore(database: database, hasher: hasher, clock: clock),
             signer: PortalCookieSigner(secretKey: secretKey), csrf: PortalCSRF(secretKey: secretKey),
-            queries: SQLPortalQueries(database: database),
+            queries: SQLPortalQueries(database: database), conversations: SQLConversationBrowser(database: database),
             formTokens: SQLPortalFormTokenStore(database: database, hasher: hasher, clock: clock),
             idleTimeout: TimeInterval(config.portal.idleMinutes * 60), maxAge: TimeInterval(config.portal.maxHours * 3600))
     }

@@ -16,6 +16,8 @@ package struct PortalDependencies: Sendable {
     package var csrf: PortalCSRF
     /// The read side of the pages.
     package var queries: any PortalQueries
+    /// The conversations pages' search, transcripts and deletes.
+    package var conversations: any ConversationBrowser
     /// The create forms' idempotency tokens.
     package var formTokens: any PortalFormTokenStore
     /// `TERN_ADMIN_SESSION_IDLE_MINUTES`, in seconds.
@@ -25,7 +27,8 @@ package struct PortalDependencies: Sendable {
 
     package init(
         oidc: OIDCProvider?, accounts: OIDCAccountLinker?, sessions: any AdminSessionStore, loginLinks: any LoginLinkStore,
-        signer: PortalCookieSigner, csrf: PortalCSRF, queries: any PortalQueries, formTokens: any PortalFormTokenStore,
+        signer: PortalCookieSigner, csrf: PortalCSRF, queries: any PortalQueries, conversations: any ConversationBrowser,
+        formTokens: any PortalFormTokenStore,
         idleTimeout: TimeInterval = 30 * 60, maxAge: TimeInterval = 12 * 3600
     ) {
         self.oidc = oidc
@@ -35,6 +38,7 @@ package struct PortalDependencies: Sendable {
         self.signer = signer
         self.csrf = csrf
         self.queries = queries
+        self.conversations = conversations
         self.formTokens = formTokens
         self.idleTimeout = idleTimeout
         self.maxAge = maxAge

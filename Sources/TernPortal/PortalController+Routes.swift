@@ -8,5 +8,7 @@ extension PortalController {
         addApprovalRoutes(to: router)
         addUserRoutes(to: router)
         addAccountRoutes(to: router)
+        addConversationRoutes(to: router)
+        addAuditRoutes(to: router)
     }
 }

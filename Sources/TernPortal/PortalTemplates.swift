@@ -20,6 +20,9 @@ enum PortalTemplates {
         "account": PackageResources.account_mustache,
         "keys": PackageResources.keys_mustache,
         "key-created": PackageResources.key_created_mustache,
+        "conversations": PackageResources.conversations_mustache,
+        "transcript": PackageResources.transcript_mustache,
+        "audit": PackageResources.audit_mustache,
     ]
 
     /// The parsed library; a template that does not parse is a programming error caught by the

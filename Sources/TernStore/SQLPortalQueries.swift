@@ -17,16 +17,8 @@ package struct SQLPortalQueries: PortalQueries {
         return "\(unsafeRaw: column) IN (\(binds: contexts.map(\.rawValue).sorted()))"
     }
 
-    /// `%text%`, lowercased, with `!`, `%` and `_` escaped by `!` so they match themselves
-    /// (used with `ESCAPE '!'`).
-    static func likePattern(_ text: String) -> String {
-        var escaped = ""
-        for character in text.lowercased() {
-            if character == "!" || character == "%" || character == "_" { escaped.append("!") }
-            escaped.append(character)
-        }
-        return "%\(escaped)%"
-    }
+    /// `%text%` for `LIKE … ESCAPE '!'`, as ``SQLConversationBrowser/likePattern(_:)`` makes it.
+    static func likePattern(_ text: String) -> String { SQLConversationBrowser.likePattern(text) }
 
     package func contexts(_ contexts: Set<ContextID>?, search: String?, after cursor: String?, limit: Int) async throws
         -> KeysetPage<ContextSummary>
