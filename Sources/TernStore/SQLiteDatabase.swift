@@ -147,10 +147,18 @@ package final class SQLiteDatabase: DatabaseHandle {
         }
     }
 
+    /// Closes every connection, each even when closing another failed (a connection left open
+    /// is a crash in debug builds of SQLiteNIO), and then throws the first failure.
     package func close() async throws {
+        var failure: (any Error)?
         for connection in readers + [writer] {
-            try await connection.close()
+            do {
+                try await connection.close()
+            } catch {
+                failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
     }
 }
 

@@ -37,8 +37,9 @@ enum PostgresTestServer {
     }()
 }
 
-/// A fresh, empty PostgreSQL database `tern_test_<random>` for `body`, migrated unless
-/// `migrate` is false, dropped afterwards (also when `body` throws).
+/// A fresh PostgreSQL database `tern_test_<random>` for `body`, migrated (a copy of
+/// ``PostgresTemplate``) unless `migrate` is false (then empty), dropped afterwards (also when
+/// `body` throws).
 ///
 /// `body` also receives the database's URL, to open more handles to it (e.g. to act as
 /// several replicas). Throws if `TERN_TEST_POSTGRES_URL` is not set.
@@ -59,14 +60,20 @@ func withTemporaryPostgres(
     let admin = try await PostgresDatabase.open(
         url: adminURL.secretURLString, logger: PostgresTestServer.logger, maximumConnections: 1)
     do {
-        // The name is ours (hex digits), so splicing it into DDL is safe.
-        try await admin.write { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        // The names are ours (hex digits), so splicing them into DDL is safe.
+        if migrate {
+            let template = try await PostgresTemplate.shared.name(admin: admin, adminURL: adminURL)
+            try await admin.write { db in
+                try await db.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE \(unsafeRaw: template)").run()
+            }
+        } else {
+            try await admin.write { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        }
         do {
             let database = try await PostgresDatabase.open(
                 url: url.secretURLString, logger: PostgresTestServer.logger,
                 maximumConnections: PostgresTestServer.maximumConnections)
             do {
-                if migrate { try await Migrator(database: database, logger: PostgresTestServer.logger).migrate() }
                 try await body(database, url.secretURLString)
                 try await database.close()
             } catch {
@@ -89,5 +96,43 @@ func withTemporaryPostgres(
 private func dropDatabase(_ name: String, admin: PostgresDatabase) async throws {
     try await admin.write { db in
         try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run()
+    }
+}
+
+/// One migrated database per test process, `tern_template_<random>`, that every migrated test
+/// database is copied from (`CREATE DATABASE … TEMPLATE`): running all migrations (pgvector's
+/// extension among them) for each of the suite's hundreds of databases took more of two cores
+/// than the tests did, and tests queued behind it ran past their time limits.
+///
+/// It outlives the process (nothing runs at the end of a test run): `scripts/test` deletes its
+/// whole cluster; on a cluster of your own, drop the `tern_template_*` databases now and then.
+actor PostgresTemplate {
+    static let shared = PostgresTemplate()
+    private var creation: Task<String, any Error>?
+
+    /// The template's name, created and migrated by the first caller; later callers wait for it.
+    func name(admin: PostgresDatabase, adminURL: PostgresURL) async throws -> String {
+        if let creation { return try await creation.value }
+        let creation = Task { try await Self.create(admin: admin, adminURL: adminURL) }
+        self.creation = creation
+        return try await creation.value
+    }
+
+    private static func create(admin: PostgresDatabase, adminURL: PostgresURL) async throws -> String {
+        let name = "tern_template_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await admin.write { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        var url = adminURL
+        url.database = name
+        // Closed before anyone copies it: PostgreSQL copies only a database nobody is connected to.
+        let database = try await PostgresDatabase.open(
+            url: url.secretURLString, logger: PostgresTestServer.logger, maximumConnections: 1)
+        do {
+            try await Migrator(database: database, logger: PostgresTestServer.logger).migrate()
+        } catch {
+            try await database.close()
+            throw error
+        }
+        try await database.close()
+        return name
     }
 }
