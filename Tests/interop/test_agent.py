@@ -67,8 +67,8 @@ def test_builtin_tool_call_streams_progress_to_the_sdk(tern, fake_llm):
     last = chat_requests(fake_llm)[-1]
     assert last["messages"][-1] == {"role": "tool", "content": "42", "tool_call_id": "c1"}
     offered = [t["function"]["name"] for t in chat_requests(fake_llm)[-2]["tools"]]
-    assert offered == ["calculator", "clock", "git_clone", "list_files", "read_file", "search_files", "web_fetch",
-                       "web_search", "write_file", "tern_plan"]
+    assert offered == ["calculator", "clock", "git_clone", "list_files", "read_file", "recall", "remember",
+                       "search_files", "web_fetch", "web_search", "write_file", "tern_plan"]
 
 
 @pytest.fixture()
