@@ -94,6 +94,12 @@ enum PortalPage {
         return text
     }
 
+    /// No referrer ever leaves for another site (a login link or an authorization code in a URL
+    /// stays here). Not `no-referrer`: under it browsers send `Origin: null` with a plain form
+    /// POST, which the CSRF origin check rightly refuses, so signing out (a form without
+    /// portal.js) failed in Chromium.
+    static let referrerPolicy = "same-origin"
+
     /// An HTML answer with the portal's security headers.
     static func html(status: HTTPResponse.Status, _ html: String, headers: HTTPFields = [:]) -> Response {
         var fields = headers
@@ -101,7 +107,7 @@ enum PortalPage {
         fields[.cacheControl] = "no-store"
         fields[.contentSecurityPolicy] = contentSecurityPolicy
         fields[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        fields[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        fields[HTTPField.Name("Referrer-Policy")!] = referrerPolicy
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -130,7 +136,7 @@ enum PortalPage {
         var fields = headers
         fields[.location] = location
         fields[.cacheControl] = "no-store"
-        fields[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        fields[HTTPField.Name("Referrer-Policy")!] = referrerPolicy
         return Response(status: .seeOther, headers: fields)
     }
 }

@@ -19,9 +19,12 @@ def by():
 
 
 def until(driver, condition, timeout: float = WAIT):
+    """Waits for `condition`; an element gone stale because the page navigated while the
+    condition read it (a form posted, the next page loading) only means "not yet"."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def open_page(driver, tern: Tern, path: str, shot: str, page: str):
