@@ -53,7 +53,9 @@ import Testing
             // The admin and the built-in local user.
             #expect(page.html.contains(#"<div class="number">2</div><div class="label">Users</div>"#))
             #expect(page.html.contains("No turns yet."))
-            #expect(page.html.contains("0 tokens in the last 14 days"))
+            #expect(
+                page.html.contains(#"<p class="muted">0 tokens in the last 14 days</p>"#),
+                "the total is written out, not only in the chart's title")
         }
     }
 
