@@ -10,5 +10,10 @@ extension PortalController {
         addAccountRoutes(to: router)
         addConversationRoutes(to: router)
         addAuditRoutes(to: router)
+        addCredentialRoutes(to: router)
+        addMCPServerRoutes(to: router)
+        addSkillRoutes(to: router)
+        addDiagnosticsRoutes(to: router)
+        addSettingsRoutes(to: router)
     }
 }

@@ -7,7 +7,11 @@ import Mustache
 /// and one line here; `PortalTemplatesTests` fails when a file is not listed.
 enum PortalTemplates {
     /// Every template by the name pages and partials use.
-    static let sources: [String: [UInt8]] = [
+    static let sources: [String: [UInt8]] = corePages.merging(credentialPages) { first, _ in first }
+        .merging(systemPages) { first, _ in first }
+
+    /// The templates of the first pages and the layout.
+    static let corePages: [String: [UInt8]] = [
         "layout": PackageResources.layout_mustache,
         "problem": PackageResources.problem_mustache,
         "dashboard": PackageResources.dashboard_mustache,
