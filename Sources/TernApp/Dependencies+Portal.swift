@@ -36,7 +36,7 @@ extension Dependencies {
             oidc: oidc, accounts: accounts,
             sessions: SQLAdminSessionStore(database: database, hasher: hasher, clock: clock),
             loginLinks: SQLLoginLinkStore(database: database, hasher: hasher, clock: clock),
-            signer: PortalCookieSigner(secretKey: secretKey), csrf: PortalCSRF(secretKey: secretKey),
+            signer: PortalCookieSigner(secretKey: secretKey), csrf: PortalCSRF(secretKey: secretKey, publicURL: config.portal.publicURL),
             queries: SQLPortalQueries(database: database), conversations: SQLConversationBrowser(database: database),
             formTokens: SQLPortalFormTokenStore(database: database, hasher: hasher, clock: clock),
             idleTimeout: TimeInterval(config.portal.idleMinutes * 60), maxAge: TimeInterval(config.portal.maxHours * 3600))

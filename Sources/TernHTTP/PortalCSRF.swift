@@ -14,11 +14,27 @@ package struct PortalCSRF: Sendable {
     package static let header = "X-CSRF-Token"
 
     private let key: SymmetricKey
+    /// The origin of `TERN_PUBLIC_URL` (`https://tern.example.com`), lower-cased, if configured.
+    private let publicOrigin: String?
 
-    /// - Parameter secretKey: the server's secret; a key for this purpose alone is derived from it.
-    package init(secretKey: [UInt8]) {
+    /// - Parameters:
+    ///   - secretKey: the server's secret; a key for this purpose alone is derived from it.
+    ///   - publicURL: `TERN_PUBLIC_URL`, the address browsers use. A proxy in front of Tern may
+    ///     rewrite `Host` (nginx's default `proxy_set_header Host $proxy_host` does), so the
+    ///     request's own host cannot be the only origin a form may come from.
+    package init(secretKey: [UInt8], publicURL: String? = nil) {
         key = SymmetricKey(
             data: HMAC<SHA256>.authenticationCode(for: Data("tern admin portal csrf v1".utf8), using: SymmetricKey(data: secretKey)))
+        publicOrigin = publicURL.flatMap(Self.origin(of:))
+    }
+
+    /// `scheme://host[:port]` of `url`, lower-cased, with a default port left out as browsers do.
+    package static func origin(of url: String) -> String? {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = parts.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let port = parts.port.flatMap { (scheme == "https" && $0 == 443) || (scheme == "http" && $0 == 80) ? nil : $0 }
+        return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "")
     }
 
     /// The token of a session: the same for the session's whole life, unusable for any other.
@@ -35,7 +51,8 @@ package struct PortalCSRF: Sendable {
         package var origin: String?
         /// `Sec-Fetch-Site`, if the browser sent one.
         package var fetchSite: String?
-        /// This server's origin as the browser sees it (`https://tern.example.com`).
+        /// This server's origin as the request names it (its scheme and `Host`); the public
+        /// URL's origin is accepted too.
         package var expectedOrigin: String
 
         package init(sessionID: String, token: String?, origin: String?, fetchSite: String?, expectedOrigin: String) {
@@ -52,8 +69,12 @@ package struct PortalCSRF: Sendable {
         if let site = request.fetchSite?.lowercased(), site != "same-origin", site != "none" {
             return "the request came from another site (Sec-Fetch-Site: \(site)); the portal only accepts changes made on its own pages"
         }
-        if let origin = request.origin, origin.lowercased() != request.expectedOrigin.lowercased() {
-            return "the request came from \(origin), not from this portal (\(request.expectedOrigin))"
+        // Browsers leave default ports out of `Origin`; a hand-made client may not.
+        if let sent = request.origin, case let origin = Self.origin(of: sent) ?? sent.lowercased(),
+            origin != request.expectedOrigin.lowercased(), origin != publicOrigin
+        {
+            let expected = [publicOrigin, request.expectedOrigin].compactMap { $0 }.joined(separator: " or ")
+            return "the request came from \(sent), not from this portal (\(expected))"
         }
         guard let token = request.token, !token.isEmpty else {
             return "the form's security token is missing; reload the page and try again"

@@ -47,6 +47,31 @@ import Testing
         if !example.accepted { #expect(refusal?.contains(example.why) == true, "\(refusal ?? "")") }
     }
 
+    /// Behind a proxy that rewrites `Host` (nginx's default) the request names an inner host;
+    /// a form from the public URL's pages must still pass, and a foreign one still fail.
+    @Test(arguments: [
+        ("https://tern.example.test", true), ("HTTPS://Tern.Example.Test", true), ("https://tern.example.test:443", true),
+        ("http://tern.example.test", false), ("https://tern.example.test:8443", false), ("https://evil.test", false),
+        ("null", false),
+    ])
+    func origin_ofThePublicURLPassesWhenAProxyRewritesHost(origin: String, accepted: Bool) {
+        let csrf = PortalCSRF(secretKey: Array(repeating: 7, count: 32), publicURL: "https://tern.example.test:443")
+        let refusal = csrf.refusal(
+            PortalCSRF.Request(
+                sessionID: "session-1", token: csrf.token(for: "session-1"), origin: origin, fetchSite: nil,
+                expectedOrigin: "http://127.0.0.1:8080"))
+        #expect((refusal == nil) == accepted, "\(origin): \(refusal ?? "accepted")")
+        if !accepted { #expect(refusal?.contains("https://tern.example.test or http://127.0.0.1:8080") == true) }
+    }
+
+    @Test func origin_ofAURL() {
+        #expect(PortalCSRF.origin(of: "https://Tern.example.com/") == "https://tern.example.com")
+        #expect(PortalCSRF.origin(of: "http://tern.example.com:80") == "http://tern.example.com")
+        #expect(PortalCSRF.origin(of: "http://127.0.0.1:8080/sub") == "http://127.0.0.1:8080")
+        #expect(PortalCSRF.origin(of: "ftp://tern.example.com") == nil)
+        #expect(PortalCSRF.origin(of: "not a url") == nil)
+    }
+
     @Test func token_isPerSessionAndPerKey() {
         #expect(Self.csrf.token(for: "a") == Self.csrf.token(for: "a"))
         #expect(Self.csrf.token(for: "a") != Self.csrf.token(for: "b"))
