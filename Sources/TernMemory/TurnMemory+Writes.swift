@@ -21,13 +21,20 @@ extension TurnMemory {
     }
 
     /// Stores an explicit "remember that …" from the user's message at once (in the background,
-    /// retried), so a failing store never fails the turn. Returns whether the message asked.
+    /// retried), so a failing store never fails the turn; not in a context whose memory is off
+    /// (its users were told nothing is kept). Returns whether the message asked.
     @discardableResult
     package func rememberExplicit(_ exchange: Exchange) -> Bool {
         guard let fact = ExplicitMemory.fact(in: exchange.input) else { return false }
-        let service = self.service
+        let (service, logger) = (self.service, self.logger)
         let metadata = Self.metadata(exchange)
         writer.submit("remember", context: exchange.context) {
+            guard try await service.preferences(in: exchange.context).enabled else {
+                logger.info(
+                    "a message asked to remember something, but memory is off in its context; nothing stored",
+                    metadata: ["context": "\(exchange.context)"])
+                return
+            }
             _ = try await service.remember(fact, source: "user", metadata: metadata, in: exchange.context)
         }
         return true
