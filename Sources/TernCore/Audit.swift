@@ -120,9 +120,14 @@ package protocol AuditStore: Sendable {
 
 /// Masks secrets in what the audit log keeps: the value of every key that names a secret
 /// (`value`, `secret*`, `*token*`, `*password*`, `*key*` but `key_id`, `authorization`) becomes
-/// `"***"`, at any depth. Credential values and secret MCP settings never reach the log.
+/// `"***"`, at any depth. Credential values and secret MCP settings never reach the log. A text
+/// longer than ``longestText`` (a document given to memory, a skill's source) is kept as its
+/// length only: the log says what changed, and content a user later deletes (`tern memory
+/// forget`) must not live on in it.
 package enum AuditMask {
     package static let mask: JSONValue = .string("***")
+    /// The longest text kept as it is, in characters.
+    package static let longestText = 500
 
     package static func masked(_ value: JSONValue) -> JSONValue {
         switch value {
@@ -131,6 +136,7 @@ package enum AuditMask {
             for (key, field) in fields { result[key] = isSecret(key) && field != .null ? mask : masked(field) }
             return .object(result)
         case .array(let items): return .array(items.map(masked))
+        case .string(let text) where text.count > longestText: return .string("(\(text.count) characters, not kept)")
         default: return value
         }
     }

@@ -58,4 +58,14 @@ import TernStore
         #expect(masked["name"] == "TOKEN" && masked["key_id"] == "ab12" && masked["env"]?["LEVEL"] == "debug")
         #expect(masked["value"] == AuditMask.mask && masked["secret_env"] == AuditMask.mask)
     }
+
+    @Test func mask_keepsOnlyTheLengthOfALongText() {
+        let document = String(repeating: "Quarterly numbers, do not share. ", count: 100)
+        let masked = AuditMask.masked(["text": .string(document), "source": "q3.md", "tags": [.string(document)]])
+        #expect(!masked.jsonText.contains("do not share"))
+        #expect(masked["text"] == .string("(\(document.count) characters, not kept)"))
+        #expect(masked["source"] == "q3.md")
+        let short = String(repeating: "a", count: AuditMask.longestText)
+        #expect(AuditMask.masked(["text": .string(short)])["text"] == .string(short))
+    }
 }
