@@ -31,6 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("TERN_BIN_DIR", ROOT / ".build" / "debug"))
 API_KEY = "llama-interop-key-0123456789abcdef"
 MODEL_ALIAS = "smollm2"
+EMBEDDING_ALIAS = "smollm2-embed"
 
 
 def free_port() -> int:
@@ -83,8 +84,9 @@ def stop_process(process: subprocess.Popen) -> None:
 class ModelServer:
     """One model server process on a fixed loopback port; can be killed and started again there."""
 
-    def __init__(self, kind: str, log_dir: str, port: int | None = None):
+    def __init__(self, kind: str, log_dir: str, port: int | None = None, pooling: str = "none"):
         self.kind = kind
+        self.pooling = pooling
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = os.path.join(log_dir, f"{kind}-{self.port}.log")
@@ -95,6 +97,14 @@ class ModelServer:
         if self.kind == "llama-server":
             return [os.environ["TERN_TEST_LLAMA_SERVER_BIN"], "-m", model, "--host", "127.0.0.1",
                     "--port", str(self.port), "--jinja", "-a", MODEL_ALIAS, "-c", "8192"]
+        if self.kind == "embedding":
+            # `/v1/embeddings` only. SmolLM2's GGUF names no pooling, so by default the server
+            # answers one vector per token ("none"); "mean" makes llama.cpp average them.
+            command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
+                       "--port", str(self.port), "--embedding", "true", "--model_alias", EMBEDDING_ALIAS]
+            if self.pooling == "mean":
+                command += ["--kv_overrides", "llama.pooling_type=int:1"]
+            return command
         # The server's default context (2048) is too small for the agent's tool definitions.
         return [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
                 "--port", str(self.port), "--chat_format", "chatml-function-calling",
@@ -103,8 +113,10 @@ class ModelServer:
     def start(self) -> float:
         """Starts the server and waits until `GET /v1/models` answers; returns when it did."""
         log = open(self.log_path, "a")
+        # Unbuffered: uvicorn's access log (stdout) reaches the file as each request is answered.
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()
 
         def answers():
@@ -356,6 +368,28 @@ def tern(model_server, work_dir):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture()
+def with_embeddings(model_server, work_dir):
+    """An embedding server of its own (llama-cpp-python with SmolLM2, pooling "none" or "mean")
+    and a Tern that uses it for memory and chats with the session's model server. The test may
+    stop the embedding server itself; everything started is stopped afterwards."""
+    started = []
+
+    def make(pooling: str = "none", chat=None):
+        """`chat`: what Tern chats with instead of the model server (anything with a base_url)."""
+        embedder = ModelServer("embedding", work_dir, pooling=pooling)
+        embedder.start()
+        started.append(embedder)
+        env = {"TERN_EMBEDDING_BASE_URL": embedder.base_url, "TERN_EMBEDDING_MODEL": EMBEDDING_ALIAS}
+        server = Tern(chat or model_server, tempfile.mkdtemp(prefix="tern-", dir=work_dir), env).start()
+        started.append(server)
+        return embedder, server
+
+    yield make
+    for thing in reversed(started):
+        thing.stop()
 
 
 @pytest.fixture()
