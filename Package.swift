@@ -21,6 +21,9 @@ let package = Package(
         .library(name: "TernAgent", targets: ["TernAgent"]),
         .library(name: "TernMemory", targets: ["TernMemory"]),
         .library(name: "TernTelegram", targets: ["TernTelegram"]),
+        .library(name: "TernHTTP", targets: ["TernHTTP"]),
+        .library(name: "TernPortal", targets: ["TernPortal"]),
+        .library(name: "TernApp", targets: ["TernApp"]),
         .library(name: "TernTesting", targets: ["TernTesting"]),
     ],
     dependencies: [

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+import TernApp
+import TernCore
+import TernHTTP
+import Testing
+
+/// No N+1 on the portal's list pages: a page runs as many SQL statements with 60 rows in the
+/// store (a full page of 50 and a next page) as with 5, session check and caches included. The
+/// statements are those SQLiteKit logs at debug level (as ``TurnStatementsTests`` of TernHTTPTests
+/// counts them); a count, never a time.
+@Suite(.timeLimit(.minutes(2))) struct PortalStatementCountTests {
+    /// The SQL of every statement logged while recording, without the server's own background
+    /// work (the instance heartbeat and its sweeps touch `instances`).
+    final class StatementLog: Sendable {
+        private let statements = Mutex<[String]>([])
+        func record(_ sql: String) { statements.withLock { $0.append(sql) } }
+        func drain() -> [String] {
+            statements.withLock { statements in
+                defer { statements = [] }
+                return statements.filter { !$0.contains("instances") }
+            }
+        }
+    }
+
+    struct Recorder: LogHandler {
+        let log: StatementLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            if let sql = event.metadata?["sql"] { log.record("\(sql)") }
+        }
+    }
+
+    /// A clock that stands still, so the session's last-seen time is never refreshed between
+    /// renders (an `UPDATE` every 30 s otherwise, whenever the machine is slow enough).
+    struct StoppedClock: WallClock {
+        let instant: Date
+        func now() -> Date { instant }
+    }
+
+    static let pages = ["/admin/", "/admin/contexts", "/admin/conversations", "/admin/audit"]
+
+    /// Adds contexts, conversations (a question and an answer each, in the new contexts) and
+    /// audit entries numbered `range`.
+    static func seed(_ dependencies: Dependencies, _ range: Range<Int>, owner: UserID) async throws {
+        for index in range {
+            let context = try await dependencies.tenants.createContext(
+                name: String(format: "team-%03d", index), kind: .shared, owner: owner)
+            _ = try await PortalConversationsTests.seed(
+                dependencies, in: context.id, key: "k\(index)",
+                [(.user, "question \(index)", nil), (.assistant, "answer \(index)", nil)])
+            try await dependencies.http.audit.record(
+                AuditEntry(
+                    at: Date(), actor: AuditActor(actor: owner.rawValue, via: .portal), action: "context.create",
+                    objectType: "context", objectID: context.id.rawValue, contextID: context.id))
+        }
+    }
+
+    /// The statements of one render of each page, after a render that fills the caches.
+    static func count(_ browser: PortalBrowser, _ log: StatementLog) async throws -> [String: [String]] {
+        var counted: [String: [String]] = [:]
+        for page in pages {
+            #expect(try await browser.get(page).status == .ok, "\(page)")
+            _ = log.drain()
+            let rendered = try await browser.get(page)
+            counted[page] = log.drain()
+            #expect(rendered.status == .ok, "\(page)")
+        }
+        return counted
+    }
+
+    @Test func listPages_runAsManyStatementsWith60RowsAsWith5() async throws {
+        let log = StatementLog()
+        let overrides = DependencyOverrides(
+            cacheMaxAge: .seconds(3600), databaseLogger: Logger(label: "sql") { _ in Recorder(log: log) },
+            clock: StoppedClock(instant: Date()))
+        try await LiveTern.run(overrides: overrides) { dependencies, client in
+            let admin = try await PortalBrowser.signIn(dependencies, client, email: "admin@example.test")
+            try await Self.seed(dependencies, 0..<5, owner: admin.user.id)
+            let few = try await Self.count(admin, log)
+            try await Self.seed(dependencies, 5..<60, owner: admin.user.id)
+            let many = try await Self.count(admin, log)
+
+            for page in Self.pages {
+                let small = try #require(few[page])
+                let large = try #require(many[page])
+                #expect(!small.isEmpty, "\(page) ran no statement: is the recorder still wired?")
+                #expect(
+                    small.count == large.count,
+                    "\(page): \(small.count) statements with 5 rows, \(large.count) with 60:\n\(large.joined(separator: "\n"))")
+            }
+            // 60 rows fill a page: each list links to its second page.
+            for page in ["/admin/contexts", "/admin/conversations", "/admin/audit"] {
+                #expect(try await admin.get(page).html.contains("cursor="), "\(page) has no next page")
+            }
+        }
+    }
+}
