@@ -73,6 +73,8 @@ struct ContextModel: Sendable {
 
     struct Server: Sendable {
         let name, transport, state: String
+        /// `/admin/mcp-servers/{ctx}/{name}`, the Test button's path.
+        let base: String
     }
 
     struct CredentialRow: Sendable {
@@ -84,6 +86,10 @@ struct ContextModel: Sendable {
     let created: String
     let yourRole: String
     let canManage: Bool
+    /// Admins: the MCP servers' Test buttons.
+    let canConfigure: Bool
+    /// Admins and owners: the link to this context's Credentials page.
+    let canManageCredentials: Bool
     let formToken: String
     let members: [Member]
     let tools: List<Tool>
@@ -92,14 +98,17 @@ struct ContextModel: Sendable {
     let credentials: List<CredentialRow>
 
     init(
-        context: Context, yourRole: String, canManage: Bool, members: [(Membership, User?)], tools: [ToolStatus],
-        skills: [Skill], servers: [MCPServerSummary], credentials: [Credential]
+        context: Context, yourRole: String, canManage: Bool, canConfigure: Bool, canManageCredentials: Bool,
+        members: [(Membership, User?)], tools: [ToolStatus], skills: [Skill], servers: [MCPServerSummary],
+        credentials: [Credential]
     ) {
         id = context.id.rawValue
         kind = context.kind.rawValue
         created = PortalFormat.time(context.createdAt)
         self.yourRole = yourRole
         self.canManage = canManage
+        self.canConfigure = canConfigure
+        self.canManageCredentials = canManageCredentials
         formToken = FormToken.make().value
         self.members = members.map { membership, user in
             Member(
@@ -119,7 +128,11 @@ struct ContextModel: Sendable {
                 return SkillRow(name: skill.name, scope: scope, description: skill.description)
             })
         self.servers = List(
-            rows: servers.map { Server(name: $0.name, transport: $0.transport.rawValue, state: $0.status.state.rawValue) })
+            rows: servers.map {
+                Server(
+                    name: $0.name, transport: $0.transport.rawValue, state: $0.status.state.rawValue,
+                    base: "/admin/mcp-servers/\(PortalController.segment(context.id.rawValue))/\(PortalController.segment($0.name))")
+            })
         self.credentials = List(
             rows: credentials.map { CredentialRow(name: $0.name, updated: PortalFormat.time($0.updatedAt)) })
     }

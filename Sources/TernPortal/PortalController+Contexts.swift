@@ -68,6 +68,8 @@ extension PortalController {
             let model = ContextModel(
                 context: found, yourRole: visit.isAdmin ? "admin" : visit.role(in: found.id)?.rawValue ?? "none",
                 canManage: visit.refusal(.manageMembers, in: found.id) == nil,
+                canConfigure: visit.refusal(.configureTools, in: found.id) == nil,
+                canManageCredentials: visit.refusal(.manageCredentials, in: found.id) == nil,
                 members: members.map { ($0, users[$0.userID]) }, tools: try await agent.toolStatus(in: found.id),
                 skills: await agent.skills(in: found.id), servers: try await mcpServers.servers(in: found.id),
                 credentials: try await credentials.list(in: found.id))

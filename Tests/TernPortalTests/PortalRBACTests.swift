@@ -33,6 +33,11 @@ import Testing
         Route(method: .get, path: "/admin/account", fields: [:], allowed: everyone),
         Route(method: .get, path: "/admin/users", fields: [:], allowed: [.admin]),
         Route(method: .get, path: "/admin/users/{user}", fields: [:], allowed: [.admin]),
+        Route(method: .get, path: "/admin/skills", fields: [:], allowed: everyone),
+        Route(method: .get, path: "/admin/skills?context={ctx}", fields: [:], allowed: members),
+        Route(method: .post, path: "/admin/skills/check", fields: ["context": "{ctx}", "folder": "x", "text": "x"], allowed: managers),
+        Route(method: .get, path: "/admin/diagnostics", fields: [:], allowed: [.admin]),
+        Route(method: .get, path: "/admin/settings", fields: [:], allowed: [.admin]),
         Route(method: .post, path: "/admin/contexts", fields: ["name": "n-{caller}", "idempotency": "{token}"], allowed: [.admin]),
         Route(
             method: .post, path: "/admin/contexts/{ctx}/members",
@@ -44,6 +49,23 @@ import Testing
         Route(
             method: .post, path: "/admin/approvals/{approval}/decide", fields: ["context": "{ctx}", "decision": "deny"],
             allowed: [.admin, .owner, .member]),
+        Route(method: .get, path: "/admin/credentials", fields: [:], allowed: everyone),
+        Route(method: .get, path: "/admin/credentials/{ctx}", fields: [:], allowed: managers),
+        Route(method: .get, path: "/admin/credentials?context={ctx}", fields: [:], allowed: managers),
+        Route(
+            method: .post, path: "/admin/credentials",
+            fields: ["context": "{ctx}", "name": "K_{caller}", "value": "v", "idempotency": "{token}"], allowed: managers),
+        Route(method: .post, path: "/admin/credentials/{ctx}/K_{caller}/delete", fields: [:], allowed: managers),
+        Route(method: .get, path: "/admin/mcp-servers", fields: [:], allowed: everyone),
+        Route(method: .get, path: "/admin/mcp-servers/{ctx}", fields: [:], allowed: members),
+        Route(
+            method: .post, path: "/admin/mcp-servers",
+            fields: [
+                "context": "{ctx}", "name": "s-{caller}", "transport": "stdio", "command": "/bin/cat", "idempotency": "{token}",
+            ], allowed: [.admin]),
+        Route(method: .post, path: "/admin/mcp-servers/{ctx}/s-{caller}/enabled", fields: ["enabled": "false"], allowed: [.admin]),
+        Route(method: .post, path: "/admin/mcp-servers/{ctx}/no-such-server/test", fields: [:], allowed: [.admin]),
+        Route(method: .post, path: "/admin/mcp-servers/{ctx}/s-{caller}/remove", fields: [:], allowed: [.admin]),
     ]
 
     @Test(arguments: Caller.allCases)

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import TernApp
+import TernCore
+import TernHTTP
+import Testing
+
+/// The MCP servers page: admins add (checked by the same service as the admin API, network
+/// guard included), test, disable and remove servers; everyone else reads the list.
+@Suite(.timeLimit(.minutes(2))) struct PortalMCPServersTests {
+    /// Port 9 (discard) on loopback: allowed by the network rules here, and nothing answers.
+    static let environment = ["TERN_NETWORK_ALLOW": "127.0.0.1:9"]
+    static let closedURL = "http://127.0.0.1:9/mcp"
+
+    static func add(_ browser: PortalBrowser, _ context: Context, _ fields: [String: String]) async throws
+        -> (status: HTTPResponse.Status, html: String, headers: HTTPFields)
+    {
+        let token = try PortalBrowser.hidden("idempotency", in: try await browser.get("/admin/mcp-servers").html)
+        return try await browser.post(
+            "/admin/mcp-servers", fields.merging(["context": context.id.rawValue, "idempotency": token]) { $1 })
+    }
+
+    @Test func admin_addsAnHTTPServer_aRefusedURLSaysWhy_andTestShowsTheConnectionError() async throws {
+        try await LiveTern.run(environment: Self.environment) { dependencies, client in
+            let browser = try await PortalBrowser.signIn(dependencies, client, email: "ada@example.test")
+            let team = try await dependencies.tenants.createContext(name: "team", kind: .shared, owner: nil)
+            let refused = try await Self.add(browser, team, ["name": "web", "transport": "http", "url": "http://10.0.0.1/mcp"])
+            #expect(refused.status == .badRequest)
+            #expect(refused.html.contains("data-problem") && refused.html.contains("10.0.0.1 is a private address"))
+            #expect(try await dependencies.http.mcpServers.servers(in: team.id).isEmpty)
+
+            let added = try await Self.add(
+                browser, team,
+                ["name": "web", "transport": "http", "url": Self.closedURL, "settings": "Authorization=Bearer ${cred:API_TOKEN}\r\n"])
+            #expect(added.status == .seeOther && added.headers[.location] == "/admin/mcp-servers/\(team.id.rawValue)")
+            let list = try await browser.get("/admin/mcp-servers/\(team.id.rawValue)").html
+            #expect(list.contains(Self.closedURL) && list.contains("Authorization=Bearer ${cred:API_TOKEN}"))
+            #expect(list.contains("/admin/mcp-servers/\(team.id.rawValue)/web/test"))
+
+            let tested = try await browser.post("/admin/mcp-servers/\(team.id.rawValue)/web/test", [:])
+            #expect(tested.status == .badGateway)
+            #expect(tested.html.contains("data-problem") && tested.html.contains("The test of MCP server web failed"))
+            #expect(tested.html.contains("href=\"/admin/mcp-servers/\(team.id.rawValue)\""))
+            let entries = try await dependencies.http.audit.entries(AuditQuery(actor: browser.user.id.rawValue)).entries
+            #expect(entries.map(\.action) == ["mcp_server.test", "mcp_server.add"])
+            #expect(entries.first?.after == .object(["ok": .bool(false)]))
+        }
+    }
+
+    @Test func admin_addsAStdioServer_disablesAndRemovesIt_audited() async throws {
+        try await LiveTern.run { dependencies, client in
+            let browser = try await PortalBrowser.signIn(dependencies, client, email: "ada@example.test")
+            let team = try await dependencies.tenants.createContext(name: "team", kind: .shared, owner: nil)
+            let missing = try await Self.add(browser, team, ["name": "x", "transport": "stdio", "command": "no-such-mcp-server-xyz"])
+            #expect(missing.status == .badRequest && missing.html.contains("no-such-mcp-server-xyz"))
+            let badLine = try await Self.add(
+                browser, team, ["name": "x", "transport": "stdio", "command": "/bin/cat", "settings": "MODE=1\nnot a setting"])
+            #expect(badLine.status == .badRequest && badLine.html.contains("Line 2 of the headers or environment"))
+            let badTransport = try await Self.add(browser, team, ["name": "x", "transport": "ftp", "command": "/bin/cat"])
+            #expect(badTransport.status == .badRequest && badTransport.html.contains("stdio, http"))
+
+            let added = try await Self.add(
+                browser, team, ["name": "files", "transport": "stdio", "command": "/bin/cat", "arguments": "-u\r\nmy file\r\n"])
+            #expect(added.status == .seeOther)
+            let server = try #require(try await dependencies.http.mcpServers.servers(in: team.id).first)
+            #expect(server.command == "/bin/cat" && server.arguments == ["-u", "my file"])
+            #expect(try await browser.get("/admin/mcp-servers").html.contains("/bin/cat -u &#39;my file&#39;"))
+
+            let base = "/admin/mcp-servers/\(team.id.rawValue)/files"
+            #expect(try await browser.post(base + "/enabled", ["enabled": "false"]).status == .seeOther)
+            #expect(try await dependencies.http.mcpServers.servers(in: team.id).first?.enabled == false)
+            #expect(try await browser.get("/admin/mcp-servers").html.contains(">Enable</button>"))
+            let bad = try await browser.post(base + "/enabled", ["enabled": "maybe"])
+            #expect(bad.status == .badRequest && bad.html.contains("true or false"))
+            #expect(try await browser.post(base + "/remove", [:]).status == .seeOther)
+            #expect(try await dependencies.http.mcpServers.servers(in: team.id).isEmpty)
+            #expect(try await browser.post(base + "/remove", [:]).status == .notFound)
+            let entries = try await dependencies.http.audit.entries(AuditQuery(actor: browser.user.id.rawValue)).entries
+            #expect(entries.map(\.action) == ["mcp_server.remove", "mcp_server.disable", "mcp_server.add"])
+        }
+    }
+
+    @Test func test_ofAServerThatExitsAtOnce_saysSo_andFromTheContextPageLinksBackThere() async throws {
+        try await LiveTern.run { dependencies, client in
+            let browser = try await PortalBrowser.signIn(dependencies, client, email: "ada@example.test")
+            let team = try await dependencies.tenants.createContext(name: "team", kind: .shared, owner: nil)
+            _ = try await dependencies.http.mcpServers.add(
+                MCPServerDefinition(name: "broken", transport: .stdio, command: "/bin/false"), in: team.id)
+            let detail = try await browser.get("/admin/contexts/\(team.id.rawValue)").html
+            let action = "/admin/mcp-servers/\(team.id.rawValue)/broken/test"
+            #expect(detail.contains("action=\"\(action)\""))
+            let tested = try await browser.post(action, ["from": "context"])
+            #expect(tested.status == .badGateway)
+            #expect(tested.html.contains("MCP server &quot;broken&quot;"))
+            #expect(tested.html.contains("href=\"/admin/contexts/\(team.id.rawValue)\""))
+            #expect(try await browser.post("/admin/mcp-servers/\(team.id.rawValue)/nope/test", [:]).status == .notFound)
+        }
+    }
+
+    @Test func owner_seesTheListReadOnly_andIsRefusedEveryChange() async throws {
+        try await LiveTern.run(environment: Self.environment) { dependencies, client in
+            let tenants = dependencies.tenants
+            let (olga, _) = try await tenants.provisionUser(email: "olga@example.test", displayName: "Olga", role: .user)
+            let mine = try await tenants.createContext(name: "mine", kind: .shared, owner: olga.id)
+            _ = try await dependencies.http.mcpServers.add(
+                MCPServerDefinition(name: "web", transport: .http, url: Self.closedURL), in: mine.id)
+            let owner = try await PortalBrowser.signIn(dependencies, client, email: "olga@example.test", role: .user)
+            let list = try await owner.get("/admin/mcp-servers")
+            #expect(list.status == .ok && list.html.contains(Self.closedURL))
+            #expect(list.html.contains("Read-only: tool permissions and MCP servers are for admins only"))
+            #expect(!list.html.contains("/web/test") && !list.html.contains(#"name="transport""#))
+            #expect(!(try await owner.get("/admin/contexts/\(mine.id.rawValue)").html.contains("/web/test")))
+
+            let base = "/admin/mcp-servers/\(mine.id.rawValue)/web"
+            let refusals = [
+                try await owner.post(
+                    "/admin/mcp-servers",
+                    [
+                        "context": mine.id.rawValue, "name": "x", "transport": "stdio", "command": "/bin/cat",
+                        "idempotency": AdminSession.makeToken(),
+                    ]),
+                try await owner.post(base + "/test", [:]), try await owner.post(base + "/enabled", ["enabled": "false"]),
+                try await owner.post(base + "/remove", [:]),
+            ]
+            for refused in refusals {
+                #expect(refused.status == .forbidden && refused.html.contains("admins only"))
+            }
+            let servers = try await dependencies.http.mcpServers.servers(in: mine.id)
+            #expect(servers.map(\.name) == ["web"] && servers.first?.enabled == true)
+        }
+    }
+}
