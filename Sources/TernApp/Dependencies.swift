@@ -172,9 +172,10 @@ package struct Dependencies: Sendable {
                     election: election, services: leaderOnly.map(\.service), logger: logger.labelled("tern.leader")))
         }
         let httpLogger = logger.labelled("tern.http")
-        let portal = makePortal(
+        var portal = makePortal(
             config: config, database: database, secretKey: secret, tenants: tenants, httpClient: httpClient,
             clock: overrides.clock ?? SystemWallClock(), logger: logger.labelled("tern.portal"))
+        portal.addSystemPages(config: config, database: database, tooling: tooling)
         return Dependencies(
             config: config, database: database, conversations: conversations, tenants: tenants,
             apiKeys: apiKeys, identity: identity, storeHealth: DatabaseHealth(database: database), model: model, agent: agent,

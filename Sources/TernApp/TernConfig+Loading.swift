@@ -70,7 +70,7 @@ extension TernConfig {
         let portal = reader.portal()
         problems += reader.problems
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        return TernConfig(
+        var config = TernConfig(
             host: host, port: port, dataDir: dataDir, database: database, llm: llm, embedding: embedding, apiKeys: apiKeys,
             trustedProxyKeys: trustedProxyKeys, openWebUIJWTSecret: openWebUIJWTSecret, secretKey: secretKey,
             secretKeyPrevious: secretKeyPrevious, logLevel: logLevel,
@@ -78,6 +78,8 @@ extension TernConfig {
             historyLimit: historyLimit, retentionDays: retentionDays, agent: agent, tools: tools,
             telegram: telegram, mcp: mcp, configFile: usedFile, server: server, openLoopback: openLoopback, clients: clients,
             portal: portal, warnings: ConfigKey.unknownEnvironmentWarnings(environment))
+        config.settings = settingRows(lookup)
+        return config
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

@@ -146,6 +146,9 @@ package struct TernConfig: Sendable, Equatable {
     package var portal: Portal = .init()
     /// What was odd but not wrong (a `TERN_*` variable that is no setting, …): log at start.
     package var warnings: [String] = []
+    /// Every key's effective value and where it came from, secrets masked, as the portal's
+    /// Settings page shows them (``settingRows(_:)``).
+    package var settings: [PortalSettingRow] = []
 
     /// Whether `host` only accepts connections from this machine: `localhost`, `127.0.0.0/8`,
     /// `::1` (also written `[::1]` or in full) or `::ffff:127.x.x.x`.

@@ -24,6 +24,14 @@ package struct PortalDependencies: Sendable {
     package var idleTimeout: TimeInterval
     /// `TERN_ADMIN_SESSION_MAX_HOURS`, in seconds.
     package var maxAge: TimeInterval
+    /// The Skills page's view of the skill files: those that failed to load and the check
+    /// `tern skills check` runs, for pasted text.
+    package var skills: PortalSkills = PortalSkills()
+    /// The effective configuration, one row per key, secrets already masked (the Settings page).
+    package var settings: [PortalSettingRow] = []
+    /// The applied schema version (the newest migration), for the Diagnostics page; `nil`
+    /// when unknown.
+    package var schemaVersion: (@Sendable () async throws -> Int?)?
 
     package init(
         oidc: OIDCProvider?, accounts: OIDCAccountLinker?, sessions: any AdminSessionStore, loginLinks: any LoginLinkStore,
@@ -42,5 +50,54 @@ package struct PortalDependencies: Sendable {
         self.formTokens = formTokens
         self.idleTimeout = idleTimeout
         self.maxAge = maxAge
+    }
+}
+
+/// What the Skills page knows about skill files beyond the catalog.
+package struct PortalSkills: Sendable {
+    /// Checks a pasted `SKILL.md` as the loader checks a file (the same parser, the same known
+    /// tools): `folder` is the name of the folder it would live in.
+    package typealias Check = @Sendable (_ text: String, _ folder: String) -> PortalSkillCheck
+
+    /// The files that did not load at start-up, with where and why.
+    package var issues: [FileProblem]
+    /// `nil` when the server has no skill loader (then the page says so).
+    package var check: Check?
+
+    package init(issues: [FileProblem] = [], check: Check? = nil) {
+        self.issues = issues
+        self.check = check
+    }
+}
+
+/// The answer of ``PortalSkills/check``: the parsed skill, or every problem with its line.
+package struct PortalSkillCheck: Sendable {
+    package var skill: Skill?
+    package var problems: [FileProblem]
+
+    package init(skill: Skill?, problems: [FileProblem]) {
+        self.skill = skill
+        self.problems = problems
+    }
+}
+
+/// One configuration key as the Settings page shows it: the value (a secret as "set" or
+/// "not set", a database URL without its password) and where it came from.
+package struct PortalSettingRow: Sendable, Equatable {
+    /// The environment name, `TERN_PORT`.
+    package var key: String
+    /// The name in `tern.yaml`, `port`.
+    package var yamlName: String
+    package var value: String
+    /// `environment`, `tern.yaml:12`, `flag --port` or `default`.
+    package var source: String
+    package var isSecret: Bool
+
+    package init(key: String, yamlName: String, value: String, source: String, isSecret: Bool) {
+        self.key = key
+        self.yamlName = yamlName
+        self.value = value
+        self.source = source
+        self.isSecret = isSecret
     }
 }

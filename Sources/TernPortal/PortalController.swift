@@ -21,6 +21,11 @@ package struct PortalController: RouteProvider {
     let mcpServers: any MCPServerAdmin
     let credentials: CredentialVault
     let auditLog: any AuditStore
+    /// The Diagnostics page's parts: the store's ping, the model server's latest evidence and the
+    /// named checks of `GET /admin/api/v1/diagnostics`.
+    let storeHealth: any StoreHealth
+    let modelReachability: ModelReachability
+    let diagnostics: [String: @Sendable () async -> JSONValue]
 
     /// Built from what the HTTP layer has; logs go through each request's logger.
     package init(portal: PortalDependencies, http: HTTPDependencies) {
@@ -34,6 +39,9 @@ package struct PortalController: RouteProvider {
         mcpServers = http.mcpServers
         credentials = http.credentials
         auditLog = http.audit
+        storeHealth = http.storeHealth
+        modelReachability = http.modelReachability
+        diagnostics = http.diagnostics
     }
 
     package func addRoutes(to router: Router<TernRequestContext>) {
