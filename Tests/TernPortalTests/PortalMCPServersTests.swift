@@ -98,16 +98,38 @@ import Testing
         }
     }
 
+    /// The venv python with the `mcp` SDK (`TERN_TEST_MCP_PYTHON`), or `nil`.
+    static let python: String? = ProcessInfo.processInfo.environment["TERN_TEST_MCP_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
+    static let echoServer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("mcp-servers/echo_server.py").path
+
+    @Test(.enabled(if: python != nil, "TERN_TEST_MCP_PYTHON is not set"))
+    func test_ofARealServer_listsItsTools() async throws {
+        let python = try #require(Self.python)
+        try await LiveTern.run { dependencies, client in
+            let browser = try await PortalBrowser.signIn(dependencies, client, email: "ada@example.test")
+            let team = try await dependencies.tenants.createContext(name: "team", kind: .shared, owner: nil)
+            let added = try await Self.add(
+                browser, team, ["name": "echo", "transport": "stdio", "command": python, "arguments": Self.echoServer])
+            #expect(added.status == .seeOther)
+            let tested = try await browser.post("/admin/mcp-servers/\(team.id.rawValue)/echo/test", [:])
+            #expect(tested.status == .ok, "\(tested.html)")
+            #expect(tested.html.contains("Connected to tern-echo 1.0.0"))
+            #expect(tested.html.contains("<code>echo__echo</code>") && tested.html.contains("dangerous"))
+        }
+    }
+
     @Test func owner_seesTheListReadOnly_andIsRefusedEveryChange() async throws {
-        try await LiveTern.run(environment: Self.environment) { dependencies, client in
+        try await LiveTern.run { dependencies, client in
             let tenants = dependencies.tenants
             let (olga, _) = try await tenants.provisionUser(email: "olga@example.test", displayName: "Olga", role: .user)
             let mine = try await tenants.createContext(name: "mine", kind: .shared, owner: olga.id)
+            // A server that exits at once: the context page's tool list does not wait for it.
             _ = try await dependencies.http.mcpServers.add(
-                MCPServerDefinition(name: "web", transport: .http, url: Self.closedURL), in: mine.id)
+                MCPServerDefinition(name: "web", transport: .stdio, command: "/bin/false"), in: mine.id)
             let owner = try await PortalBrowser.signIn(dependencies, client, email: "olga@example.test", role: .user)
             let list = try await owner.get("/admin/mcp-servers")
-            #expect(list.status == .ok && list.html.contains(Self.closedURL))
+            #expect(list.status == .ok && list.html.contains("<code>/bin/false</code>"))
             #expect(list.html.contains("Read-only: tool permissions and MCP servers are for admins only"))
             #expect(!list.html.contains("/web/test") && !list.html.contains(#"name="transport""#))
             #expect(!(try await owner.get("/admin/contexts/\(mine.id.rawValue)").html.contains("/web/test")))
