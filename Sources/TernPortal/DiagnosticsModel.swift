@@ -76,6 +76,7 @@ struct DiagnosticsModel: Sendable {
     /// `value` as rows: nested objects flattened with dotted names (`contexts.ctx_1.time.state`),
     /// arrays by index, keys sorted; a plain value is one row named `name`.
     static func rows(_ value: JSONValue, name: String = "") -> [(String, String)] {
+        if name.isEmpty, value.objectValue == nil { return rows(value, name: "value") }
         let join = { (key: String) in name.isEmpty ? key : "\(name).\(key)" }
         switch value {
         case .object(let fields):

@@ -63,5 +63,7 @@ import Testing
         let rows = DiagnosticsModel.rows(value)
         #expect(rows.map(\.0) == ["connections", "contexts.c1.time.latency_ms", "contexts.c1.time.state", "flags.0", "flags.1"])
         #expect(rows.map(\.1) == ["2", "1.5", "ready", "yes", "–"])
+        let instance = DiagnosticsModel.rows(.string("d1a75736"))
+        #expect(instance.map(\.0) == ["value"] && instance.map(\.1) == ["d1a75736"], "a plain value gets a name")
     }
 }
