@@ -79,8 +79,10 @@ package struct AgentService: Sendable {
         // History is read before the new message is stored so it is not sent twice.
         let history = try await promptHistory(for: turn)
         if turn.resendsThread { try await reconcile(turn) }
-        _ = try await store.append(
-            NewMessage(sessionID: turn.session, role: .user, content: turn.input), in: turn.context)
+        if !turn.inputStored {
+            _ = try await store.append(
+                NewMessage(sessionID: turn.session, role: .user, content: turn.input), in: turn.context)
+        }
         try Task.checkCancellation()
 
         let command = try ChatCommand.parse(turn.input)

@@ -39,8 +39,12 @@ package struct TurnGateway: Sendable {
                 agent.answerTask(call, output: $0)
             }
         case .message, .toolResults:
+            // A new conversation's user message is stored with it, in one commit.
+            var firstMessage: String?
+            if case .message(let text) = request.kind { firstMessage = text }
             let opened = try await store.openSession(
-                in: caller.context, platform: request.conversation.platform, platformID: platformID)
+                in: caller.context, platform: request.conversation.platform, platformID: platformID,
+                firstMessage: firstMessage)
             let turn = request.agentTurn(caller, opened)
             return Self.launch(
                 caller, conversation: opened.conversation.id, session: opened.session.id, keepAlive: request.keepAlive

@@ -75,6 +75,7 @@ package struct TurnRequest: Sendable {
             toolChoice: toolChoice, sampling: sampling, toolResults: toolResults, resendsThread: resendsThread,
             role: caller.role)
         turn.sessionIsNew = opened.isNew
+        turn.inputStored = opened.firstMessage != nil
         return turn
     }
 }

@@ -137,6 +137,9 @@ package struct AgentTurn: Sendable {
     /// The store made ``session`` for this turn, so it holds no messages yet: the agent reads
     /// no history (there is none to send or to compare with the client's thread).
     package var sessionIsNew = false
+    /// The store already holds ``input`` (it was stored with the new session, in the same
+    /// commit), so the agent does not append it again.
+    package var inputStored = false
 
     package init(
         context: ContextID, user: UserID, conversation: ConversationID, session: SessionID,

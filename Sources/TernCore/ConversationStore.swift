@@ -41,9 +41,15 @@ package protocol ConversationStore: Sendable {
     /// stores: with one more statement). Two first turns of one conversation at once end in one
     /// conversation and one session.
     ///
+    /// When this call makes the session it also stores the turn's user message `firstMessage`
+    /// (if any), in the same commit: a new conversation's first turn then commits once before
+    /// its model call instead of twice. ``OpenedSession/firstMessage`` is the stored message, or
+    /// `nil` when the session was found (or another turn made it): then the caller appends the
+    /// message itself, as on any turn. Wrappers must forward `firstMessage`.
+    ///
     /// Throws ``StoreError/conflict(_:)`` when the pair belongs to another context.
-    func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> OpenedSession
+    func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
+        async throws -> OpenedSession
 
     /// Starts a new session (what `/new` does); later history loads start from it.
     func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
@@ -71,22 +77,24 @@ package struct OpenedSession: Sendable, Equatable {
     /// `true` only when this call made the session, so it holds no messages yet and a turn need
     /// not read its history; `false` when it was found, or when the store cannot tell.
     package var isNew: Bool
+    /// The user message stored with a new session
+    /// (``ConversationStore/openSession(in:platform:platformID:firstMessage:)``), if any.
+    package var firstMessage: Message?
 
-    package init(conversation: Conversation, session: Session, isNew: Bool) {
+    package init(conversation: Conversation, session: Session, isNew: Bool, firstMessage: Message? = nil) {
         self.conversation = conversation
         self.session = session
         self.isNew = isNew
+        self.firstMessage = firstMessage
     }
 }
 
 extension ConversationStore {
-    /// Two calls; stores that can do it in one query override it. Never reports a new session.
+    /// ``openSession(in:platform:platformID:firstMessage:)`` storing no message.
     package func openSession(in context: ContextID, platform: String, platformID: String) async throws
         -> OpenedSession
     {
-        let conversation = try await conversation(in: context, platform: platform, platformID: platformID)
-        let session = try await currentSession(of: conversation.id, in: context)
-        return OpenedSession(conversation: conversation, session: session, isNew: false)
+        try await openSession(in: context, platform: platform, platformID: platformID, firstMessage: nil)
     }
 }
 

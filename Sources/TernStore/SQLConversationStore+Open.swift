@@ -5,8 +5,8 @@ package import TernCore
 /// Opening a turn's conversation and session: one query when both exist, one more statement
 /// (PostgreSQL) or two in one hold of the writer (SQLite) when the conversation is new.
 extension SQLConversationStore {
-    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> OpenedSession
+    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
+        async throws -> OpenedSession
     {
         let found = try await mapErrors {
             try await database.read { db in try await Self.findOpen(db, platform: platform, platformID: platformID) }
@@ -19,8 +19,14 @@ extension SQLConversationStore {
         let session = Session(
             id: SessionID(makeID()), conversationID: conversation.id, contextID: context,
             createdAt: conversation.createdAt)
-        if try await create(conversation, session, at: now) {
-            return OpenedSession(conversation: conversation, session: session, isNew: true)
+        let message = firstMessage.map { content in
+            let at = clock.next()
+            return Message(
+                id: MessageID(makeID()), sessionID: session.id, contextID: context, role: .user, content: content,
+                toolData: nil, usage: nil, status: .complete, createdAt: Date(microsecondsSince1970: at))
+        }
+        if try await create(conversation, session, at: now, with: message) {
+            return OpenedSession(conversation: conversation, session: session, isNew: true, firstMessage: message)
         }
         // Another turn created the conversation first (or the pair is another context's):
         // whichever rows won. Its session was stored with it, in the same statement or hold.
@@ -81,11 +87,14 @@ extension SQLConversationStore {
         return OpenedSession(conversation: conversation, session: session, isNew: false)
     }
 
-    /// Stores `conversation` and its first `session` unless the pair `(platform, platformID)` is
-    /// taken; `false` when it was. Both rows or neither become visible to other turns:
-    /// PostgreSQL inserts them in one statement (a concurrent insert of the pair waits for it and
-    /// then does nothing), SQLite in one hold of its single writer.
-    private func create(_ conversation: Conversation, _ session: Session, at time: Int64) async throws -> Bool {
+    /// Stores `conversation`, its first `session` and the turn's first `message`, if any, unless
+    /// the pair `(platform, platformID)` is taken; `false` when it was. All rows or none become
+    /// visible to other turns, in one commit: PostgreSQL inserts them in one statement (a
+    /// concurrent insert of the pair waits for it and then does nothing), SQLite in one
+    /// transaction of its single writer.
+    private func create(_ conversation: Conversation, _ session: Session, at time: Int64, with message: Message?)
+        async throws -> Bool
+    {
         let id = conversation.id.rawValue
         let context = conversation.contextID.rawValue
         let insertConversation: SQLQueryString = """
@@ -98,24 +107,51 @@ extension SQLConversationStore {
             switch database.dialect {
             case .postgres:
                 try await database.write { db in
-                    try await db.raw(
-                        """
-                        WITH c AS (\(insertConversation))
+                    let insertSession: SQLQueryString = """
                         INSERT INTO sessions (id, conversation_id, context_id, created_at)
                         SELECT \(bind: session.id.rawValue), c.id, \(bind: context), \(bind: time) FROM c
                         RETURNING id
                         """
+                    guard let message else {
+                        return try await db.raw("WITH c AS (\(insertConversation)) \(insertSession)").first() != nil
+                    }
+                    return try await db.raw(
+                        """
+                        WITH c AS (\(insertConversation)), s AS (\(insertSession))
+                        \(Self.insertFirstMessage(message, from: "s"))
+                        """
                     ).first() != nil
                 }
             case .sqlite:
-                try await database.write { db in
+                try await database.transaction { db in
                     guard try await db.raw(insertConversation).first() != nil else { return false }
                     try await Self.insertSession(
                         db, id: session.id.rawValue, conversation: conversation.id, context: conversation.contextID,
                         at: time)
+                    if let message {
+                        let row = try await db.raw(
+                            """
+                            WITH s AS (SELECT \(bind: session.id.rawValue) AS id)
+                            \(Self.insertFirstMessage(message, from: "s"))
+                            """
+                        ).first()
+                        guard row != nil else { throw StoreError.database("the first message of \(session.id) was not stored") }
+                    }
                     return true
                 }
             }
         }
+    }
+
+    /// `INSERT INTO messages … SELECT … FROM <source>`: the user message `message`, in the
+    /// session whose id the one-row `source` (a CTE) yields.
+    static func insertFirstMessage(_ message: Message, from source: String) -> SQLQueryString {
+        """
+        INSERT INTO messages (id, session_id, context_id, role, content, status, created_at)
+        SELECT \(bind: message.id.rawValue), \(unsafeRaw: source).id, \(bind: message.contextID.rawValue),
+            \(bind: message.role.rawValue), \(bind: message.content), \(bind: message.status.rawValue),
+            \(bind: message.createdAt.microsecondsSince1970) FROM \(unsafeRaw: source)
+        RETURNING id
+        """
     }
 }

@@ -49,12 +49,18 @@ package actor MemoryConversationStore: ConversationStore {
     }
 
     /// Both in one step of the actor, so two first turns at once find one conversation and one
-    /// session; reports a session it made as new.
-    package func openSession(in context: ContextID, platform: String, platformID: String) throws -> OpenedSession {
+    /// session; reports a session it made as new, with `firstMessage` stored in it.
+    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
+        throws -> OpenedSession
+    {
         let conversation = try conversation(in: context, platform: platform, platformID: platformID)
         let before = sessions.count
         let session = try currentSession(of: conversation.id, in: context)
-        return OpenedSession(conversation: conversation, session: session, isNew: sessions.count > before)
+        guard sessions.count > before else { return OpenedSession(conversation: conversation, session: session, isNew: false) }
+        let stored = try firstMessage.map {
+            try append(NewMessage(sessionID: session.id, role: .user, content: $0), in: context)
+        }
+        return OpenedSession(conversation: conversation, session: session, isNew: true, firstMessage: stored)
     }
 
     package func startSession(of conversation: ConversationID, in context: ContextID) throws -> Session {

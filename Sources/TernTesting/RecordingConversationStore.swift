@@ -1,10 +1,10 @@
 package import TernCore
 
-/// Wraps a ``ConversationStore`` and publishes every appended message, so a test can await
-/// "the partial answer was stored" instead of sleeping.
+/// Wraps a ``ConversationStore`` and publishes every stored message (appended, or stored with a
+/// new session), so a test can await "the partial answer was stored" instead of sleeping.
 package final class RecordingConversationStore: ConversationStore {
     private let base: any ConversationStore
-    /// Every message appended through this store, in order.
+    /// Every message stored through this store, in order.
     package let appended: AsyncStream<Message>
     private let continuation: AsyncStream<Message>.Continuation
 
@@ -23,10 +23,13 @@ package final class RecordingConversationStore: ConversationStore {
         try await base.currentSession(of: conversation, in: context)
     }
 
-    package func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> OpenedSession
+    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
+        async throws -> OpenedSession
     {
-        try await base.openSession(in: context, platform: platform, platformID: platformID)
+        let opened = try await base.openSession(
+            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage)
+        if let stored = opened.firstMessage { continuation.yield(stored) }
+        return opened
     }
 
     package func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session {

@@ -90,10 +90,11 @@ final class WatchedStore: ConversationStore {
         try await base.currentSession(of: conversation, in: context)
     }
 
-    func openSession(in context: ContextID, platform: String, platformID: String) async throws
-        -> OpenedSession
+    func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
+        async throws -> OpenedSession
     {
-        let opened = try await base.openSession(in: context, platform: platform, platformID: platformID)
+        let opened = try await base.openSession(
+            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage)
         self.opened.withLock { $0.append((platformID, opened.session.id)) }
         return opened
     }

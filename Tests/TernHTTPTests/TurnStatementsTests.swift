@@ -115,13 +115,43 @@ import TernCore
         Self.check(statements, atMost: 4, "a steady-state turn")
     }
 
-    /// The conversation joined to its session (nothing found), the conversation and its session
-    /// made (SQLite: two inserts in one hold of the writer), the user message, the answer; the
-    /// new session's history is not read.
-    @Test func aTurnThatOpensAConversation_runsAtMostFiveStatements_noTransaction() async throws {
-        let statements = try await Self.statements { send in try await send("brand-new", Self.body("first")) }
-        Self.check(statements, atMost: 5, "a new-conversation turn")
+    /// The conversation joined to its session (nothing found); the conversation, its session and
+    /// the user message made in one transaction of SQLite's writer (PostgreSQL: one statement),
+    /// so **one commit before the model call**; the answer. The new session's history is not
+    /// read.
+    @Test func aTurnThatOpensAConversation_commitsOnceBeforeTheModelCall() async throws {
+        let all = try await Self.statements { send in try await send("brand-new", Self.body("first")) }
+        let recall = all.filter(Self.isMemoryRecall)
+        #expect(recall.count <= 2, "memory recall: \(recall.joined(separator: "\n"))")
+        let statements = all.filter { !Self.isMemoryRecall($0) }
+        let listing = "\(statements.count) statements in a new-conversation turn:\n\(statements.joined(separator: "\n"))"
+        let control = statements.filter { Self.transactionControl.contains($0.trimmed) }
+        #expect(statements.count - control.count <= 5, "\(listing)")
+        #expect(statements.count <= 7, "\(listing)")
         #expect(!statements.contains { $0.contains("superseded_at IS NULL") }, "a new session's history is not read")
+        // The answer is the last message insert; everything before it ran before the model call.
+        let answer = try #require(statements.lastIndex { $0.trimmed.hasPrefix("INSERT INTO messages") }, "\(listing)")
+        #expect(Self.commits(in: statements[..<answer]) == 1, "one commit before the model call: \(listing)")
+        let userMessages = statements[..<answer].filter { $0.contains("INSERT INTO messages") }
+        #expect(userMessages.count == 1, "the user message, once: \(listing)")
+    }
+
+    /// The commits a run of statements makes: each `COMMIT`, and each write outside
+    /// `BEGIN`…`COMMIT` (autocommit).
+    static func commits(in statements: ArraySlice<String>) -> Int {
+        var (commits, inTransaction) = (0, false)
+        for statement in statements.map(\.trimmed) {
+            if statement.hasPrefix("BEGIN") {
+                inTransaction = true
+            } else if statement == "COMMIT" {
+                (commits, inTransaction) = (commits + 1, false)
+            } else if !inTransaction, ["INSERT", "UPDATE", "DELETE", "WITH"].contains(where: statement.hasPrefix),
+                statement.contains("INSERT") || statement.contains("UPDATE") || statement.contains("DELETE")
+            {
+                commits += 1
+            }
+        }
+        return commits
     }
 
     /// A regenerate (the thread resent without the stored last answer) marks the stored tail in

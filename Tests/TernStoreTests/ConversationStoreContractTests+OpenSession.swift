@@ -70,4 +70,46 @@ extension ConversationStoreContractTests {
             #expect(!opened.isNew)
         }
     }
+
+    /// A new session's first user message is stored with it (one commit); a found session's is
+    /// not (the turn appends it). Of 16 concurrent first turns exactly one has its message
+    /// stored by the store, the others append theirs: 16 messages, each once.
+    @Test(arguments: StoreBackend.allCases)
+    func openSession_withAFirstMessage_storesItOnlyWhenItMakesTheSession(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store throws in
+            let first = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "first", firstMessage: "hello there")
+            let stored = try #require(first.firstMessage)
+            #expect(first.isNew && stored.role == .user && stored.content == "hello there")
+            #expect(stored.sessionID == first.session.id && stored.contextID == Self.contextA)
+            #expect(try await store.history(of: first.session.id, in: Self.contextA, limit: 10) == [stored])
+            let again = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "first", firstMessage: "second turn")
+            #expect(again.firstMessage == nil && !again.isNew)
+            #expect(try await store.history(of: first.session.id, in: Self.contextA, limit: 10).map(\.content) == ["hello there"])
+            await #expect(throws: StoreError.self) {
+                try await store.openSession(in: Self.contextB, platform: "openai", platformID: "first", firstMessage: "x")
+            }
+
+            let opened = try await withThrowingTaskGroup(of: OpenedSession.self) { group in
+                for i in 0..<16 {
+                    group.addTask {
+                        let opened = try await store.openSession(
+                            in: Self.contextA, platform: "openai", platformID: "race-first", firstMessage: "turn \(i)")
+                        if opened.firstMessage == nil {
+                            _ = try await store.append(
+                                NewMessage(sessionID: opened.session.id, role: .user, content: "turn \(i)"), in: Self.contextA)
+                        }
+                        return opened
+                    }
+                }
+                return try await group.reduce(into: [OpenedSession]()) { $0.append($1) }
+            }
+            #expect(opened.filter { $0.firstMessage != nil }.count == 1)
+            #expect(opened.filter(\.isNew).count == 1)
+            let session = try #require(opened.first?.session.id)
+            let contents = try await store.history(of: session, in: Self.contextA, limit: 100).map(\.content)
+            #expect(contents.sorted() == (0..<16).map { "turn \($0)" }.sorted())
+        }
+    }
 }
