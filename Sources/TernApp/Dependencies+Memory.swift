@@ -39,4 +39,7 @@ extension Dependencies {
     static func memoryTools(_ memory: MemoryService) throws -> [any Tool] {
         [try RememberTool(memory: memory), try RecallTool(memory: memory)]
     }
+
+    /// The names of ``memoryTools(_:)``, for checks that build no memory (`tern skills check`).
+    static let memoryToolNames: Set<String> = [RememberTool.name, RecallTool.name]
 }

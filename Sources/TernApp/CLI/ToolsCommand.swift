@@ -120,8 +120,9 @@ struct SkillsCommand: AsyncParsableCommand {
             var result = SkillLoadResult()
             try await AdminStores.with(options) { stores in
                 let (tools, _) = try await Dependencies.builtinTools(config, logger: Logger(label: "tern.skills"))
-                result = try await Dependencies.loadSkills(
-                    config: config, tenants: stores.tenants, knownTools: Set(tools.names))
+                // The server also offers the memory tools; a skill may list them.
+                let known = Set(tools.names).union(Dependencies.memoryToolNames)
+                result = try await Dependencies.loadSkills(config: config, tenants: stores.tenants, knownTools: known)
             }
             printTable(
                 ["SKILL", "SCOPE", "TOOLS", "FILE"],
