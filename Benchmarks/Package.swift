@@ -84,6 +84,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         benchmark(
+            "tern-bench-portal",
+            [
+                tern("TernApp"), tern("TernHTTP"), tern("TernPortal"), tern("TernStore"), tern("TernCore"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        benchmark(
             "tern-bench-mcp",
             [
                 tern("TernMCP"), tern("TernTools"), tern("TernNetwork"), tern("TernCore"),
