@@ -59,6 +59,10 @@ package enum CredentialName {
 package protocol CredentialStore: Sendable {
     /// The context's credentials, by name (bytes order).
     func credentials(in context: ContextID) async throws -> [Credential]
+    /// The credentials of each of `contexts` in one read (a page that lists many contexts),
+    /// each context's by name (bytes order); a context without credentials has no entry, and
+    /// an empty set reads nothing.
+    func credentials(in contexts: Set<ContextID>) async throws -> [ContextID: [Credential]]
     /// One credential with its sealed value, or `nil` when the context has none of that name.
     func sealedCredential(named name: String, in context: ContextID) async throws -> SealedCredential?
     /// Stores `sealed` as the value of `name`, creating the credential or replacing its value

@@ -62,6 +62,11 @@ package struct CredentialVault: Sendable {
         try await store.credentials(in: context)
     }
 
+    /// The credentials of each of `contexts`, without values, in one read of the store.
+    package func list(in contexts: Set<ContextID>) async throws -> [ContextID: [Credential]] {
+        try await store.credentials(in: contexts)
+    }
+
     /// Deletes credential `name`. - Throws: ``StoreError/notFound(_:)`` when there is none.
     package func delete(named name: String, in context: ContextID) async throws {
         try await store.delete(named: name, in: context)

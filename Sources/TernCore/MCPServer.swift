@@ -214,6 +214,10 @@ package enum MCPServerName {
 package protocol MCPServerStore: Sendable {
     /// The context's servers, ordered by name.
     func servers(in context: ContextID) async throws -> [MCPServerRecord]
+    /// The servers of each of `contexts` in one read (a page that lists many contexts), each
+    /// context's ordered by name; a context without servers has no entry, and an empty set
+    /// reads nothing.
+    func servers(in contexts: Set<ContextID>) async throws -> [ContextID: [MCPServerRecord]]
     /// One server by name.
     /// - Throws: ``StoreError/notFound(_:)``.
     func server(named name: String, in context: ContextID) async throws -> MCPServerRecord

@@ -179,6 +179,9 @@ package struct MCPServerUnreachable: Error, Equatable, Sendable, CustomStringCon
 package protocol MCPServerAdmin: Sendable {
     /// The global servers (from `mcp.yaml`) and the context's own, by name, with their status.
     func servers(in context: ContextID) async throws -> [MCPServerSummary]
+    /// What the single-context read lists, for each of `contexts` (every one gets an entry, the
+    /// global servers at least), with one read of the store for them all.
+    func servers(in contexts: Set<ContextID>) async throws -> [ContextID: [MCPServerSummary]]
     /// Adds a context server. Secret values are sealed before they are stored; a stdio command
     /// must exist and be executable now.
     /// - Throws: ``StoreError/invalid(_:)`` naming the problem (bad name, missing command,

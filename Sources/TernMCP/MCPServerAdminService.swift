@@ -17,7 +17,20 @@ package struct MCPServerAdminService: MCPServerAdmin {
     }
 
     package func servers(in context: ContextID) async throws -> [MCPServerSummary] {
-        let records = try await catalog.store.servers(in: context)
+        await summaries(of: try await catalog.store.servers(in: context), in: context)
+    }
+
+    package func servers(in contexts: Set<ContextID>) async throws -> [ContextID: [MCPServerSummary]] {
+        let records = try await catalog.store.servers(in: contexts)
+        var listed: [ContextID: [MCPServerSummary]] = [:]
+        for context in contexts {
+            listed[context] = await summaries(of: records[context] ?? [], in: context)
+        }
+        return listed
+    }
+
+    /// The global servers, then the context's own `records`, with their status in the pool.
+    private func summaries(of records: [MCPServerRecord], in context: ContextID) async -> [MCPServerSummary] {
         var summaries: [MCPServerSummary] = []
         for definition in catalog.globals {
             summaries.append(await summary(of: definition, in: context))

@@ -26,6 +26,20 @@ package struct SQLCredentialStore: CredentialStore {
         return try rows.map(Self.decode).sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
+    package func credentials(in contexts: Set<ContextID>) async throws -> [ContextID: [Credential]] {
+        if contexts.isEmpty { return [:] }
+        let rows = try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns(Self.listed).from("credentials")
+                    .where("context_id", .in, SQLBind.group(contexts.map(\.rawValue).sorted()))
+                    .all()
+            }
+        }
+        return try Dictionary(grouping: rows.map(Self.decode), by: \.contextID).mapValues { credentials in
+            credentials.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        }
+    }
+
     package func sealedCredential(named name: String, in context: ContextID) async throws -> SealedCredential? {
         let row = try await mapErrors {
             try await database.read { db in

@@ -42,6 +42,21 @@ package struct SQLMCPServerStore: MCPServerStore {
         return try rows.map(Self.decode).sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
+    /// Read afresh, not through the per-context cache: one statement for every context asked.
+    package func servers(in contexts: Set<ContextID>) async throws -> [ContextID: [MCPServerRecord]] {
+        if contexts.isEmpty { return [:] }
+        let rows = try await mapErrors {
+            try await database.read { db in
+                try await db.select().columns("*").from("mcp_servers")
+                    .where("context_id", .in, SQLBind.group(contexts.map(\.rawValue).sorted()))
+                    .all()
+            }
+        }
+        return try Dictionary(grouping: rows.map(Self.decode), by: \.contextID).mapValues { servers in
+            servers.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        }
+    }
+
     package func server(named name: String, in context: ContextID) async throws -> MCPServerRecord {
         let row = try await mapErrors {
             try await database.read { db in

@@ -25,6 +25,13 @@ package final class MemoryCredentialStore: CredentialStore {
         }
     }
 
+    package func credentials(in contexts: Set<ContextID>) async throws -> [ContextID: [Credential]] {
+        state.withLock { state in
+            Dictionary(grouping: state.values.map(\.credential).filter { contexts.contains($0.contextID) }, by: \.contextID)
+                .mapValues { $0.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) } }
+        }
+    }
+
     package func sealedCredential(named name: String, in context: ContextID) async throws -> SealedCredential? {
         state.withLock { $0[Key(context: context, name: name)] }
     }

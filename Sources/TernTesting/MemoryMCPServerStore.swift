@@ -33,6 +33,17 @@ package final class MemoryMCPServerStore: MCPServerStore {
         }
     }
 
+    package func servers(in contexts: Set<ContextID>) async throws -> [ContextID: [MCPServerRecord]] {
+        state.withLock { state in
+            var found: [ContextID: [MCPServerRecord]] = [:]
+            for context in contexts {
+                guard let servers = state.servers[context], !servers.isEmpty else { continue }
+                found[context] = servers.values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            }
+            return found
+        }
+    }
+
     package func server(named name: String, in context: ContextID) async throws -> MCPServerRecord {
         try state.withLock { state in
             guard let server = state.servers[context]?[name] else { throw StoreError.notFound("MCP server '\(name)'") }

@@ -3,6 +3,7 @@ import SQLKit
 import Testing
 import TernCore
 import TernStore
+import TernTesting
 
 /// The ``CredentialStore`` contract on SQLite and PostgreSQL, and the ``CredentialVault`` over
 /// it with the real AES-GCM box: values sealed to their place, never stored in plain text.
@@ -36,6 +37,28 @@ import TernStore
             _ = try await store.put(named: "API_KEY", sealed: Self.sealedOne, by: nil, in: Self.contextA)
             #expect(try await store.credentials(in: Self.contextA).map(\.name) == ["API_KEY", "GITHUB_TOKEN"])
             #expect(try await store.sealedCredential(named: "GITHUB_TOKEN", in: Self.contextA)?.sealed == Self.sealedTwo)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func credentialsInContexts_groupsTheAskedContextsByName_withoutOthers(_ backend: StoreBackend) async throws {
+        let clock = SettableClock(Self.start)
+        try await backend.withStore(
+            memory: { MemoryCredentialStore(clock: clock) }, sql: { SQLCredentialStore(database: $0, clock: clock) }
+        ) { (store: any CredentialStore) in
+            for name in ["b_TOKEN", "API", "a_KEY"] {
+                _ = try await store.put(named: name, sealed: Self.sealedOne, by: nil, in: Self.contextA)
+            }
+            _ = try await store.put(named: "ONLY_B", sealed: Self.sealedTwo, by: .localUser, in: Self.contextB)
+
+            let both = try await store.credentials(in: [Self.contextA, Self.contextB, ContextID("no-such-context")])
+            #expect(Set(both.keys) == [Self.contextA, Self.contextB])
+            #expect(both[Self.contextA] == (try await store.credentials(in: Self.contextA)))
+            #expect(both[Self.contextA]?.map(\.name) == ["API", "a_KEY", "b_TOKEN"])
+            #expect(both[Self.contextB]?.map(\.name) == ["ONLY_B"])
+            #expect(both[Self.contextB]?.first?.keyID == "k2" && both[Self.contextB]?.first?.createdBy == .localUser)
+            #expect(try await store.credentials(in: [Self.contextB]).keys.map(\.self) == [Self.contextB])
+            #expect(try await store.credentials(in: Set<ContextID>()).isEmpty)
         }
     }
 

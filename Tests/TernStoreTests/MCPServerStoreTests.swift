@@ -53,6 +53,23 @@ import TernTesting
     static var startMicros: Int64 { start.microsecondsSince1970 }
 
     @Test(arguments: StoreBackend.allCases)
+    func serversInContexts_groupsTheAskedContextsByName_withoutOthers(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, clock throws in
+            for server in [Self.stdio("zeta"), Self.http("Alpha"), Self.stdio("beta"), Self.http("own", in: Self.contextB)] {
+                _ = try await store.add(server)
+                clock.advance(by: 1)
+            }
+            let both = try await store.servers(in: [Self.contextA, Self.contextB, ContextID("no-such-context")])
+            #expect(Set(both.keys) == [Self.contextA, Self.contextB])
+            #expect(both[Self.contextA] == (try await store.servers(in: Self.contextA)))
+            #expect(both[Self.contextA]?.map(\.name) == ["Alpha", "beta", "zeta"])
+            #expect(both[Self.contextB] == (try await store.servers(in: Self.contextB)))
+            #expect(try await store.servers(in: [Self.contextB]).keys.map(\.self) == [Self.contextB])
+            #expect(try await store.servers(in: Set<ContextID>()).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func add_thenGetAndList_roundTripEveryField(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ throws in
             let git = Self.stdio("git")
