@@ -134,11 +134,12 @@ package struct OpenAIClient: ModelProvider, ModelCallTracking {
         }
         let ordered = items.enumerated().sorted { ($0.element.index ?? $0.offset) < ($1.element.index ?? $1.offset) }
         return try ordered.map { position, item in
-            guard let floats = item.embedding.floats() else {
+            do throws(WireEmbeddingVector.Unusable) {
+                return try item.embedding.floats()
+            } catch {
                 throw ModelError.invalidResponse(
-                    endpoint: call.endpoint, reason: "embedding \(item.index ?? position) is not valid base64 float32")
+                    endpoint: call.endpoint, reason: "embedding \(item.index ?? position) \(error.reason)")
             }
-            return floats
         }
     }
 

@@ -200,30 +200,51 @@ struct WireEmbeddingResponse: Decodable {
     }
 }
 
-/// One embedding: a float array, or base64 of little-endian float32 values.
+/// One embedding: a float array, base64 of little-endian float32 values, or one float array per
+/// token.
+///
+/// llama-cpp-python's server answers with one vector per token when its model's pooling is
+/// `none` (the default for a chat model such as SmolLM2 started with `--embedding true`):
+/// `"embedding": [[-0.50, …], [0.12, …]]`. Those are mean-pooled here, which gives exactly the
+/// vector the same server returns with mean pooling (`--kv_overrides llama.pooling_type=int:1`).
 enum WireEmbeddingVector: Decodable {
     /// `encoding_format: float`.
     case floats([Float])
     /// `encoding_format: base64`.
     case base64(String)
+    /// One vector per input token (a server without pooling).
+    case perToken([[Float]])
 
-    /// A string is base64; anything else must be a float array.
+    /// A string is base64; an array of arrays is per token; anything else must be a float array.
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             self = .base64(text)
+        } else if let values = try? container.decode([Float].self) {
+            self = .floats(values)
+        } else if let rows = try? container.decode([[Float]].self) {
+            self = .perToken(rows)
         } else {
-            self = .floats(try container.decode([Float].self))
+            self = .floats(try container.decode([Float].self))  // rethrows the decoder's own error
         }
     }
 
-    /// The floats, decoding base64 if needed; `nil` when the base64 is malformed.
-    func floats() -> [Float]? {
+    /// Why a vector cannot be used.
+    struct Unusable: Error {
+        /// What was wrong, e.g. "is not valid base64 float32".
+        var reason: String
+    }
+
+    /// The floats: base64 decoded, per-token vectors mean-pooled.
+    /// - Throws: ``Unusable`` for malformed base64, no tokens, or tokens of different lengths.
+    func floats() throws(Unusable) -> [Float] {
         switch self {
         case .floats(let values):
             return values
         case .base64(let text):
-            guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
+            guard let data = Data(base64Encoded: text), data.count % 4 == 0 else {
+                throw Unusable(reason: "is not valid base64 float32")
+            }
             return stride(from: 0, to: data.count, by: 4).map { offset in
                 let start = data.startIndex + offset
                 let bits =
@@ -231,6 +252,24 @@ enum WireEmbeddingVector: Decodable {
                     | UInt32(data[start + 3]) << 24
                 return Float(bitPattern: bits)
             }
+        case .perToken(let rows):
+            return try Self.meanPooled(rows)
         }
+    }
+
+    /// The component-wise mean of per-token vectors (summed in `Double`).
+    static func meanPooled(_ rows: [[Float]]) throws(Unusable) -> [Float] {
+        guard let width = rows.first?.count, width > 0 else {
+            throw Unusable(reason: "has no token vectors")
+        }
+        var sums = [Double](repeating: 0, count: width)
+        for row in rows {
+            guard row.count == width else {
+                throw Unusable(reason: "has token vectors of \(width) and \(row.count) dimensions")
+            }
+            for (dimension, value) in row.enumerated() { sums[dimension] += Double(value) }
+        }
+        let count = Double(rows.count)
+        return sums.map { Float($0 / count) }
     }
 }

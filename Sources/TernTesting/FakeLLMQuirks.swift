@@ -25,6 +25,10 @@ package struct FakeLLMQuirks: Sendable, Equatable {
     /// A tokenize endpoint at the root: `POST path {inputKey: text}` → `{"tokens": [...]}`, one
     /// token per word.
     package var tokenizer: (path: String, inputKey: String)?
+    /// `POST /v1/embeddings` answers one vector per word instead of one per input, as
+    /// llama-cpp-python does for a model whose pooling is `none` (a chat model such as SmolLM2):
+    /// `"embedding": [[…], […]]`, each row ``FakeLLMServer/embedding(for:)`` of one word.
+    package var embedsPerToken = false
 
     /// Behaves like OpenAI.
     package init() {}
@@ -69,7 +73,7 @@ package struct FakeLLMQuirks: Sendable, Equatable {
             && lhs.interruptsStreamsOnNewRequest == rhs.interruptsStreamsOnNewRequest
             && lhs.toolsNeedNamedChoice == rhs.toolsNeedNamedChoice && lhs.rejectsNullContent == rhs.rejectsNullContent
             && lhs.streamsUsage == rhs.streamsUsage && lhs.tokenizer?.path == rhs.tokenizer?.path
-            && lhs.tokenizer?.inputKey == rhs.tokenizer?.inputKey
+            && lhs.tokenizer?.inputKey == rhs.tokenizer?.inputKey && lhs.embedsPerToken == rhs.embedsPerToken
     }
 
     /// The 500 llama-cpp-python answers for `content: null` on an assistant message.

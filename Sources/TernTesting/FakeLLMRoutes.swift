@@ -106,7 +106,12 @@ struct FakeLLMRoutes: Sendable {
         let data: [JSONValue] = inputs.enumerated().map { index, text in
             let vector = FakeLLMServer.embedding(for: text)
             let embedding: JSONValue =
-                base64 ? .string(FakeLLMEmbedding.base64(vector)) : .array(vector.map { .number(Double($0)) })
+                if state.quirks.embedsPerToken {
+                    // Per token, and never base64: llama-cpp-python ignores `encoding_format`.
+                    .array(FakeLLMText.words(in: text).map { Self.floats(FakeLLMServer.embedding(for: String($0))) })
+                } else {
+                    base64 ? .string(FakeLLMEmbedding.base64(vector)) : Self.floats(vector)
+                }
             return .object(["object": .string("embedding"), "index": .number(Double(index)), "embedding": embedding])
         }
         let words = Double(inputs.map(FakeLLMText.wordCount).reduce(0, +))
@@ -116,6 +121,11 @@ struct FakeLLMRoutes: Sendable {
                 "model": .string(json?["model"]?.stringValue ?? FakeLLMServer.modelID),
                 "usage": .object(["prompt_tokens": .number(words), "total_tokens": .number(words)]),
             ]))
+    }
+
+    /// A vector as a JSON array of numbers.
+    private static func floats(_ vector: [Float]) -> JSONValue {
+        .array(vector.map { .number(Double($0)) })
     }
 
     /// A JSON response.
