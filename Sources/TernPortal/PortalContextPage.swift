@@ -49,10 +49,11 @@ struct ContextPicker: Sendable {
 extension PortalController {
     /// The page `GET <path>?context=&q=&cursor=` (or `<path>/{ctx}`) shows: the one context
     /// the filter names (after checking `action` there; 403 or 404 otherwise), else a keyset
-    /// page (by name, 50 at a time) of the contexts where `action` is allowed, with `items` of each.
+    /// page (by name, 50 at a time) of the contexts where `action` is allowed, with the items
+    /// `items` reads for them all at once (one query for the page, not one per context).
     func contextPage<Item: Sendable>(
         _ request: Request, _ context: TernRequestContext, _ visit: PortalVisit, _ action: PortalAccess.Action,
-        items: (ContextID) async throws -> [Item]
+        items: (Set<ContextID>) async throws -> [ContextID: [Item]]
     ) async throws -> ContextPage<Item> {
         let filter = context.parameters.get("ctx") ?? Self.queryValue(request, "context")
         let search = Self.queryValue(request, "q")
@@ -69,8 +70,10 @@ extension PortalController {
                 scope, search: search, after: request.uri.queryParameters.get("cursor"), limit: 50)
             (page.contexts, page.next) = (found.rows.map(\.context), found.next)
         }
+        if page.contexts.isEmpty { return page }
+        let byContext = try await items(Set(page.contexts.map(\.id)))
         for found in page.contexts {
-            page.items += try await items(found.id).map { (found, $0) }
+            page.items += (byContext[found.id] ?? []).map { (found, $0) }
         }
         return page
     }
