@@ -71,9 +71,11 @@ package struct ContextSummary: Sendable, Equatable, Codable {
     package var context: Context
     package var memberCount: Int
     package var conversationCount: Int
-    package var messageCount: Int
+    /// `nil` from a list that does not count messages: the portal's, where counting them would
+    /// read every message of the page's contexts (the admin API and `tern contexts list` count).
+    package var messageCount: Int?
 
-    package init(context: Context, memberCount: Int, conversationCount: Int, messageCount: Int) {
+    package init(context: Context, memberCount: Int, conversationCount: Int, messageCount: Int?) {
         self.context = context
         self.memberCount = memberCount
         self.conversationCount = conversationCount

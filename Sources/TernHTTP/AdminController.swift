@@ -282,7 +282,7 @@ enum AdminJSON {
         var object = context(summary.context).objectValue ?? [:]
         object["member_count"] = .number(Double(summary.memberCount))
         object["conversation_count"] = .number(Double(summary.conversationCount))
-        object["message_count"] = .number(Double(summary.messageCount))
+        object["message_count"] = summary.messageCount.map { .number(Double($0)) } ?? .null
         return .object(object)
     }
 

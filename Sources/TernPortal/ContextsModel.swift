@@ -10,7 +10,6 @@ struct ContextsModel: Sendable {
         let kind: String
         let members: Int
         let conversations: Int
-        let messages: Int
         let created: String
     }
 
@@ -29,7 +28,7 @@ struct ContextsModel: Sendable {
         rows = page.rows.map { summary in
             Row(
                 id: summary.context.id.rawValue, name: summary.context.name, kind: summary.context.kind.rawValue,
-                members: summary.memberCount, conversations: summary.conversationCount, messages: summary.messageCount,
+                members: summary.memberCount, conversations: summary.conversationCount,
                 created: PortalFormat.time(summary.context.createdAt))
         }
         nextHref = page.next.map { PortalQuery.href("/admin/contexts", ["q": search, "cursor": $0]) } ?? ""

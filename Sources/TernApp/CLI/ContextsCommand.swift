@@ -41,7 +41,7 @@ struct ContextsCommand: AsyncParsableCommand {
                     summaries.map {
                         [
                             $0.context.id.rawValue, $0.context.name, $0.context.kind.rawValue, String($0.memberCount),
-                            String($0.conversationCount), String($0.messageCount),
+                            String($0.conversationCount), $0.messageCount.map(String.init) ?? "-",
                         ]
                     })
             }
@@ -62,7 +62,7 @@ struct ContextsCommand: AsyncParsableCommand {
                 let summary = try await stores.tenants.contextSummaries().first { $0.context.id == found.id }
                 try confirm(
                     "Delete context '\(found.name)' with \(summary?.conversationCount ?? 0) conversations and "
-                        + "\(summary?.messageCount ?? 0) messages?", yes: yes)
+                        + "\(summary?.messageCount.map(String.init) ?? "its") messages?", yes: yes)
                 try await stores.tenants.deleteContext(found.id)
                 print("deleted context '\(found.name)'")
             }
