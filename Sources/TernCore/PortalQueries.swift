@@ -42,6 +42,7 @@ package struct PortalDashboard: Sendable, Equatable {
     package var users: Int
     package var contexts: Int
     package var conversations: Int
+    /// Messages since the dashboard's `since` (14 days), not all time: counted from an index.
     package var messages: Int
     package var pendingApprovals: Int
     /// The latest assistant answers, newest first.

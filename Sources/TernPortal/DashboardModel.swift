@@ -40,7 +40,7 @@ struct DashboardModel: Sendable {
         scopeNote = everything ? "Everything on this server." : "The contexts you belong to."
         counts = [
             Count(label: "Users", value: dashboard.users), Count(label: "Contexts", value: dashboard.contexts),
-            Count(label: "Conversations", value: dashboard.conversations), Count(label: "Messages", value: dashboard.messages),
+            Count(label: "Conversations", value: dashboard.conversations), Count(label: "Messages, 14 days", value: dashboard.messages),
             Count(label: "Pending approvals", value: dashboard.pendingApprovals),
         ]
         chart = UsageChart(dashboard.usageByDay, lastDay: today, days: 14)

@@ -40,6 +40,7 @@ extension Migration {
         .credentialsAndAudit,
         .portalFormTokens,
         .memory,
+        .dashboardIndexes,
     ]
 }
 

@@ -3,14 +3,16 @@ import SQLKit
 package import TernCore
 
 extension SQLPortalQueries {
-    /// Four statements: the counts (one), the latest answers, the latest unfinished answers, and
-    /// tokens per day from `messages` and `usage_records` (model calls outside turns) together.
+    /// Four statements: the counts (one; messages only since `since`), the latest answers, the
+    /// latest unfinished answers, and tokens per day from `messages` and `usage_records` (model
+    /// calls outside turns) together. Messages are read through indexes only (migration 15).
     package func dashboard(contexts: Set<ContextID>?, since: Date) async throws -> PortalDashboard {
         if let contexts, contexts.isEmpty {
             return PortalDashboard(
                 users: 0, contexts: 0, conversations: 0, messages: 0, pendingApprovals: 0, recentTurns: [],
                 unfinishedTurns: [], usageByDay: [])
         }
+        let start = since.microsecondsSince1970
         let users: SQLQueryString =
             contexts == nil
             ? "(SELECT COUNT(*) FROM users)"
@@ -19,12 +21,12 @@ extension SQLPortalQueries {
             SELECT \(users) AS users,
                 (SELECT COUNT(*) FROM contexts c WHERE \(Self.scope("c.id", contexts))) AS contexts,
                 (SELECT COUNT(*) FROM conversations v WHERE \(Self.scope("v.context_id", contexts))) AS conversations,
-                (SELECT COUNT(*) FROM messages g WHERE \(Self.scope("g.context_id", contexts))) AS messages,
+                (SELECT COUNT(*) FROM messages g WHERE g.created_at >= \(bind: start)
+                    AND \(Self.scope("g.context_id", contexts))) AS messages,
                 (SELECT COUNT(*) FROM approvals a WHERE a.status = 'pending' AND \(Self.scope("a.context_id", contexts)))
                     AS pending
             """
         let day: Int64 = 86_400_000_000
-        let start = since.microsecondsSince1970
         let usage: SQLQueryString = """
             SELECT t.day, CAST(SUM(t.tokens) AS BIGINT) AS tokens FROM (
                 SELECT g.created_at / \(literal: day) AS day, g.total_tokens AS tokens FROM messages g
