@@ -23,6 +23,8 @@ extension AdminController {
     @Sendable func addMCPServer(_ request: Request, context: TernRequestContext) async throws -> Response {
         let (mcp, id) = try await mcpScope(context)
         let definition = try MCPJSON.definition(try await JSONBody.read(request, context: context))
+        // A command on this host is an admin's to define; an owner may add HTTP servers.
+        if definition.transport == .stdio { try await scope(of: context).require(id, for: .configureHost) }
         return try json(.created, MCPJSON.summary(try await mcp.add(definition, in: id)))
     }
 

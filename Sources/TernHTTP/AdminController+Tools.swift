@@ -19,6 +19,7 @@ extension AdminController {
         guard let permission = try body.optionalEnum("permission", ToolPermission.self) else {
             throw APIError.invalid("'permission' is required (allow or deny)", param: "permission")
         }
+        try await requireHostIfDangerous(tool, in: id, context)
         try await agent.setToolPermission(permission, for: tool, in: id)
         return try json(.ok, try await status(of: tool, in: id))
     }
@@ -27,8 +28,16 @@ extension AdminController {
     @Sendable func resetToolPermission(_ request: Request, context: TernRequestContext) async throws -> Response {
         let id = try await existingContext(context, for: .configure)
         let tool = try context.parameters.require("tool")
+        try await requireHostIfDangerous(tool, in: id, context)
         try await agent.setToolPermission(nil, for: tool, in: id)
         return try json(.ok, try await status(of: tool, in: id))
+    }
+
+    /// A dangerous tool's permission is an admin's to change (an owner could approve its calls).
+    private func requireHostIfDangerous(_ tool: String, in id: ContextID, _ context: TernRequestContext) async throws {
+        if try await agent.toolStatus(in: id).contains(where: { $0.spec.name == tool && $0.spec.risk == .dangerous }) {
+            try await scope(of: context).require(id, for: .configureHost)
+        }
     }
 
     private func status(of tool: String, in context: ContextID) async throws -> JSONValue {

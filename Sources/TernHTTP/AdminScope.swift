@@ -12,15 +12,18 @@ package import TernCore
 ///
 /// Short of everything, lists are filtered to what is reached, everything global (creating
 /// contexts or users, changing a user, deleting a context) is refused, and keys are minted only
-/// limited to a reached context, only for its members. Tool permissions and MCP servers need an
-/// admin user (an MCP server can start a command on this host). Any other caller is refused.
+/// limited to a reached context, only for its members. Adding a stdio MCP server (a command on
+/// this host) and a dangerous tool's permission need an admin user. Any other caller is refused.
 package struct AdminScope: Sendable {
     /// What a handler is about to do in a context.
     package enum Use: Sendable {
         /// Rename it, list or change its members, list, mint or revoke its keys.
         case manage
-        /// Tool permissions and MCP servers: admins only, even in their own context.
+        /// Tool permissions and MCP servers (``PortalAccess/Action/configureTools``): owners too.
         case configure
+        /// A stdio MCP server or a dangerous tool's permission (``PortalAccess/Action/configureHost``):
+        /// admins only, even in their own context.
+        case configureHost
     }
 
     /// The contexts a caller reaches.
@@ -91,7 +94,12 @@ package struct AdminScope: Sendable {
     /// What a role may do is ``PortalAccess``'s answer, the one the portal gets too; a scope short
     /// of everything reaches only contexts its user owns, so it asks as their owner.
     package func require(_ context: ContextID, for use: Use) throws {
-        let action: PortalAccess.Action = use == .configure ? .configureTools : .manageMembers
+        let action: PortalAccess.Action =
+            switch use {
+            case .manage: .manageMembers
+            case .configure: .configureTools
+            case .configureHost: .configureHost
+            }
         if let refusal = PortalAccess.refusal(isAdmin: isAdmin, role: .owner, action) {
             throw APIError(status: .forbidden, message: refusal, type: "permission_error", code: "admin_required")
         }

@@ -7,9 +7,12 @@ package import TernCore
 ///   its API keys, its approvals.
 /// - A `member` uses the context and decides its approvals.
 /// - A `viewer` reads only: it can not decide approvals.
-/// - Tool permissions and MCP servers stay with admins, even in a context someone owns: an MCP
-///   server definition can start a command on this host, and a tool permission can turn on a
-///   dangerous built-in tool, so handing either to an owner would hand them the server.
+/// - An owner also configures the context's tools: permissions of tools that are not dangerous,
+///   MCP servers reached over HTTP (through the network guard), and enabling, disabling,
+///   testing or removing any of the context's servers. Two things stay with admins even in a
+///   context someone owns, because either would hand the owner this host: adding an MCP server
+///   that starts a command here (stdio), and the permission of a dangerous tool (its calls
+///   need approval, which the owner could give themselves).
 /// - Everything global (users, roles, creating or deleting contexts, settings, diagnostics) is
 ///   for admins.
 package enum PortalAccess {
@@ -23,8 +26,12 @@ package enum PortalAccess {
         case manageMembers
         /// Store or delete a context's credentials (their names only are ever shown).
         case manageCredentials
-        /// Tool permissions and MCP servers.
+        /// Permissions of tools that are not dangerous; MCP servers over HTTP; enabling,
+        /// disabling, testing and removing the context's servers.
         case configureTools
+        /// Adding an MCP server that starts a command on this host (stdio); the permission of a
+        /// dangerous tool.
+        case configureHost
         /// Users, roles, creating and deleting contexts, settings, diagnostics, the whole audit log.
         case administer
     }
@@ -36,9 +43,10 @@ package enum PortalAccess {
         switch action {
         case .administer:
             return "only admins can do this"
-        case .configureTools:
-            return "tool permissions and MCP servers are for admins only, even in a context you own"
-        case .readContext, .decideApprovals, .manageMembers, .manageCredentials:
+        case .configureHost:
+            return "only admins can add an MCP server that runs a command on this host (stdio) or set a dangerous "
+                + "tool's permission, even in a context you own; owners may add HTTP servers"
+        case .readContext, .decideApprovals, .manageMembers, .manageCredentials, .configureTools:
             guard let role else { return "you are not a member of this context" }
             let needed: ContextAction = action == .readContext ? .chat : action == .decideApprovals ? .decideApprovals : .manage
             return role.refusal(needed)

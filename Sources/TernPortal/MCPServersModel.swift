@@ -1,9 +1,10 @@
 import Foundation
 import TernCore
+import TernHTTP
 
 /// The MCP servers page: each server of a page of contexts with where it points (`${cred:NAME}`
 /// references as typed, secret values never), whether it is enabled and its state; for admins
-/// the add form and each server's buttons.
+/// and owners the add form (stdio for admins only) and the buttons of the servers they manage.
 struct MCPServersModel: Sendable {
     struct Row: Sendable {
         let contextID: String
@@ -24,26 +25,41 @@ struct MCPServersModel: Sendable {
         let isOwn: Bool
         let toggleValue: String
         let toggleLabel: String
+        /// The visitor manages this server's context (admins, its owners).
+        var canConfigure = false
     }
 
     let contexts: ContextPicker
+    /// The visitor manages at least one context of the page: the add form and the buttons column.
     let canConfigure: Bool
-    /// Why the list is read-only, for everyone but admins.
+    /// The visitor may add a stdio server (admins).
+    let canAddStdio: Bool
+    /// Why the list is read-only, for those who manage none of its contexts.
     let readOnlyNote: String
+    /// For owners: why they may add HTTP servers only.
+    let hostNote: String
     let formToken: String
     let rows: [Row]
     let isEmpty: Bool
 
-    init(_ page: ContextPage<MCPServerSummary>, refusal: String?) {
+    init(_ page: ContextPage<MCPServerSummary>, visit: PortalVisit) {
         contexts = ContextPicker(page, path: "/admin/mcp-servers")
-        canConfigure = refusal == nil
+        let manages = { (context: Context) in visit.refusal(.configureTools, in: context.id) == nil }
+        canConfigure = visit.isAdmin || page.contexts.contains(where: manages)
+        canAddStdio = visit.refusal(.configureHost) == nil
         readOnlyNote =
-            refusal.map {
-                "Read-only: \($0). A stdio server runs a command on the Tern host, so adding, changing and testing servers "
-                    + "stay with admins."
-            } ?? ""
+            canConfigure
+            ? "" : "Read-only: the servers of a context are managed by its owners and by admins, and you own none of these."
+        hostNote =
+            canConfigure && !canAddStdio
+            ? "You can add HTTP servers to the contexts you own. A stdio server runs a command on the Tern host, so admins "
+                + "add those." : ""
         formToken = FormToken.make().value
-        rows = page.items.map { found, server in Self.row(server, in: found) }
+        rows = page.items.map { found, server in
+            var row = Self.row(server, in: found)
+            row.canConfigure = manages(found)
+            return row
+        }
         isEmpty = rows.isEmpty
     }
 

@@ -3,10 +3,11 @@ import Hummingbird
 import TernCore
 import TernHTTP
 
-/// The MCP servers page: every server of the contexts the visitor reads, read-only for all but
-/// admins (``PortalAccess/Action/configureTools``: a stdio server runs a command on this host,
-/// so owners do not get it). Definitions are checked by ``MCPServerAdmin`` (name, command found,
-/// URL through the network guard), as for the admin API and the CLI.
+/// The MCP servers page: every server of the contexts the visitor reads. Admins and each
+/// context's owners manage its servers (``PortalAccess/Action/configureTools``); only admins add
+/// a stdio server, which runs a command on this host (``PortalAccess/Action/configureHost``).
+/// Definitions are checked by ``MCPServerAdmin`` (name, command found, URL through the network
+/// guard), as for the admin API and the CLI.
 extension PortalController {
     /// `GET/POST /admin/mcp-servers…`.
     func addMCPServerRoutes(to router: Router<TernRequestContext>) {
@@ -23,18 +24,18 @@ extension PortalController {
     @Sendable func mcpServerList(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await page(request, context) { visit in
             let found = try await contextPage(request, context, visit, .readContext) { try await mcpServers.servers(in: $0) }
-            let model = MCPServersModel(found, refusal: visit.refusal(.configureTools))
+            let model = MCPServersModel(found, visit: visit)
             return PortalPage.render("mcp-servers", title: "MCP servers", model: model, visit: visit, section: "MCP servers")
         }
     }
 
     /// `POST /admin/mcp-servers` (context, name, transport, url or command and arguments, settings;
-    /// idempotent): admins.
+    /// idempotent): admins and the context's owners; a stdio server admins only.
     @Sendable func addMCPServer(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await action(request, context) { visit, form in
-            try visit.require(.configureTools)
             let found = try await formContext(form, visit, .configureTools)
             let definition = try MCPServerForm.definition(form)
+            if definition.transport == .stdio { try visit.require(.configureHost, in: found.id) }
             return try await once(visit, form) {
                 let added = try await mcpServers.add(definition, in: found.id)
                 await audit(
@@ -45,7 +46,7 @@ extension PortalController {
         }
     }
 
-    /// `POST /admin/mcp-servers/{ctx}/{name}/enabled` (enabled: true or false): admins.
+    /// `POST /admin/mcp-servers/{ctx}/{name}/enabled` (enabled: true or false): admins and the context's owners.
     @Sendable func setMCPServerEnabled(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await action(request, context) { visit, form in
             let (id, name) = try routeServer(context, visit)
@@ -63,7 +64,7 @@ extension PortalController {
         }
     }
 
-    /// `POST /admin/mcp-servers/{ctx}/{name}/remove`: admins.
+    /// `POST /admin/mcp-servers/{ctx}/{name}/remove`: admins and the context's owners.
     @Sendable func removeMCPServer(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await action(request, context) { visit, _ in
             let (id, name) = try routeServer(context, visit)

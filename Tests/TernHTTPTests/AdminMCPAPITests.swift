@@ -6,6 +6,7 @@ import Logging
 import SQLKit
 import Testing
 import TernCore
+import TernHTTP
 import TernMCP
 import TernNetwork
 import TernStore
@@ -187,16 +188,30 @@ import TernTools
         }
     }
 
-    @Test func nonAdminKey_isForbidden() async throws {
+    /// A non-admin reaches only contexts they own; there they may add an HTTP server (through
+    /// the network guard) but never a stdio one, which starts a command on this host.
+    @Test func nonAdminKey_outsideItsContextsIsForbidden_ownerMayAddHTTPButNotStdio() async throws {
         try await run { harness, client throws in
-            let (user, _) = try await harness.tenants.provisionUser(email: "ann@example.com", displayName: "Ann", role: .user)
+            let (user, personal) = try await harness.tenants.provisionUser(
+                email: "ann@example.com", displayName: "Ann", role: .user)
             let (_, key) = try await harness.keys.createKey(for: user.id, context: nil, name: "cli")
             var response = try await admin.call(client, .get, path, bearer: key)
             #expect(response.status == .forbidden)
             response = try await admin.call(client, .post, path, #"{"name":"files","command":"/bin/cat"}"#, bearer: key)
             #expect(response.status == .forbidden)
+            let own = "contexts/\(personal.id)/mcp-servers"
+            response = try await admin.call(client, .post, own, #"{"name":"files","command":"/bin/cat"}"#, bearer: key)
+            #expect(response.status == .forbidden)
             #expect(try errorBody(response.body)["code"] as? String == "admin_required")
+            #expect(
+                try errorBody(response.body)["message"] as? String == PortalAccess.refusal(isAdmin: false, role: .owner, .configureHost))
             #expect(try await harness.count("mcp_servers") == 0)
+            // HTTP: the owner passes the access check; the network guard still refuses a private address.
+            response = try await admin.call(client, .post, own, #"{"name":"web","url":"http://10.0.0.1/mcp"}"#, bearer: key)
+            #expect(response.status == .badRequest)
+            #expect(try await harness.count("mcp_servers") == 0)
+            response = try await admin.call(client, .get, own, bearer: key)
+            #expect(response.status == .ok)
         }
     }
 

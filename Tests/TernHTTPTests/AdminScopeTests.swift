@@ -5,6 +5,7 @@ import HummingbirdTesting
 import TernStore
 import Testing
 import TernCore
+import TernHTTP
 
 /// A context-limited key reaches its context only, through every admin endpoint.
 @Suite(.timeLimit(.minutes(1))) struct AdminScopeTests {
@@ -131,9 +132,11 @@ import TernCore
             #expect(response.status == .created)
             response = try await call(client, .get, "contexts", bearer: owner)
             #expect((try json(response.body)["data"] as? [[String: Any]])?.map { $0["name"] as? String } == ["bobs"])
+            response = try await call(client, .put, "contexts/\(bobs.id)/tools/clock", #"{"permission":"allow"}"#, bearer: owner)
+            #expect(response.status == .ok, "an owner sets a tool's permission in their context")
             try expectRefused(
-                try await call(client, .put, "contexts/\(bobs.id)/tools/clock", #"{"permission":"allow"}"#, bearer: owner),
-                "tool permissions and MCP servers are for admins only, even in a context you own")
+                try await call(client, .post, "contexts/\(bobs.id)/mcp-servers", #"{"name":"sh","command":"/bin/cat"}"#, bearer: owner),
+                try #require(PortalAccess.refusal(isAdmin: false, role: .owner, .configureHost)))
             try expectRefused(
                 try await call(client, .get, "contexts/\(w.team.id)/members", bearer: owner),
                 "this API key is limited to context \(bobs.id) and cannot reach context \(w.team.id)")

@@ -107,8 +107,11 @@ import TernTesting
         }
     }
 
-    @Test func adminAPI_ownersManageTheirContext_membersAndViewersCannot_configureIsForAdmins() async throws {
-        try await Harness.run { harness, client throws in
+    @Test func adminAPI_ownersManageTheirContextAndItsTools_membersAndViewersCannot_dangerousToolsAreForAdmins()
+        async throws
+    {
+        let tools = try [EchoTool("peek", risk: .read), EchoTool("wipe", risk: .dangerous)]
+        try await Harness.run(tools: tools) { harness, client throws in
             let team = try await team(harness)
             let path = "/admin/api/v1/contexts/\(team.context.id)"
             for role in MemberRole.allCases {
@@ -118,10 +121,14 @@ import TernTesting
                 let listed = try await client.execute(uri: "/admin/api/v1/contexts", method: .get, headers: headers(key))
                 let names = (try json(listed.body)["data"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
                 #expect(names?.contains("team") == (role == .owner), "\(role) sees team in the list")
-                let tools = try await client.execute(
-                    uri: "\(path)/tools/clock", method: .put, headers: headers(key),
+                let tool = try await client.execute(
+                    uri: "\(path)/tools/peek", method: .put, headers: headers(key),
                     body: ByteBuffer(string: #"{"permission":"deny"}"#))
-                #expect(tools.status == .forbidden, "\(role) configures tools")
+                #expect(tool.status == (role == .owner ? .ok : .forbidden), "\(role) configures tools")
+                let dangerous = try await client.execute(
+                    uri: "\(path)/tools/wipe", method: .put, headers: headers(key),
+                    body: ByteBuffer(string: #"{"permission":"allow"}"#))
+                #expect(dangerous.status == .forbidden, "\(role) sets a dangerous tool's permission")
                 let created = try await client.execute(
                     uri: "/admin/api/v1/contexts", method: .post, headers: headers(key),
                     body: ByteBuffer(string: #"{"name":"mine"}"#))

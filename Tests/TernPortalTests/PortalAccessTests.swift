@@ -18,14 +18,15 @@ import Testing
         }
     }
 
-    /// Who may: admins everything; owners their context but not tool configuration or anything
-    /// global; members read and decide; viewers read only; outsiders nothing.
+    /// Who may: admins everything; owners their context (tools included) but not a command on
+    /// this host or anything global; members read and decide; viewers read only; outsiders nothing.
     static let expected: [PortalAccess.Action: Set<Caller>] = [
         .readContext: [.admin, .owner, .member, .viewer],
         .decideApprovals: [.admin, .owner, .member],
         .manageMembers: [.admin, .owner],
         .manageCredentials: [.admin, .owner],
-        .configureTools: [.admin],
+        .configureTools: [.admin, .owner],
+        .configureHost: [.admin],
         .administer: [.admin],
     ]
 

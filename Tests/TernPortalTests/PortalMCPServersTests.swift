@@ -119,37 +119,67 @@ import Testing
         }
     }
 
-    @Test func owner_seesTheListReadOnly_andIsRefusedEveryChange() async throws {
+    /// An owner manages their context's servers (test, disable, remove, add over HTTP) but adds
+    /// no stdio server, and reaches no other context's; a member sees the list read-only.
+    @Test func owner_managesTheirContextsServers_butAddsNoStdioServer() async throws {
         try await LiveTern.run { dependencies, client in
             let tenants = dependencies.tenants
             let (olga, _) = try await tenants.provisionUser(email: "olga@example.test", displayName: "Olga", role: .user)
+            let (mike, _) = try await tenants.provisionUser(email: "mike@example.test", displayName: "Mike", role: .user)
             let mine = try await tenants.createContext(name: "mine", kind: .shared, owner: olga.id)
+            _ = try await tenants.addMember(mike.id, to: mine.id, role: .member)
+            let theirs = try await tenants.createContext(name: "theirs", kind: .shared, owner: nil)
             // A server that exits at once: the context page's tool list does not wait for it.
-            _ = try await dependencies.http.mcpServers.add(
-                MCPServerDefinition(name: "web", transport: .stdio, command: "/bin/false"), in: mine.id)
+            for context in [mine.id, theirs.id] {
+                _ = try await dependencies.http.mcpServers.add(
+                    MCPServerDefinition(name: "web", transport: .stdio, command: "/bin/false"), in: context)
+            }
             let owner = try await PortalBrowser.signIn(dependencies, client, email: "olga@example.test", role: .user)
             let list = try await owner.get("/admin/mcp-servers")
             #expect(list.status == .ok && list.html.contains("<code>/bin/false</code>"))
-            #expect(list.html.contains("Read-only: tool permissions and MCP servers are for admins only"))
-            #expect(!list.html.contains("/web/test") && !list.html.contains(#"name="transport""#))
-            #expect(!(try await owner.get("/admin/contexts/\(mine.id.rawValue)").html.contains("/web/test")))
+            #expect(list.html.contains("You can add HTTP servers to the contexts you own"))
+            #expect(list.html.contains("/\(mine.id.rawValue)/web/test") && list.html.contains(#"name="transport""#))
+            #expect(!list.html.contains(#"value="stdio""#), "owners are not offered stdio")
+            #expect(try await owner.get("/admin/contexts/\(mine.id.rawValue)").html.contains("/web/test"))
 
+            let stdio = try await owner.post(
+                "/admin/mcp-servers",
+                [
+                    "context": mine.id.rawValue, "name": "x", "transport": "stdio", "command": "/bin/cat",
+                    "idempotency": AdminSession.makeToken(),
+                ])
+            #expect(stdio.status == .forbidden && stdio.html.contains("only admins can add an MCP server that runs a command"))
+            let http = try await owner.post(
+                "/admin/mcp-servers",
+                [
+                    "context": mine.id.rawValue, "name": "h", "transport": "http", "url": "http://10.0.0.1/mcp",
+                    "idempotency": AdminSession.makeToken(),
+                ])
+            #expect(http.status == .badRequest, "the owner passes; the network guard refuses the address: \(http.html)")
             let base = "/admin/mcp-servers/\(mine.id.rawValue)/web"
-            let refusals = [
-                try await owner.post(
-                    "/admin/mcp-servers",
-                    [
-                        "context": mine.id.rawValue, "name": "x", "transport": "stdio", "command": "/bin/cat",
-                        "idempotency": AdminSession.makeToken(),
-                    ]),
-                try await owner.post(base + "/test", [:]), try await owner.post(base + "/enabled", ["enabled": "false"]),
-                try await owner.post(base + "/remove", [:]),
-            ]
-            for refused in refusals {
-                #expect(refused.status == .forbidden && refused.html.contains("admins only"))
+            #expect(try await owner.post(base + "/test", [:]).status == .badGateway)
+            #expect(try await owner.post(base + "/enabled", ["enabled": "false"]).status == .seeOther)
+            #expect(try await dependencies.http.mcpServers.servers(in: mine.id).first?.enabled == false)
+            let other = "/admin/mcp-servers/\(theirs.id.rawValue)/web"
+            for refused in [try await owner.post(other + "/remove", [:]), try await owner.post(other + "/test", [:])] {
+                #expect(refused.status == .forbidden)
             }
-            let servers = try await dependencies.http.mcpServers.servers(in: mine.id)
-            #expect(servers.map(\.name) == ["web"] && servers.first?.enabled == true)
+            #expect(try await owner.post(base + "/remove", [:]).status == .seeOther)
+            #expect(try await dependencies.http.mcpServers.servers(in: mine.id).isEmpty)
+            #expect(try await dependencies.http.mcpServers.servers(in: theirs.id).map(\.name) == ["web"])
+
+            // Mike owns only his personal context: he gets no buttons for mine's servers.
+            _ = try await dependencies.http.mcpServers.add(
+                MCPServerDefinition(name: "web", transport: .stdio, command: "/bin/false"), in: mine.id)
+            let member = try await PortalBrowser.signIn(dependencies, client, email: "mike@example.test", role: .user)
+            let memberList = try await member.get("/admin/mcp-servers")
+            #expect(memberList.html.contains("<code>/bin/false</code>"))
+            #expect(!memberList.html.contains("/\(mine.id.rawValue)/web/"))
+            #expect(try await member.post(base + "/test", [:]).status == .forbidden)
+            // Someone who manages none of the page's contexts gets the list read-only.
+            let readOnly = try await member.get("/admin/mcp-servers/\(mine.id.rawValue)")
+            #expect(readOnly.html.contains("Read-only: the servers of a context are managed by its owners"))
+            #expect(!readOnly.html.contains(#"name="transport""#))
         }
     }
 }

@@ -63,9 +63,16 @@ import Testing
             fields: [
                 "context": "{ctx}", "name": "s-{caller}", "transport": "stdio", "command": "/bin/cat", "idempotency": "{token}",
             ], allowed: [.admin]),
-        Route(method: .post, path: "/admin/mcp-servers/{ctx}/s-{caller}/enabled", fields: ["enabled": "false"], allowed: [.admin]),
-        Route(method: .post, path: "/admin/mcp-servers/{ctx}/no-such-server/test", fields: [:], allowed: [.admin]),
-        Route(method: .post, path: "/admin/mcp-servers/{ctx}/s-{caller}/remove", fields: [:], allowed: [.admin]),
+        // An owner may add an HTTP server (this private address is then refused by the network guard: a 400).
+        Route(
+            method: .post, path: "/admin/mcp-servers",
+            fields: [
+                "context": "{ctx}", "name": "h-{caller}", "transport": "http", "url": "http://10.0.0.1/mcp",
+                "idempotency": "{token}",
+            ], allowed: managers),
+        Route(method: .post, path: "/admin/mcp-servers/{ctx}/s-{caller}/enabled", fields: ["enabled": "false"], allowed: managers),
+        Route(method: .post, path: "/admin/mcp-servers/{ctx}/no-such-server/test", fields: [:], allowed: managers),
+        Route(method: .post, path: "/admin/mcp-servers/{ctx}/s-{caller}/remove", fields: [:], allowed: managers),
     ]
 
     @Test(arguments: Caller.allCases)

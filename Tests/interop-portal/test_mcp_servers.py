@@ -1,6 +1,7 @@
 """The MCP servers page in headless Chromium: an admin adds a stdio server through the form,
 sees it listed, tests it (a native form post, so the browser's own Origin and Sec-Fetch-Site
-headers meet the CSRF check) and reads why it failed; an owner gets the list read-only."""
+headers meet the CSRF check) and reads why it failed; the context's owner gets the server's
+buttons and an add form offering HTTP only (a stdio server is a command on the host: admins)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from portal import ADMIN_EMAIL, sign_in, snap
 from test_pages import new_user, unique
 
 
-def test_admin_adds_and_tests_a_server_owner_reads_only(browser, tern, provider):
+def test_admin_adds_and_tests_a_server_owner_may_add_http_only(browser, tern, provider):
     owner_email = unique("omar") + "@example.com"
     owner_id = new_user(tern, provider, owner_email)
     team = tern.api("POST", "contexts", {"name": unique("mcp"), "owner_id": owner_id}).json()
@@ -39,5 +40,8 @@ def test_admin_adds_and_tests_a_server_owner_reads_only(browser, tern, provider)
     sign_in(browser, tern, provider, owner_email)
     open_page(browser, tern, "/admin/mcp-servers", "mcp-servers-owner", "MCP servers")
     text = body_text(browser)
-    assert name in text and "Read-only" in text, text
-    assert not browser.find_elements(by().XPATH, "//button[normalize-space()='Test']")
+    assert name in text and "You can add HTTP servers" in text, text
+    row = [r for r in browser.find_elements(by().CSS_SELECTOR, "tbody tr") if name in r.text][0]
+    assert row.find_elements(by().XPATH, ".//button[normalize-space()='Test']"), row.text
+    options = [o.get_attribute("value") for o in browser.find_elements(by().CSS_SELECTOR, "select[name=transport] option")]
+    assert options == ["http"], options
