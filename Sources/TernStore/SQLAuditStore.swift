@@ -48,7 +48,9 @@ package struct SQLAuditStore: AuditStore {
                 if let until = query.until { select = select.where("at", .lessThan, SQLBind(until.microsecondsSince1970)) }
                 if let cursor = query.cursor {
                     select = select.where(
-                        SQLQueryString("(at < \(bind: cursor.at) OR (at = \(bind: cursor.at) AND id < \(bind: cursor.id)))"))
+                        SQLQueryString(
+                            "at <= \(bind: cursor.at) AND (at < \(bind: cursor.at) OR (at = \(bind: cursor.at) AND id < \(bind: cursor.id)))"
+                        ))
                 }
                 return try await select.orderBy("at", .descending).orderBy("id", .descending).limit(limit + 1).all()
             }

@@ -24,9 +24,11 @@ extension SQLConversationBrowser {
         if let since = search.since { filters.append("c.created_at >= \(bind: since.microsecondsSince1970)") }
         if let until = search.until { filters.append("c.created_at < \(bind: until.microsecondsSince1970)") }
         if let cursor = search.cursor {
+            // The redundant `created_at <=` bound lets SQLite range-scan the index: with the `OR`
+            // alone it read and sorted every older row (215 ms for the 11th page of 100,000).
             filters.append(
                 """
-                (c.created_at < \(bind: cursor.at) OR (c.created_at = \(bind: cursor.at) AND c.id < \(bind: cursor.id)))
+                c.created_at <= \(bind: cursor.at) AND (c.created_at < \(bind: cursor.at) OR (c.created_at = \(bind: cursor.at) AND c.id < \(bind: cursor.id)))
                 """)
         }
         if let user = search.user { filters.append(startedBy(user)) }

@@ -103,7 +103,8 @@ package struct SQLPortalQueries: PortalQueries {
         var filters: [SQLQueryString] = ["a.status <> 'pending'", Self.scope("a.context_id", contexts)]
         if let cursor {
             filters.append(
-                "(a.created_at < \(bind: cursor.at) OR (a.created_at = \(bind: cursor.at) AND a.id < \(bind: cursor.id)))")
+                "a.created_at <= \(bind: cursor.at) AND (a.created_at < \(bind: cursor.at) OR (a.created_at = \(bind: cursor.at) AND a.id < \(bind: cursor.id)))"
+            )
         }
         let query: SQLQueryString = """
             SELECT a.*, c.name AS context_name FROM approvals a JOIN contexts c ON c.id = a.context_id
