@@ -18,23 +18,23 @@ extension AdminController {
         case .limitedKey(let context): query.contexts = [context]
         case .owned(let owned): query.contexts = owned
         }
-        let parameters = request.uri.queryParameters
-        query.actor = parameters["actor"].map(String.init)
-        if let object = parameters["object"].map(String.init) {
+        let parameters = request.formQuery
+        query.actor = parameters["actor"]
+        if let object = parameters["object"] {
             // `type` or `type:id`, e.g. `credential` or `credential:GITHUB_TOKEN`.
             let parts = object.split(separator: ":", maxSplits: 1).map(String.init)
             query.objectType = parts.first
             query.objectID = parts.count == 2 ? parts[1] : nil
         }
-        query.since = try Self.date(parameters["since"].map(String.init), "since")
-        query.until = try Self.date(parameters["until"].map(String.init), "until")
-        if let token = parameters["cursor"].map(String.init) {
+        query.since = try Self.date(parameters["since"], "since")
+        query.until = try Self.date(parameters["until"], "until")
+        if let token = parameters["cursor"] {
             guard let cursor = AuditCursor(token: token) else {
                 throw APIError.invalid("'cursor' is not a cursor this server gave out: \(token)", param: "cursor")
             }
             query.cursor = cursor
         }
-        if let raw = parameters["limit"].map(String.init) {
+        if let raw = parameters["limit"] {
             guard let limit = Int(raw), (1...500).contains(limit) else {
                 throw APIError.invalid("'limit' must be a whole number from 1 to 500, got \(raw)", param: "limit")
             }

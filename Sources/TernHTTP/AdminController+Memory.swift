@@ -60,7 +60,7 @@ extension AdminController {
     /// `GET contexts/{id}/memory/recall?q=…&k=5`: what a turn would recall, best first.
     @Sendable func recallMemories(_ request: Request, context: TernRequestContext) async throws -> Response {
         let (memory, id) = try await memoryScope(context)
-        let query = request.uri.queryParameters.get("q") ?? ""
+        let query = request.formQuery["q"] ?? ""
         guard !query.allSatisfy(\.isWhitespace) else {
             throw APIError.invalid("'q' is required: the words to recall memories for", param: "q")
         }
@@ -74,7 +74,7 @@ extension AdminController {
         let (memory, id) = try await memoryScope(context)
         let limit = try Self.integer(request, "limit", default: 50, in: 1...500)
         var cursor: MemoryCursor?
-        if let token = request.uri.queryParameters.get("cursor") {
+        if let token = request.formQuery["cursor"] {
             guard let parsed = MemoryCursor(token: token) else {
                 throw APIError.invalid("'cursor' is not a cursor from a previous page's next_cursor", param: "cursor")
             }
@@ -103,7 +103,7 @@ extension AdminController {
 
     /// A whole-number query parameter in `range`, or `fallback` when absent (400 naming it otherwise).
     static func integer(_ request: Request, _ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let raw = request.uri.queryParameters.get(name) else { return fallback }
+        guard let raw = request.formQuery[name] else { return fallback }
         guard let value = Int(raw), range.contains(value) else {
             throw APIError.invalid(
                 "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'", param: name)

@@ -183,7 +183,7 @@ package struct AdminController: Sendable {
 
     @Sendable func listKeys(_ request: Request, context: TernRequestContext) async throws -> Response {
         let scope = try await scope(of: context)
-        let user = try await existingUser(request.uri.queryParameters["user_id"].map(String.init))
+        let user = try await existingUser(request.formQuery["user_id"])
         let visible = try await keys.keys(of: user).filter(scope.contains(key:))
         return try json(.ok, ["data": .array(visible.map(AdminJSON.key))])
     }

@@ -67,7 +67,7 @@ extension PortalController {
             let scope = visit.scope?.filter { visit.refusal(action, in: $0) == nil }
             if scope?.isEmpty == true { return page }
             let found = try await portal.queries.contexts(
-                scope, search: search, after: request.uri.queryParameters.get("cursor"), limit: 50)
+                scope, search: search, after: request.formQuery["cursor"], limit: 50)
             (page.contexts, page.next) = (found.rows.map(\.context), found.next)
         }
         if page.contexts.isEmpty { return page }

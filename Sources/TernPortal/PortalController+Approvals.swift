@@ -14,7 +14,7 @@ extension PortalController {
     /// admins) with Approve/Deny where their role may decide, and the history.
     @Sendable func approvals(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await page(request, context) { visit in
-            let cursor = try request.uri.queryParameters["cursor"].map { token in
+            let cursor = try request.formQuery["cursor"].map { token in
                 guard let cursor = PortalTimeCursor(token: String(token)) else {
                     throw PortalFailure.invalid("The page link is damaged (cursor '\(token)'); start from the first page.")
                 }

@@ -17,10 +17,10 @@ extension PortalController {
     /// `GET /admin/contexts?q=&cursor=`: by name, keyset pages, counts in the same statement.
     @Sendable func contextList(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await page(request, context) { visit in
-            let query = request.uri.queryParameters
-            let search = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            let query = request.formQuery
+            let search = query["q"]?.trimmingCharacters(in: .whitespaces) ?? ""
             let found = try await portal.queries.contexts(
-                visit.scope, search: search, after: query["cursor"].map(String.init), limit: 50)
+                visit.scope, search: search, after: query["cursor"], limit: 50)
             return PortalPage.render(
                 "contexts", title: "Contexts",
                 model: ContextsModel(found, search: search, canCreate: visit.refusal(.administer) == nil), visit: visit,

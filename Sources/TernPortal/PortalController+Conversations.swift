@@ -45,7 +45,7 @@ extension PortalController {
 
     /// The query parameter `name` of `request` without surrounding spaces; "" when absent.
     static func queryValue(_ request: Request, _ name: String) -> String {
-        request.uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespaces) ?? ""
+        request.formQuery[name]?.trimmingCharacters(in: .whitespaces) ?? ""
     }
 
     /// The user a filter names by email, else the text as a user id (or `cli` in the audit

@@ -43,7 +43,7 @@ extension PortalController {
                     "No login is in progress in this browser (its login cookie is missing or expired, or this callback was already used).")
             }
             let login = try portal.signer.open(sealed, now: clock.now())
-            let query = request.uri.queryParameters
+            let query = request.formQuery
             if let error = query["error"] {
                 let description = query["error_description"].map { ": \($0)" } ?? ""
                 throw OIDCError.refused("The identity provider did not sign you in (\(error)\(description)).")

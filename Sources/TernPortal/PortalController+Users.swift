@@ -16,9 +16,9 @@ extension PortalController {
     @Sendable func userList(_ request: Request, context: TernRequestContext) async throws -> Response {
         try await page(request, context) { visit in
             try visit.require(.administer)
-            let query = request.uri.queryParameters
-            let search = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
-            let found = try await portal.queries.users(search: search, after: query["cursor"].map(String.init), limit: 50)
+            let query = request.formQuery
+            let search = query["q"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            let found = try await portal.queries.users(search: search, after: query["cursor"], limit: 50)
             return PortalPage.render("users", title: "Users", model: UsersModel(found, search: search), visit: visit, section: "Users")
         }
     }

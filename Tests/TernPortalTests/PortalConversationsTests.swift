@@ -40,6 +40,10 @@ import Testing
             #expect(found.html.contains("Where is the zebra report?"))
             #expect(!found.html.contains("Book a flight to Oslo"))
 
+            // A search form sends spaces as `+` (application/x-www-form-urlencoded).
+            let phrase = try await admin.get("/admin/conversations?q=zebra+report")
+            #expect(phrase.html.contains("Where is the zebra report?") && !phrase.html.contains("Book a flight"))
+
             let none = try await admin.get("/admin/conversations?q=nothing-like-this")
             #expect(none.html.contains("No conversations match."))
 
