@@ -81,7 +81,12 @@ package struct TurnMemory: Sendable {
         if let until = pausedUntil.value.withLock({ $0 }), now < until { return nil }
         do {
             let vector = try await withTimeLimit(
-                embeddingTimeLimit, orThrow: { ModelError.timeout(endpoint: "embeddings", seconds: 0) }
+                embeddingTimeLimit,
+                orThrow: { [limit = embeddingTimeLimit] in
+                    ModelError.timeout(
+                        endpoint: "embeddings",
+                        seconds: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+                }
             ) { try await embeddings.embed(text) }
             pausedUntil.value.withLock { $0 = nil }
             return MemoryEmbedding(vector: vector, model: embeddings.model)
