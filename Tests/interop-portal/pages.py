@@ -20,11 +20,21 @@ def by():
 
 def until(driver, condition, timeout: float = WAIT):
     """Waits for `condition`; an element gone stale because the page navigated while the
-    condition read it (a form posted, the next page loading) only means "not yet"."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    condition read it (a form posted, the next page loading) only means "not yet". Chromium
+    reports one detached between finding and reading it as "Node with given id does not belong
+    to the document" (a plain WebDriverException), which means the same; any other error fails."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+    def settled(d):
+        try:
+            return condition(d)
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False
+            raise
+
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(settled)
 
 
 def open_page(driver, tern: Tern, path: str, shot: str, page: str):
