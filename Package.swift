@@ -325,7 +325,7 @@ let package = Package(
         .testTarget(
             name: "TernPortalTests",
             dependencies: [
-                "TernPortal", "TernHTTP", "TernApp", "TernAgent", "TernCore", "TernStore",
+                "TernPortal", "TernHTTP", "TernApp", "TernAgent", "TernCore", "TernStore", "TernTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,8 +3,6 @@ import HTTPTypes
 import NIOCore
 import Hummingbird
 import HummingbirdTesting
-import Logging
-import Synchronization
 import TernStore
 import TernTesting
 import Testing
@@ -14,32 +12,6 @@ import TernCore
 /// a stored API key, a context whose tools are offered, 20 messages of history sent by the
 /// client, the same conversation each time. The statements are those SQLiteKit logs at debug.
 @Suite(.timeLimit(.minutes(1))) struct TurnStatementsTests {
-    /// Collects the SQL of every statement the database runs.
-    final class StatementLog: Sendable {
-        private let statements = Mutex<[String]>([])
-        func record(_ sql: String) { statements.withLock { $0.append(sql) } }
-        func drain() -> [String] {
-            statements.withLock { statements in
-                let drained = statements
-                statements = []
-                return drained
-            }
-        }
-    }
-
-    struct Recorder: LogHandler {
-        let log: StatementLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            if let sql = event.metadata?["sql"] { log.record("\(sql)") }
-        }
-    }
-
     static func body(_ text: String) -> ByteBuffer {
         var messages: [String] = []
         for i in 0..<10 {
@@ -57,13 +29,13 @@ import TernCore
             @Sendable (_ send: (_ conversation: String, _ body: ByteBuffer) async throws -> Void) async throws
             -> Void
     ) async throws -> [String] {
-        let log = StatementLog()
-        let measured = StatementLog()
+        let log = SQLStatementLog()
+        let measured = SQLStatementLog()
         let clock = try EchoTool("clock", risk: .read)
         // Caches that never age out here: a loaded machine may take longer than their 5 s between
         // the warm-up turns and the measured one, and the count must not depend on time.
         try await Harness.run(
-            tools: [clock], databaseLogger: Logger(label: "sql", factory: { _ in Recorder(log: log) }),
+            tools: [clock], databaseLogger: log.logger(),
             cacheMaxAge: .seconds(3600)
         ) {
             harness, client throws in
@@ -79,15 +51,10 @@ import TernCore
             for text in ["warm", "warm again"] { try await send("steady", Self.body(text)) }
             _ = log.drain()
             try await measure(send)
-            for statement in log.drain() where !isBackground(statement) { measured.record(statement) }
+            for statement in log.drain() where !SQLStatementLog.isBackground(statement) { measured.record(statement) }
         }
         return measured.drain()
     }
-
-    /// What the server's own background services run while a turn is measured (the instance
-    /// heartbeat, its cleanup and the orphaned-approvals sweep all read or write `instances`):
-    /// not the turn's.
-    static func isBackground(_ sql: String) -> Bool { sql.contains("instances") }
 
     static let transactionControl: Set<String> = ["BEGIN", "COMMIT", "BEGIN IMMEDIATE", "ROLLBACK"]
 

@@ -1,10 +1,9 @@
 import Foundation
 import HTTPTypes
-import Logging
-import Synchronization
 import TernApp
 import TernCore
 import TernHTTP
+import TernTesting
 import Testing
 
 /// No N+1 on the portal's list pages: a page runs as many SQL statements with 60 rows in the
@@ -12,32 +11,6 @@ import Testing
 /// statements are those SQLiteKit logs at debug level (as ``TurnStatementsTests`` of TernHTTPTests
 /// counts them); a count, never a time.
 @Suite(.timeLimit(.minutes(2))) struct PortalStatementCountTests {
-    /// The SQL of every statement logged while recording, without the server's own background
-    /// work (the instance heartbeat and its sweeps touch `instances`).
-    final class StatementLog: Sendable {
-        private let statements = Mutex<[String]>([])
-        func record(_ sql: String) { statements.withLock { $0.append(sql) } }
-        func drain() -> [String] {
-            statements.withLock { statements in
-                defer { statements = [] }
-                return statements.filter { !$0.contains("instances") }
-            }
-        }
-    }
-
-    struct Recorder: LogHandler {
-        let log: StatementLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            if let sql = event.metadata?["sql"] { log.record("\(sql)") }
-        }
-    }
-
     /// A clock that stands still, so the session's last-seen time is never refreshed between
     /// renders (an `UPDATE` every 30 s otherwise, whenever the machine is slow enough).
     struct StoppedClock: WallClock {
@@ -77,7 +50,7 @@ import Testing
     /// The statements of one render of each page, after a render that fills the caches and a
     /// change of an MCP server that empties the MCP servers' cache (a per-context read of them
     /// would hide behind a warm cache, and runs after every change).
-    static func count(_ browser: PortalBrowser, _ log: StatementLog, changeServers: () async throws -> Void) async throws
+    static func count(_ browser: PortalBrowser, _ log: SQLStatementLog, changeServers: () async throws -> Void) async throws
         -> [String: [String]]
     {
         var counted: [String: [String]] = [:]
@@ -86,16 +59,16 @@ import Testing
             try await changeServers()
             _ = log.drain()
             let rendered = try await browser.get(page)
-            counted[page] = log.drain()
+            counted[page] = log.drain().filter { !SQLStatementLog.isBackground($0) }
             #expect(rendered.status == .ok, "\(page)")
         }
         return counted
     }
 
     @Test func listPages_runAsManyStatementsWith60RowsAsWith5() async throws {
-        let log = StatementLog()
+        let log = SQLStatementLog()
         let overrides = DependencyOverrides(
-            cacheMaxAge: .seconds(3600), databaseLogger: Logger(label: "sql") { _ in Recorder(log: log) },
+            cacheMaxAge: .seconds(3600), databaseLogger: log.logger(),
             clock: StoppedClock(instant: Date()))
         try await LiveTern.run(overrides: overrides) { dependencies, client in
             let admin = try await PortalBrowser.signIn(dependencies, client, email: "admin@example.test")
