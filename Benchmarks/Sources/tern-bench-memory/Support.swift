@@ -12,17 +12,39 @@ struct MemoryBenchOptions: Sendable {
     var queries = 200
     /// SQLite: also time the exact scan (no pre-filter).
     var exact = false
+    /// How many of the queries are checked against the exact top 10 (all when nil): the exact
+    /// scan of 1M pgvector rows takes seconds a query.
+    var exactQueries: Int?
+    /// PostgreSQL: load without the HNSW index, then build it once (see ``BulkLoad``).
+    var bulk = false
+    /// Bulk mode: `maintenance_work_mem` for the index build.
+    var indexMemory = "6GB"
+    /// Bulk mode: `max_parallel_maintenance_workers` for the index build.
+    var indexWorkers = 1
+    /// PostgreSQL: keep the benchmark database afterwards (for `EXPLAIN` by hand) instead of dropping it.
+    var keep = false
 
     static let usage = """
         usage: tern-bench-memory --database sqlite:PATH|postgres://ADMIN-URL [--memories 10000]
-                                 [--dimension 384] [--queries 200] [--exact yes]
+                                 [--dimension 384] [--queries 200] [--exact yes] [--exact-queries N]
+                                 [--bulk yes [--index-memory 6GB] [--index-workers 1]] [--keep yes]
         SQLite: PATH must not exist. PostgreSQL: the URL's user must be allowed to CREATE DATABASE;
         a database tern_bench_memory_<random> is made and dropped.
+        --exact-queries: check recall@10 on the first N queries only (all are timed).
+        --bulk yes (PostgreSQL): load through the store without the HNSW index, then build it with
+        one CREATE INDEX (maintenance_work_mem --index-memory, --index-workers parallel workers).
+        --keep yes (PostgreSQL): keep the database afterwards and print its name; drop it yourself.
         """
 
     /// The numeric options, by flag (key paths are immutable values; the dictionary is never changed).
     nonisolated(unsafe) static let numbers: [String: WritableKeyPath<MemoryBenchOptions, Int>] = [
         "--memories": \.memories, "--dimension": \.dimension, "--queries": \.queries,
+        "--index-workers": \.indexWorkers,
+    ]
+
+    /// The yes/no options, by flag.
+    nonisolated(unsafe) static let switches: [String: WritableKeyPath<MemoryBenchOptions, Bool>] = [
+        "--exact": \.exact, "--bulk": \.bulk, "--keep": \.keep,
     ]
 
     static func parse(_ arguments: [String]) throws -> MemoryBenchOptions {
@@ -38,13 +60,27 @@ struct MemoryBenchOptions: Sendable {
                 options[keyPath: field] = number
             } else if flag == "--database" {
                 options.database = value
-            } else if flag == "--exact" {
-                options.exact = value == "yes"
+            } else if let field = switches[flag] {
+                guard value == "yes" || value == "no" else { throw MemoryBenchError("\(flag) needs yes or no, got \(value)") }
+                options[keyPath: field] = value == "yes"
+            } else if flag == "--exact-queries" {
+                guard let number = Int(value), number > 0 else {
+                    throw MemoryBenchError("--exact-queries needs a positive whole number, got \(value)")
+                }
+                options.exactQueries = number
+            } else if flag == "--index-memory" {
+                guard value.range(of: #"^[0-9]+(kB|MB|GB)$"#, options: .regularExpression) != nil else {
+                    throw MemoryBenchError("--index-memory needs a size like 6GB or 512MB, got \(value)")
+                }
+                options.indexMemory = value
             } else {
                 throw MemoryBenchError("unknown option \(flag)\n\(usage)")
             }
         }
         if options.database.isEmpty { throw MemoryBenchError("--database is required\n\(usage)") }
+        if options.bulk, options.database.hasPrefix("sqlite:") {
+            throw MemoryBenchError("--bulk yes needs a PostgreSQL database (SQLite has no HNSW index to build)")
+        }
         return options
     }
 }
@@ -78,7 +114,11 @@ func withBenchDatabase(
         do { try await body(database) } catch { failure = error }
         try await database.close()
     } catch { failure = failure ?? error }
-    try await admin.write { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+    if options.keep {
+        report("kept database \(name) (--keep yes): drop it with DROP DATABASE \(name)")
+    } else {
+        try await admin.write { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+    }
     try await admin.close()
     if let failure { throw failure }
 }
@@ -105,6 +145,9 @@ struct SyntheticMemories: Sendable {
         var random = Random(seed: seed)
         centres = (0..<max(1, count / 100)).map { _ in (0..<dimension).map { _ in random.gaussian() } }
     }
+
+    /// Documents of 500 chunks (the last one shorter), as the benchmark ingests them.
+    var documentCount: Int { (count + 499) / 500 }
 
     func vector(_ index: Int) -> [Float] {
         var random = Random(seed: seed &+ UInt64(index) &* 7919)

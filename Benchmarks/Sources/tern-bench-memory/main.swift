@@ -23,25 +23,17 @@ do {
         report(
             "tern-bench-memory \(Date().formatted(.iso8601)): \(database.dialect.rawValue), \(options.memories) memories × \(options.dimension) dimensions"
         )
-        let started = ContinuousClock.now
-        var inserted = 0
-        for batch in stride(from: 0, to: options.memories, by: 500) {
-            let chunks = (batch..<min(options.memories, batch + 500)).map { index in
-                MemoryChunk(text: data.text(index), embedding: MemoryEmbedding(vector: data.vector(index), model: "bench"))
-            }
-            _ = try await store.ingest(
-                MemoryDocument(source: "doc-\(batch / 500)", contentHash: "h", chunks: chunks), in: .defaultContext)
-            inserted += chunks.count
-            if inserted % 50_000 == 0 { report("  ingested \(inserted) (\(Int(milliseconds(ContinuousClock.now - started) / 1000)) s)") }
+        if options.bulk {
+            try await BulkLoad(
+                database: database, store: store, data: data, indexMemory: options.indexMemory,
+                indexWorkers: options.indexWorkers
+            ).run()
+        } else {
+            try await ingest(data, into: store)
         }
-        let ingestTime = ContinuousClock.now - started
-        let ingestSeconds = milliseconds(ingestTime) / 1000
-        report(
-            String(
-                format: "ingest: %d chunks in %.1f s, %.0f chunks/s (no embedding calls)", inserted, ingestSeconds,
-                Double(inserted) / ingestSeconds))
         let queries = (0..<options.queries).map { data.query($0) }
-        let truth = try await exactTopK(queries.map(\.vector), k: 10, database: database, data: data)
+        let checked = queries.prefix(options.exactQueries ?? queries.count).map(\.vector)
+        let truth = try await exactTopK(checked, k: 10, database: database, data: data)
         try await measure("approximate", store: store, queries: queries, truth: truth)
         if database.dialect == .sqlite, options.exact {
             try await measure("exact scan", store: SQLMemoryStore(database: database, vectorCacheBytes: 0), queries: queries, truth: truth)
@@ -52,8 +44,35 @@ do {
     exit(1)
 }
 
+/// Ingests `data` through `store.ingest` in documents of 500 chunks (Tern's ingest path, the
+/// HNSW index maintained row by row on PostgreSQL) and prints the throughput.
+func ingest(_ data: SyntheticMemories, into store: SQLMemoryStore) async throws {
+    let started = ContinuousClock.now
+    var inserted = 0
+    for document in 0..<data.documentCount {
+        inserted += try await ingestDocument(document, of: data, into: store)
+        if inserted % 50_000 == 0 { report("  ingested \(inserted) (\(Int(milliseconds(ContinuousClock.now - started) / 1000)) s)") }
+    }
+    let ingestSeconds = milliseconds(ContinuousClock.now - started) / 1000
+    report(
+        String(
+            format: "ingest: %d chunks in %.1f s, %.0f chunks/s (no embedding calls)", inserted, ingestSeconds,
+            Double(inserted) / ingestSeconds))
+}
+
+/// Ingests document `number` of `data` (its chunks `500 × number ..<`) through `store`; returns
+/// its chunk count.
+func ingestDocument(_ number: Int, of data: SyntheticMemories, into store: SQLMemoryStore) async throws -> Int {
+    let chunks = (number * 500..<min(data.count, number * 500 + 500)).map { index in
+        MemoryChunk(text: data.text(index), embedding: MemoryEmbedding(vector: data.vector(index), model: "bench"))
+    }
+    _ = try await store.ingest(
+        MemoryDocument(source: "doc-\(number)", contentHash: "h", chunks: chunks), in: .defaultContext)
+    return chunks.count
+}
+
 /// Times vector-only and hybrid (words + vector) recall of k = 10 and prints recall@10 of the
-/// vector-only answers against `truth`.
+/// vector-only answers against `truth` (the exact top 10 of the first `truth.count` queries).
 func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], truth: [[MemoryID]]) async throws {
     // One warm-up recall loads the SQLite pre-filter's codes (timed separately).
     let warm = ContinuousClock.now
@@ -68,13 +87,15 @@ func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], trut
         var start = ContinuousClock.now
         let hits = try await store.recall(MemoryQuery(text: "", embedding: embedding, k: 10), in: .defaultContext)
         vectorTimes.append(milliseconds(ContinuousClock.now - start))
-        found += Set(hits.map(\.memory.id)).intersection(truth[index]).count
+        if index < truth.count { found += Set(hits.map(\.memory.id)).intersection(truth[index]).count }
         start = ContinuousClock.now
         _ = try await store.recall(MemoryQuery(text: query.text, embedding: embedding, k: 10), in: .defaultContext)
         hybridTimes.append(milliseconds(ContinuousClock.now - start))
     }
     report("\(label): vector-only recall \(percentiles(vectorTimes)); hybrid \(percentiles(hybridTimes))")
-    report("\(label): recall@10 \(String(format: "%.3f", Double(found) / Double(queries.count * 10)))")
+    report(
+        "\(label): recall@10 \(String(format: "%.3f", Double(found) / Double(truth.count * 10))) (\(truth.count) of \(queries.count) queries checked)"
+    )
 }
 
 /// The exact 10 nearest memories of each query: pgvector without the index (ORDER BY on the
