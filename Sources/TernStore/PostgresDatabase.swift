@@ -18,11 +18,16 @@ package final class PostgresDatabase: DatabaseHandle {
     package let dialect = SQLDialectKind.postgres
     /// Where the server is; ``PostgresURL/description`` is the password-free form for logs.
     package let url: PostgresURL
-    private let client: PostgresClient
+    /// The pool; every call leases from it through ``withLease(_:)``.
+    let client: PostgresClient
     /// The task running ``PostgresClient/run()``; cancelling it closes the pool.
     private let runTask: Mutex<Task<Void, Never>?>
-    private let acquireTimeout: Duration
-    private let logger: Logger
+    /// Which pooled connections are known open and how many calls hold or wait for one.
+    let gate = PostgresLeaseGate()
+    /// How long a call waits for a connection before it fails.
+    let acquireTimeout: Duration
+    /// Receives the pool's and the statements' logs (statements at trace level).
+    let logger: Logger
 
     private init(
         url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>, acquireTimeout: Duration,
@@ -107,6 +112,7 @@ package final class PostgresDatabase: DatabaseHandle {
             return task
         }
         guard let task else { return }
+        gate.close()
         task.cancel()
         await task.value
         logger.debug("closed PostgreSQL pool")
@@ -114,70 +120,6 @@ package final class PostgresDatabase: DatabaseHandle {
 
     deinit {
         runTask.withLock { $0?.cancel() }
-    }
-
-    // MARK: - Leasing
-
-    private enum LeaseOutcome<T: Sendable>: Sendable {
-        case finished(T)
-        case deadlinePassed
-    }
-
-    /// Leases a connection for `body`, failing after ``acquireTimeout`` if none comes.
-    ///
-    /// Only the wait for the lease is bounded: once `body` has its connection it may run as
-    /// long as its statements take.
-    private func withLease<T: Sendable>(_ body: @Sendable (PostgresSession) async throws -> T)
-        async throws -> T
-    {
-        let client = self.client
-        let logger = self.logger
-        let location = url.location
-        let timeout = acquireTimeout
-        let leased = LeaseFlag()
-        guard runTask.withLock({ $0 != nil }) else {
-            throw StoreError.database("the connection pool to PostgreSQL at \(location) is closed")
-        }
-        do {
-            // The task group finishes before this function returns, so `body` does not escape.
-            return try await withoutActuallyEscaping(body) { body in
-                try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
-                    group.addTask {
-                        let value = try await client.withConnection { connection in
-                            leased.set()
-                            return try await body(
-                                PostgresSession(connection: connection, location: location, logger: logger))
-                        }
-                        return .finished(value)
-                    }
-                    group.addTask {
-                        try await Task.sleep(for: timeout)
-                        return .deadlinePassed
-                    }
-                    while let outcome = try await group.next() {
-                        switch outcome {
-                        case .finished(let value):
-                            group.cancelAll()
-                            return value
-                        case .deadlinePassed:
-                            if !leased.isSet {
-                                group.cancelAll()
-                                throw StoreError.database(
-                                    "no connection to PostgreSQL at \(location) within \(timeout): "
-                                        + "the server is unreachable or every connection is busy")
-                            }
-                        }
-                    }
-                    throw StoreError.database("lost the connection lease to PostgreSQL at \(location)")
-                }
-            }
-        } catch let error as PSQLError {
-            throw PostgresErrors.map(error, location: location)
-        } catch let error where !leased.isSet && !(error is StoreError) && !(error is CancellationError) {
-            // The pool's own errors (e.g. shut down while waiting) are not PSQLErrors.
-            throw StoreError.database(
-                "no connection to PostgreSQL at \(location): \(PostgresErrors.describe(error))")
-        }
     }
 
     // MARK: - Opening
@@ -249,12 +191,4 @@ package final class PostgresDatabase: DatabaseHandle {
 private struct ConnectTimeout: Error, CustomStringConvertible {
     var after: Duration
     var description: String { "timeout: no answer within \(after)" }
-}
-
-/// Whether a lease has been granted; set once, from the leasing task.
-private final class LeaseFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
 }
