@@ -93,6 +93,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         benchmark(
+            "tern-bench-pg-call",
+            [
+                tern("TernStore"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        benchmark(
             "tern-bench-mcp",
             [
                 tern("TernMCP"), tern("TernTools"), tern("TernNetwork"), tern("TernCore"),
