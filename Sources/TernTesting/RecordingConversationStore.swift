@@ -7,9 +7,13 @@ package final class RecordingConversationStore: ConversationStore {
     /// Every message stored through this store, in order.
     package let appended: AsyncStream<Message>
     private let continuation: AsyncStream<Message>.Continuation
+    private let beforeOpening: (@Sendable () async -> Void)?
 
-    package init(_ base: any ConversationStore) {
+    /// `beforeOpening` runs at the start of every ``openSession(in:platform:platformID:firstMessage:)``
+    /// (a test holds a turn there, while the turn gateway waits for the store).
+    package init(_ base: any ConversationStore, beforeOpening: (@Sendable () async -> Void)? = nil) {
         self.base = base
+        self.beforeOpening = beforeOpening
         (appended, continuation) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .unbounded)
     }
 
@@ -26,6 +30,7 @@ package final class RecordingConversationStore: ConversationStore {
     package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
         async throws -> OpenedSession
     {
+        await beforeOpening?()
         let opened = try await base.openSession(
             in: context, platform: platform, platformID: platformID, firstMessage: firstMessage)
         if let stored = opened.firstMessage { continuation.yield(stored) }
