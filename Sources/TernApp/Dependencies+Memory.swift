@@ -26,7 +26,7 @@ extension Dependencies {
         cacheMaxAge: Duration, logger: Logger
     ) -> (service: MemoryService, turn: TurnMemory) {
         let service = MemoryService(
-            store: SQLMemoryStore(database: database),
+            store: SQLMemoryStore(database: database, cacheMaxAge: cacheMaxAge),
             embeddings: makeEmbeddings(config, httpClient: httpClient, logger: logger.labelled("tern.memory.embeddings")),
             logger: logger.labelled("tern.memory"), preferencesMaxAge: cacheMaxAge)
         let turn = TurnMemory(

@@ -25,6 +25,14 @@ enum MemoryVectorMath {
         }
     }
 
+    /// Appends the `dimension` floats of a stored blob to `values`.
+    static func append(_ bytes: UnsafeRawBufferPointer, dimension: Int, to values: inout [Float]) {
+        guard bytes.count >= dimension * 4 else { return }
+        for index in 0..<dimension {
+            values.append(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))))
+        }
+    }
+
     /// `vector` scaled to length 1 (the query side of every comparison).
     static func normalized(_ vector: [Float]) -> [Float] {
         let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()

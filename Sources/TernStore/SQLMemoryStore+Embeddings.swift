@@ -23,7 +23,7 @@ extension SQLMemoryStore {
         guard let common = try Self.commonEmbedding(Array(embeddings.values)) else { return 0 }
         let dialect = database.dialect
         return try await mapMemoryErrors {
-            try await database.transaction { [self] db in
+            try await changing(context) { [self] db in
                 // Record the model and dimension only when one of the IDs is this context's.
                 let ids = embeddings.keys.map(\.rawValue).sorted()
                 let owned = try await db.raw(
@@ -54,7 +54,7 @@ extension SQLMemoryStore {
 
     package func resetEmbeddings(in context: ContextID) async throws {
         try await mapMemoryErrors {
-            try await database.transaction { db in
+            try await changing(context) { db in
                 try await db.raw(
                     """
                     UPDATE memories SET embedding = NULL, dimension = NULL

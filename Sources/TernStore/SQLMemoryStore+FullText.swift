@@ -64,10 +64,11 @@ extension SQLMemoryStore {
         -> [MemoryID]
     {
         let dialect = database.dialect
+        // No words, no statement (a vector-only recall costs no keyword read).
+        guard let query = dialect == .sqlite ? Self.fts5Query(text) : Self.tsQuery(text) else { return [] }
         let rows = try await database.read { db -> [any SQLRow] in
             switch dialect {
             case .sqlite:
-                guard let query = Self.fts5Query(text) else { return [] }
                 return try await db.raw(
                     """
                     SELECT m.id FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
@@ -77,7 +78,6 @@ extension SQLMemoryStore {
                     """
                 ).all()
             case .postgres:
-                guard let query = Self.tsQuery(text) else { return [] }
                 return try await db.raw(
                     """
                     SELECT m.id FROM memories m, to_tsquery('english', \(bind: query)) q

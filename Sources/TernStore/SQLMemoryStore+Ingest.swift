@@ -14,7 +14,7 @@ extension SQLMemoryStore {
         }
         let now = clock.next()
         return try await mapMemoryErrors {
-            try await database.transaction { [self] db in
+            try await changing(context) { [self] db in
                 if let embedding { try await checkEmbedding(embedding, in: context, db, record: true) }
                 // Claim the source (or find who has it), then hold its row to the end.
                 try await db.raw(
@@ -87,7 +87,7 @@ extension SQLMemoryStore {
 
     package func deleteDocument(source: String, in context: ContextID) async throws {
         try await mapMemoryErrors {
-            try await database.transaction { db in
+            try await changing(context) { db in
                 let deleted = try await db.raw(
                     """
                     DELETE FROM memory_documents WHERE context_id = \(bind: context.rawValue) AND source = \(bind: source)

@@ -13,7 +13,10 @@ extension SQLMemoryStore {
         // Each list goes deeper than k so that fusion has something to agree on.
         let depth = min(max(query.k * 4, 40), 200)
         return try await mapMemoryErrors {
-            let stored = try await database.read { db in try await Self.settingsRow(of: context, db) }
+            // Cached (see MemoryRecallCache): a turn's recall reads only keyword matches and hits.
+            let stored = try await recallCache.settings(of: context) {
+                try await database.read { db in try await Self.settingsRow(of: context, db) }
+            }
             var vector: [(id: MemoryID, similarity: Double)] = []
             if let embedding = query.embedding, let recorded = stored.settings.embedding {
                 try Self.check(embedding, against: recorded)

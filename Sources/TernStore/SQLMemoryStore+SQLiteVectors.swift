@@ -5,17 +5,22 @@ import TernCore
 extension SQLMemoryStore {
     /// Vector search on SQLite. Without a filter, the context's sign-bit codes
     /// (``SQLiteMemoryVectorIndex``) pick ``rerankCandidates`` rows whose float32 vectors are
-    /// then scored exactly; with a filter, or when the codes do not fit their budget, every
-    /// vector of the context is scored, read a page at a time.
+    /// then scored exactly, from memory when the index holds the context's vectors, else read by
+    /// `seq`; with a filter, or when the codes do not fit their budget, every vector of the
+    /// context is scored, read a page at a time.
     func sqliteNearest(_ search: VectorSearch) async throws -> [(id: MemoryID, similarity: Double)] {
         var best = TopList(limit: search.limit)
         if search.filter == MemoryFilter(),
             let snapshot = try await vectorIndex.snapshot(
                 of: search.context, generation: search.generation, dimension: search.dimension, database: database)
         {
-            let candidates = snapshot.nearest(to: search.unitQuery, count: rerankCandidates)
+            let candidates = snapshot.nearestRows(to: search.unitQuery, count: rerankCandidates)
+            if let held = snapshot.held {
+                Self.score(candidates, of: held, search, into: &best)
+                return best.items
+            }
             for start in stride(from: 0, to: candidates.count, by: 500) {
-                let batch = Array(candidates[start..<min(candidates.count, start + 500)])
+                let batch = candidates[start..<min(candidates.count, start + 500)].map { snapshot.seqs[$0] }
                 // `+` keeps SQLite on the rowid lookups (without it, it may scan the context's index).
                 let rows = try await database.read { db in
                     try await db.raw(
@@ -59,6 +64,25 @@ extension SQLMemoryStore {
                     buffer.withUnsafeReadableBytes { MemoryVectorMath.cosine(unitQuery: query, stored: $0) })
                 guard similarity >= search.minimumSimilarity, best.accepts(similarity) else { continue }
                 best.insert(MemoryID(try row.decode(column: "id", as: String.self)), similarity)
+            }
+        }
+    }
+}
+
+extension SQLMemoryStore {
+    /// Scores the held vectors of `rows` (indices into `held`) against the query.
+    fileprivate static func score(
+        _ rows: [Int], of held: SQLiteMemoryVectorIndex.HeldVectors, _ search: VectorSearch, into best: inout TopList
+    ) {
+        let dimension = search.dimension
+        search.unitQuery.withUnsafeBufferPointer { query in
+            held.values.withUnsafeBytes { values in
+                for row in rows {
+                    let stored = UnsafeRawBufferPointer(rebasing: values[(row * dimension * 4)..<((row + 1) * dimension * 4)])
+                    let similarity = Double(MemoryVectorMath.cosine(unitQuery: query, stored: stored))
+                    guard similarity >= search.minimumSimilarity, best.accepts(similarity) else { continue }
+                    best.insert(held.ids[row], similarity)
+                }
             }
         }
     }

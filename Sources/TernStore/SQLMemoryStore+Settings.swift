@@ -20,7 +20,7 @@ extension SQLMemoryStore {
         if !problems.isEmpty { throw StoreError.invalid(problems.joined(separator: "; ")) }
         let now = clock.next()
         return try await mapMemoryErrors {
-            try await database.transaction { db in
+            try await changing(context) { db in
                 try await Self.ensureSettings(of: context, at: now, db)
                 try await db.raw(
                     """

@@ -17,24 +17,45 @@ package struct SQLMemoryStore: MemoryStore {
     let vectorIndex: SQLiteMemoryVectorIndex
     /// SQLite only: how many pre-filter candidates are reranked exactly.
     let rerankCandidates: Int
+    /// Settings rows and change epochs kept between recalls (see ``MemoryRecallCache``).
+    let recallCache: MemoryRecallCache
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`.
     ///   - makeID: new row IDs (random UUIDs unless a test injects its own).
-    ///   - vectorCacheBytes: SQLite only: memory for the pre-filter's codes (about 56 bytes per
-    ///     memory at 384 dimensions); 0 scans every vector exactly on each recall.
+    ///   - vectorCacheBytes: SQLite only: memory for the contexts' vectors held in the process:
+    ///     the pre-filter's codes (about 56 bytes per memory at 384 dimensions) and, for contexts
+    ///     of at most `heldVectorsPerContext` embedded memories, their float32 vectors and IDs
+    ///     (about 1.6 KB per memory at 384 dimensions); 0 scans every vector exactly on each recall.
+    ///   - heldVectorsPerContext: SQLite only: the largest context whose float32 vectors are held
+    ///     in memory, so its recall reranks without reading them; 0 holds none.
     ///   - rerankCandidates: SQLite only: pre-filter candidates whose float32 vectors are compared
     ///     exactly; a context with no more embedded memories than this is always searched exactly.
+    ///   - cacheMaxAge: how long settings and "no vector changed" are trusted (see
+    ///     ``MemoryRecallCache``): changes through this store apply at once, changes by another
+    ///     process to what vector recall sees within this time; `.zero` checks on every recall.
     package init(
         database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
-        vectorCacheBytes: Int = 64 << 20, rerankCandidates: Int = 400
+        vectorCacheBytes: Int = 128 << 20, heldVectorsPerContext: Int = 16_384, rerankCandidates: Int = 400,
+        cacheMaxAge: Duration = MemoryRecallCache.defaultMaxAge
     ) {
         self.database = database
         self.clock = MonotonicMicroseconds(clock: clock)
         self.makeID = makeID
-        self.vectorIndex = SQLiteMemoryVectorIndex(budgetBytes: vectorCacheBytes)
+        self.recallCache = MemoryRecallCache(maxAge: cacheMaxAge)
+        self.vectorIndex = SQLiteMemoryVectorIndex(
+            budgetBytes: vectorCacheBytes, heldVectorsPerContext: heldVectorsPerContext, freshness: recallCache)
         self.rerankCandidates = max(1, rerankCandidates)
+    }
+
+    /// Runs `body` in a write transaction that changes `context`'s memories or settings, then
+    /// tells the recall caches (also when it failed: an extra refresh is harmless).
+    func changing<T: Sendable>(_ context: ContextID, _ body: @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        defer { recallCache.changed(context) }
+        return try await database.transaction(body)
     }
 
     package func remember(_ memory: NewMemory, in context: ContextID) async throws -> MemoryID {
@@ -45,7 +66,7 @@ package struct SQLMemoryStore: MemoryStore {
             chunkIndex: nil, embedding: memory.embedding?.vector)
         let now = clock.next()
         try await mapMemoryErrors {
-            try await database.transaction { [self] db in
+            try await changing(context) { [self] db in
                 if let embedding = memory.embedding { try await checkEmbedding(embedding, in: context, db, record: true) }
                 try await insert([row], in: context, at: now, db)
             }
@@ -67,7 +88,7 @@ package struct SQLMemoryStore: MemoryStore {
 
     package func forget(_ id: MemoryID, in context: ContextID) async throws {
         try await mapMemoryErrors {
-            try await database.transaction { db in
+            try await changing(context) { db in
                 let deleted = try await db.raw(
                     """
                     DELETE FROM memories WHERE id = \(bind: id.rawValue) AND context_id = \(bind: context.rawValue)

@@ -2,25 +2,39 @@ import NIOCore
 import SQLKit
 import TernCore
 
-/// The SQLite memory store's coarse pre-filter: per context, one sign-bit code per embedded
-/// memory (48 bytes at 384 dimensions) and its `seq`, held in this process.
+/// The SQLite memory store's vectors held in this process, per context: one sign-bit code per
+/// embedded memory (48 bytes at 384 dimensions) with its `seq` for the coarse pre-filter, and for
+/// a context of at most `heldVectorsPerContext` embedded memories also the float32 vectors and
+/// IDs, so that its recall reranks without reading anything.
 ///
 /// Scoring every float32 vector of a large context means reading all of them from SQLite on
 /// every recall (150 MB at 100k × 384), far too slow; the codes are 1/32 of that and compared
-/// with popcount. The store then reads the float32 vectors of only the best candidates and
-/// reranks them exactly (``SQLMemoryStore``). The codes are a cache, never the truth:
+/// with popcount. The store then scores exactly the float32 vectors of only the best candidates,
+/// from memory when they are held, else read by `seq`. All of it is a cache, never the truth:
 /// rows added since the last look are loaded by `seq` (never reused: `AUTOINCREMENT`), and the
 /// whole context is reloaded when `memory_settings.embedding_generation` changed (the store
-/// bumps it whenever embedded rows are deleted or re-embedded, in this or another process).
-/// A deleted row whose code is still cached only costs a candidate slot until then. Contexts
-/// are evicted least recently used beyond `budgetBytes`; a context larger than the budget is
-/// not cached and recall scans its vectors exactly instead.
+/// bumps it whenever embedded rows are deleted or re-embedded, in this or another process). The
+/// look for added rows is skipped while the context's ``MemoryRecallCache`` stamp is fresh (no
+/// change through this store, younger than its maximum age). A deleted row still cached only
+/// costs a candidate slot until then: the store reads the hits' rows, and a deleted one is not
+/// there. Contexts are evicted least recently used beyond `budgetBytes`; a context larger than
+/// the budget is not cached and recall scans its vectors exactly instead.
 actor SQLiteMemoryVectorIndex {
-    /// A context's codes as of one recall.
+    /// A context's vectors as of one recall.
     struct Snapshot: Sendable {
         var words: Int
         var seqs: [Int64]
         var codes: [UInt64]
+        /// The float32 vectors and IDs, row for row with `seqs`, when the context's are held.
+        var held: HeldVectors?
+    }
+
+    /// Float32 vectors (`dimension` each, one after the other) and their memories' IDs.
+    struct HeldVectors: Sendable {
+        var ids: [MemoryID] = []
+        var values: [Float] = []
+        /// Bytes counted against the budget (an ID as 64).
+        var bytes: Int { ids.count * 64 + values.count * 4 }
     }
 
     private struct Entry {
@@ -29,50 +43,83 @@ actor SQLiteMemoryVectorIndex {
         var lastSeq: Int64
         var seqs: [Int64]
         var codes: [UInt64]
+        var held: HeldVectors?
         var lastUsed: UInt64
-        var bytes: Int { seqs.count * 8 + codes.count * 8 }
+        /// When the rows were last brought up to date.
+        var checked: MemoryRecallCache.Stamp?
+        var bytes: Int { seqs.count * 8 + codes.count * 8 + (held?.bytes ?? 0) }
+    }
+
+    /// Rows of one load.
+    private struct Loaded {
+        var seqs: [Int64] = []
+        var codes: [UInt64] = []
+        var held: HeldVectors?
     }
 
     private var entries: [ContextID: Entry] = [:]
     private var tick: UInt64 = 0
     private let budgetBytes: Int
+    private let heldVectorsPerContext: Int
+    private let freshness: MemoryRecallCache
 
     /// Rows read per statement while loading.
     static let pageSize = 4096
 
-    init(budgetBytes: Int) {
+    init(budgetBytes: Int, heldVectorsPerContext: Int, freshness: MemoryRecallCache) {
         self.budgetBytes = budgetBytes
+        self.heldVectorsPerContext = heldVectorsPerContext
+        self.freshness = freshness
     }
 
-    /// The context's codes, brought up to date; `nil` when they do not fit the budget.
+    /// The context's vectors, brought up to date unless checked recently; `nil` when they do
+    /// not fit the budget.
     func snapshot(
         of context: ContextID, generation: Int64, dimension: Int, database: any DatabaseHandle
     ) async throws -> Snapshot? {
+        guard budgetBytes > 0 else { return nil }
         tick += 1
         let words = MemoryVectorMath.codeWords(dimension)
         let current = entries[context].flatMap { $0.generation == generation && $0.dimension == dimension ? $0 : nil }
-        let loaded = try await Self.load(
-            context, dimension: dimension, after: current?.lastSeq ?? 0, budgetBytes: budgetBytes,
-            alreadyBytes: current?.bytes ?? 0, database: database)
+        if let current, let checked = current.checked, freshness.isFresh(checked, of: context) {
+            entries[context]?.lastUsed = tick
+            return Snapshot(words: words, seqs: current.seqs, codes: current.codes, held: current.held)
+        }
+        let stamp = freshness.stamp(of: context)
+        let holding: Int? = if let current { current.held?.ids.count } else { 0 }
+        let loaded = try await load(
+            context, dimension: dimension, after: current?.lastSeq ?? 0, alreadyBytes: current?.bytes ?? 0,
+            holding: holding, database: database)
         guard let loaded else {
             entries[context] = nil
             return nil
         }
         // Another recall may have updated the entry while this one was loading: keep what is
-        // newer and append only rows past what it has.
+        // newer and append only rows past what it has. If the entry went (evicted) while this
+        // load added to it, the rows before are missing: answer without the cache this time.
+        let matching = entries[context].flatMap { $0.generation == generation && $0.dimension == dimension ? $0 : nil }
+        if current != nil, matching == nil { return nil }
         var entry =
-            entries[context].flatMap { $0.generation == generation && $0.dimension == dimension ? $0 : nil }
-            ?? Entry(generation: generation, dimension: dimension, lastSeq: 0, seqs: [], codes: [], lastUsed: tick)
+            matching
+            ?? Entry(
+                generation: generation, dimension: dimension, lastSeq: 0, seqs: [], codes: [],
+                held: loaded.held.map { _ in HeldVectors() }, lastUsed: tick)
+        if loaded.held == nil { entry.held = nil }
         for (index, seq) in loaded.seqs.enumerated() where seq > entry.lastSeq {
             entry.seqs.append(seq)
             entry.codes.append(contentsOf: loaded.codes[(index * words)..<((index + 1) * words)])
+            if let held = loaded.held, entry.held != nil {
+                entry.held?.ids.append(held.ids[index])
+                entry.held?.values.append(contentsOf: held.values[(index * dimension)..<((index + 1) * dimension)])
+            }
             entry.lastSeq = seq
         }
         entry.lastUsed = tick
+        entry.checked = stamp
         entries[context] = entry
         evict(keeping: context)
         guard entries[context] != nil else { return nil }
-        return Snapshot(words: words, seqs: entry.seqs, codes: entry.codes)
+        return Snapshot(words: words, seqs: entry.seqs, codes: entry.codes, held: entry.held)
     }
 
     /// Drops least recently used contexts until the cache fits the budget (`keeping` last).
@@ -86,24 +133,26 @@ actor SQLiteMemoryVectorIndex {
         }
     }
 
-    /// Rows of `context` with a `dimension` embedding after `seq`, as codes; `nil` once they
-    /// pass the budget.
-    private static func load(
-        _ context: ContextID, dimension: Int, after seq: Int64, budgetBytes: Int, alreadyBytes: Int,
+    /// Rows of `context` with a `dimension` embedding after `seq`, as codes, and as vectors and
+    /// IDs while the context (`holding` rows held already, `nil` for none) stays within
+    /// `heldVectorsPerContext` and the budget; `nil` once the codes alone pass the budget.
+    private func load(
+        _ context: ContextID, dimension: Int, after seq: Int64, alreadyBytes: Int, holding: Int?,
         database: any DatabaseHandle
-    ) async throws -> (seqs: [Int64], codes: [UInt64])? {
-        var seqs: [Int64] = []
-        var codes: [UInt64] = []
+    ) async throws -> Loaded? {
+        var loaded = Loaded()
+        if let holding, heldVectorsPerContext > 0, holding <= heldVectorsPerContext { loaded.held = HeldVectors() }
         var last = seq
         let words = MemoryVectorMath.codeWords(dimension)
         while true {
             let after = last
+            let withIDs = loaded.held != nil
             let rows = try await database.read { db in
                 try await db.raw(
                     """
-                    SELECT seq, embedding FROM memories
+                    SELECT seq, \(unsafeRaw: withIDs ? "id, " : "")embedding FROM memories
                     WHERE context_id = \(bind: context.rawValue) AND dimension = \(bind: dimension) AND seq > \(bind: after)
-                    ORDER BY seq LIMIT \(bind: pageSize)
+                    ORDER BY seq LIMIT \(bind: Self.pageSize)
                     """
                 ).all()
             }
@@ -112,60 +161,22 @@ actor SQLiteMemoryVectorIndex {
                 guard buffer.readableBytes == dimension * 4 else {
                     throw StoreError.database("memories row \(last) has an embedding of the wrong length")
                 }
-                buffer.withUnsafeReadableBytes { MemoryVectorMath.signCode($0, dimension: dimension, into: &codes) }
-                last = try row.decode(column: "seq", as: Int64.self)
-                seqs.append(last)
-            }
-            if alreadyBytes + seqs.count * 8 * (1 + words) > budgetBytes { return nil }
-            if rows.count < pageSize { return (seqs, codes) }
-        }
-    }
-}
-
-extension SQLiteMemoryVectorIndex.Snapshot {
-    /// The `seq`s of the `count` codes nearest (Hamming distance) to `query`'s code; all of them
-    /// when there are no more than `count`.
-    func nearest(to query: [Float], count: Int) -> [Int64] {
-        guard seqs.count > count else { return seqs }
-        var queryCode: [UInt64] = []
-        query.withUnsafeBytes { MemoryVectorMath.signCode($0, dimension: query.count, into: &queryCode) }
-        let maximum = words * 64
-        var distances = [UInt16](repeating: 0, count: seqs.count)
-        var histogram = [Int](repeating: 0, count: maximum + 1)
-        let words = self.words
-        codes.withUnsafeBufferPointer { codes in
-            queryCode.withUnsafeBufferPointer { queryCode in
-                distances.withUnsafeMutableBufferPointer { distances in
-                    histogram.withUnsafeMutableBufferPointer { histogram in
-                        guard let code = codes.baseAddress, let target = queryCode.baseAddress else { return }
-                        for row in 0..<distances.count {
-                            let rowCode = code + row * words
-                            var distance = 0
-                            for word in 0..<words { distance &+= (rowCode[word] ^ target[word]).nonzeroBitCount }
-                            distances[row] = UInt16(truncatingIfNeeded: distance)
-                            histogram[distance] &+= 1
-                        }
-                    }
+                buffer.withUnsafeReadableBytes { bytes in
+                    MemoryVectorMath.signCode(bytes, dimension: dimension, into: &loaded.codes)
+                    if loaded.held != nil { MemoryVectorMath.append(bytes, dimension: dimension, to: &loaded.held!.values) }
                 }
+                if withIDs, loaded.held != nil { loaded.held?.ids.append(MemoryID(try row.decode(column: "id", as: String.self))) }
+                last = try row.decode(column: "seq", as: Int64.self)
+                loaded.seqs.append(last)
             }
-        }
-        // The smallest distance that, with all nearer ones, reaches `count` codes.
-        var threshold = 0
-        var taken = 0
-        while threshold <= maximum, taken + histogram[threshold] < count {
-            taken += histogram[threshold]
-            threshold += 1
-        }
-        var nearer: [Int64] = []
-        var atThreshold: [Int64] = []
-        nearer.reserveCapacity(count)
-        for row in 0..<seqs.count {
-            if distances[row] < threshold {
-                nearer.append(seqs[row])
-            } else if distances[row] == threshold, atThreshold.count < count - taken {
-                atThreshold.append(seqs[row])
+            let codeBytes = loaded.seqs.count * 8 * (1 + words)
+            if alreadyBytes + codeBytes > budgetBytes { return nil }
+            if let held = loaded.held,
+                (holding ?? 0) + held.ids.count > heldVectorsPerContext || alreadyBytes + codeBytes + held.bytes > budgetBytes
+            {
+                loaded.held = nil
             }
+            if rows.count < Self.pageSize { return loaded }
         }
-        return nearer + atThreshold
     }
 }

@@ -27,10 +27,14 @@ import TernStore
 
     /// With only 8 exact comparisons per recall over 300 memories, a stored vector used as the
     /// query is still found first (its code is at distance 0); the cache follows forgets and
-    /// additions made through another store on the same file (as another process would).
-    @Test func sqlitePrefilter_findsExactMatches_andFollowsOtherWriters() async throws {
+    /// additions made through another store on the same file (as another process would; with
+    /// no cache age, at once: see MemoryRecallCacheTests for the default's bounded staleness).
+    /// Both with the context's vectors held in memory and with them read for the rerank.
+    @Test(arguments: [16_384, 0])
+    func sqlitePrefilter_findsExactMatches_andFollowsOtherWriters(heldVectors: Int) async throws {
         try await withTemporarySQLite { database in
-            let store = SQLMemoryStore(database: database, rerankCandidates: 8)
+            let store = SQLMemoryStore(
+                database: database, heldVectorsPerContext: heldVectors, rerankCandidates: 8, cacheMaxAge: .zero)
             let other = SQLMemoryStore(database: database)
             let vectors = Self.vectors(count: 301, dimension: 32, seed: 7)
             var ids: [MemoryID] = []
