@@ -94,7 +94,17 @@ package struct MemoryService: Sendable {
         /// The configured embedding model, `nil` when recall is by keyword only.
         package var embeddingModel: String?
 
-        /// One line about how recall works in this context.
+        /// A status from its parts.
+        package init(stats: MemoryStats, settings: MemorySettings, embeddingModel: String?) {
+            self.stats = stats
+            self.settings = settings
+            self.embeddingModel = embeddingModel
+        }
+
+        /// One line about how recall really works in this context: keyword only when no model is
+        /// configured, when the stored vectors come from another model, or when no memory has a
+        /// vector yet (the embedding server was down when they were stored); otherwise keyword +
+        /// vector, saying how many memories have no vector when some have none.
         package var recallMode: String {
             guard let model = embeddingModel else {
                 return "keyword only (no embedding model configured: set TERN_EMBEDDING_MODEL for vector recall)"
@@ -102,6 +112,14 @@ package struct MemoryService: Sendable {
             if let recorded = settings.embedding, recorded.model != model {
                 return "keyword only until `tern memory reembed`: memories were embedded with '\(recorded.model)' "
                     + "(\(recorded.dimension) dimensions), the configured model is '\(model)'"
+            }
+            if stats.memories > 0, stats.embedded == 0 {
+                return "keyword only: none of the \(stats.memories) memories has a vector yet "
+                    + "(run `tern memory reembed` to embed them with '\(model)')"
+            }
+            if stats.embedded < stats.memories {
+                return "keyword + vector (\(model)), \(stats.embedded) of \(stats.memories) memories embedded "
+                    + "(the others are found by keyword only; `tern memory reembed` embeds them)"
             }
             return "keyword + vector (\(model))"
         }
