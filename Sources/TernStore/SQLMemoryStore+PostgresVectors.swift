@@ -44,9 +44,11 @@ enum PostgresMemoryVectors {
         ).run()
     }
 
-    /// `hnsw.ef_search` for a search of `limit` rows: pgvector's default 40 at least, twice the
-    /// rows wanted, at most 1,000 (pgvector's maximum).
-    static func efSearch(limit: Int) -> Int { min(1000, max(40, limit * 2)) }
+    /// `hnsw.ef_search` for a search of `limit` rows: five times the rows wanted, at least 200,
+    /// at most 1,000 (pgvector's maximum). At 1M memories (384 dimensions, the index's default
+    /// `m` 16 and `ef_construction` 64) twice the rows (80 for recall's usual 40) found 0.83 of
+    /// the exact top 10 and 200 found 0.97 (docs/benchmarks.md, "Issue 18: memory recall").
+    static func efSearch(limit: Int) -> Int { min(1000, max(200, limit * 5)) }
 }
 
 extension SQLMemoryStore {
