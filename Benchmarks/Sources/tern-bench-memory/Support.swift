@@ -23,17 +23,21 @@ struct MemoryBenchOptions: Sendable {
     var indexWorkers = 1
     /// PostgreSQL: keep the benchmark database afterwards (for `EXPLAIN` by hand) instead of dropping it.
     var keep = false
+    /// PostgreSQL: run the queries against this database kept by an earlier run of the same
+    /// `--memories` (no load, nothing dropped).
+    var reuse: String?
 
     static let usage = """
         usage: tern-bench-memory --database sqlite:PATH|postgres://ADMIN-URL [--memories 10000]
                                  [--dimension 384] [--queries 200] [--exact yes] [--exact-queries N]
-                                 [--bulk yes [--index-memory 6GB] [--index-workers 1]] [--keep yes]
+                                 [--bulk yes [--index-memory 6GB] [--index-workers 1]] [--keep yes] [--reuse NAME]
         SQLite: PATH must not exist. PostgreSQL: the URL's user must be allowed to CREATE DATABASE;
         a database tern_bench_memory_<random> is made and dropped.
         --exact-queries: check recall@10 on the first N queries only (all are timed).
         --bulk yes (PostgreSQL): load through the store without the HNSW index, then build it with
         one CREATE INDEX (maintenance_work_mem --index-memory, --index-workers parallel workers).
         --keep yes (PostgreSQL): keep the database afterwards and print its name; drop it yourself.
+        --reuse NAME (PostgreSQL): query a database kept by a run with the same --memories; no load.
         """
 
     /// The numeric options, by flag (key paths are immutable values; the dictionary is never changed).
@@ -68,6 +72,11 @@ struct MemoryBenchOptions: Sendable {
                     throw MemoryBenchError("--exact-queries needs a positive whole number, got \(value)")
                 }
                 options.exactQueries = number
+            } else if flag == "--reuse" {
+                guard value.range(of: #"^tern_bench_memory_[0-9]+$"#, options: .regularExpression) != nil else {
+                    throw MemoryBenchError("--reuse needs a database name tern_bench_memory_<number>, got \(value)")
+                }
+                options.reuse = value
             } else if flag == "--index-memory" {
                 guard value.range(of: #"^[0-9]+(kB|MB|GB)$"#, options: .regularExpression) != nil else {
                     throw MemoryBenchError("--index-memory needs a size like 6GB or 512MB, got \(value)")
@@ -78,6 +87,9 @@ struct MemoryBenchOptions: Sendable {
             }
         }
         if options.database.isEmpty { throw MemoryBenchError("--database is required\n\(usage)") }
+        if options.reuse != nil, options.database.hasPrefix("sqlite:") {
+            throw MemoryBenchError("--reuse needs a PostgreSQL database")
+        }
         if options.bulk, options.database.hasPrefix("sqlite:") {
             throw MemoryBenchError("--bulk yes needs a PostgreSQL database (SQLite has no HNSW index to build)")
         }
@@ -96,14 +108,14 @@ func withBenchDatabase(
     _ options: MemoryBenchOptions, logger: Logger, _ body: (any DatabaseHandle) async throws -> Void
 ) async throws {
     if options.database.hasPrefix("sqlite:") {
-        let database = try await SQLiteDatabase.open(path: String(options.database.dropFirst(7)), logger: logger)
-        do { try await body(database) } catch {
-            try await database.close()
-            throw error
-        }
-        return try await database.close()
+        let path = String(options.database.dropFirst(7))
+        return try await closing(try await SQLiteDatabase.open(path: path, logger: logger), body)
     }
     var url = try PostgresURL(parsing: options.database)
+    if let reuse = options.reuse {
+        url.database = reuse
+        return try await closing(try await PostgresDatabase.open(url: url.secretURLString, logger: logger), body)
+    }
     let admin = try await PostgresDatabase.open(url: url.secretURLString, logger: logger, maximumConnections: 1)
     let name = "tern_bench_memory_\(UInt32.random(in: 0...UInt32.max))"
     try await admin.write { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
@@ -121,6 +133,15 @@ func withBenchDatabase(
     }
     try await admin.close()
     if let failure { throw failure }
+}
+
+/// Runs `body` on `database`, then closes it, whether `body` threw or not.
+func closing(_ database: any DatabaseHandle, _ body: (any DatabaseHandle) async throws -> Void) async throws {
+    do { try await body(database) } catch {
+        try await database.close()
+        throw error
+    }
+    try await database.close()
 }
 
 /// One query: a vector near a stored memory's and two of its words.

@@ -23,7 +23,9 @@ do {
         report(
             "tern-bench-memory \(Date().formatted(.iso8601)): \(database.dialect.rawValue), \(options.memories) memories × \(options.dimension) dimensions"
         )
-        if options.bulk {
+        if let reused = options.reuse {
+            report("reusing \(reused) as loaded by an earlier run (no load)")
+        } else if options.bulk {
             try await BulkLoad(
                 database: database, store: store, data: data, indexMemory: options.indexMemory,
                 indexWorkers: options.indexWorkers
