@@ -18,9 +18,18 @@ struct PostgresSession: DatabaseSession {
 
     /// SQLKit on this connection. Statements are logged at trace level only: their binds carry
     /// message bodies.
+    ///
+    /// Above debug level nothing logged per query (the statement at trace, PostgresNIO's debug
+    /// lines) would be emitted, so the queries then get a logger that drops everything:
+    /// PostgresNIO sets the connection's id as metadata on every query's logger, and
+    /// `StreamLogHandler` renders its whole metadata string again on every such set (2-3 % of a
+    /// `SELECT 1`'s client CPU, tern-bench-pg-call).
     private var sql: any SQLDatabase {
-        connection.sql(queryLogLevel: .trace, logger: logger)
+        connection.sql(queryLogLevel: .trace, logger: logger.logLevel <= .debug ? logger : Self.silent)
     }
+
+    /// Drops every message and metadata change.
+    private static let silent = Logger(label: "tern.store.postgres.query") { _ in SwiftLogNoOpLogHandler() }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         do {
