@@ -76,10 +76,10 @@ extension SQLMemoryStore {
     ) {
         let dimension = search.dimension
         search.unitQuery.withUnsafeBufferPointer { query in
-            held.values.withUnsafeBytes { values in
-                for row in rows {
-                    let stored = UnsafeRawBufferPointer(rebasing: values[(row * dimension * 4)..<((row + 1) * dimension * 4)])
-                    let similarity = Double(MemoryVectorMath.cosine(unitQuery: query, stored: stored))
+            held.values.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress, query.count == dimension else { return }
+                for row in rows where (row + 1) * dimension <= values.count {
+                    let similarity = Double(MemoryVectorMath.dot(unitQuery: query, unitStored: base + row * dimension))
                     guard similarity >= search.minimumSimilarity, best.accepts(similarity) else { continue }
                     best.insert(held.ids[row], similarity)
                 }

@@ -29,7 +29,8 @@ actor SQLiteMemoryVectorIndex {
         var held: HeldVectors?
     }
 
-    /// Float32 vectors (`dimension` each, one after the other) and their memories' IDs.
+    /// Float32 vectors scaled to length 1 (`dimension` each, one after the other) and their
+    /// memories' IDs.
     struct HeldVectors: Sendable {
         var ids: [MemoryID] = []
         var values: [Float] = []
@@ -99,11 +100,12 @@ actor SQLiteMemoryVectorIndex {
         // load added to it, the rows before are missing: answer without the cache this time.
         let matching = entries[context].flatMap { $0.generation == generation && $0.dimension == dimension ? $0 : nil }
         if current != nil, matching == nil { return nil }
+        // A new entry takes the loaded rows as they are (in `seq` order, all new).
         var entry =
             matching
             ?? Entry(
-                generation: generation, dimension: dimension, lastSeq: 0, seqs: [], codes: [],
-                held: loaded.held.map { _ in HeldVectors() }, lastUsed: tick)
+                generation: generation, dimension: dimension, lastSeq: loaded.seqs.last ?? 0, seqs: loaded.seqs,
+                codes: loaded.codes, held: loaded.held, lastUsed: tick)
         if loaded.held == nil { entry.held = nil }
         for (index, seq) in loaded.seqs.enumerated() where seq > entry.lastSeq {
             entry.seqs.append(seq)
@@ -163,7 +165,7 @@ actor SQLiteMemoryVectorIndex {
                 }
                 buffer.withUnsafeReadableBytes { bytes in
                     MemoryVectorMath.signCode(bytes, dimension: dimension, into: &loaded.codes)
-                    if loaded.held != nil { MemoryVectorMath.append(bytes, dimension: dimension, to: &loaded.held!.values) }
+                    if loaded.held != nil { MemoryVectorMath.appendNormalized(bytes, dimension: dimension, to: &loaded.held!.values) }
                 }
                 if withIDs, loaded.held != nil { loaded.held?.ids.append(MemoryID(try row.decode(column: "id", as: String.self))) }
                 last = try row.decode(column: "seq", as: Int64.self)
