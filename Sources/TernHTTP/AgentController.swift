@@ -28,13 +28,7 @@ package struct AgentController: Sendable {
         group.post("approvals/:id", use: decideApproval)
     }
 
-    /// A turn through the agent API; everything before the response is built in a child task
-    /// (``PreStreamTask``), so the connection's task stays shallow while it writes a stream.
     @Sendable func run(_ request: Request, context: TernRequestContext) async throws -> Response {
-        try await PreStreamTask.response { try await startRun(request, context: context) }
-    }
-
-    private func startRun(_ request: Request, context: TernRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let body = try await JSONBody.read(request, context: context)
         let input = try body.string("input")

@@ -44,13 +44,7 @@ package struct OpenAIController: Sendable {
         return try jsonResponse(list)
     }
 
-    /// A chat turn, streamed or not; everything before the response is built in a child task
-    /// (``PreStreamTask``), so the connection's task stays shallow while it writes a stream.
     @Sendable func chatCompletions(_ request: Request, context: TernRequestContext) async throws -> Response {
-        try await PreStreamTask.response { try await startChatCompletion(request, context: context) }
-    }
-
-    private func startChatCompletion(_ request: Request, context: TernRequestContext) async throws -> Response {
         var identity = try context.requireIdentity()
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let chat = try ChatCompletionRequest.parse(Data(buffer: buffer))

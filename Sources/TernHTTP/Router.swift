@@ -77,6 +77,8 @@ package protocol RouteProvider: Sendable {
 /// error in OpenAI's JSON shape, and `pages` (the admin portal) when given.
 package func buildRouter(_ dependencies: HTTPDependencies, pages: (any RouteProvider)? = nil) -> Router<TernRequestContext> {
     let router = Router(context: TernRequestContext.self)
+    // First: everything deep before a response is written runs in a child task (see there).
+    router.add(middleware: PreStreamTaskMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
     HealthController(

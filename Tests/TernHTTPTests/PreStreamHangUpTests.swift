@@ -13,7 +13,7 @@ import Testing
 
 /// A client that hangs up while its turn is still being started (the turn gateway waiting for
 /// the store, before any response exists) still cancels the turn: the work before the response
-/// runs in a child task of the connection's (``PreStreamTask``), and the hang-up watch it
+/// runs in a child task of the connection's (``PreStreamTaskMiddleware``), and the hang-up watch it
 /// registers must still reach the turn.
 @Suite(.timeLimit(.minutes(1))) struct PreStreamHangUpTests {
     static let apiKey = "prestream-key-0123456789abcdef"
