@@ -19,6 +19,7 @@ extension AgentService {
     /// Continues a turn that ended with client tool calls: stores the results, gives the model
     /// the whole round back (with Tern's own calls of that round, which the client never saw) and
     /// answers as a direct turn does.
+    @inline(never)
     func continueAfterClientTools(_ turn: AgentTurn, recorder: TurnRecorder) async throws {
         let prior = try await promptHistory(for: turn)
         let round = try await storedRound(answering: turn.toolResults, in: turn)

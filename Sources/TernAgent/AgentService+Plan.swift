@@ -3,6 +3,7 @@ import TernCore
 
 extension AgentService {
     /// Runs the plan under the supervisor, then the answer step, which streams the reply.
+    @inline(never)
     func runPlan(
         _ plan: Plan, turn: AgentTurn, history: [ChatMessage], toolbox: Toolbox, skills: [String: Skill],
         loop: ToolLoop, runner: ToolRunner, scope: TurnScope

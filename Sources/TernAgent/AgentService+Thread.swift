@@ -10,6 +10,7 @@ extension AgentService {
     /// How many stored messages are compared with the client's thread.
     static let reconcileWindow = 200
 
+    @inline(never)
     func reconcile(_ turn: AgentTurn) async throws {
         guard let prior = turn.priorMessages, !turn.sessionIsNew else { return }
         let stored = try await store.history(of: turn.session, in: turn.context, limit: Self.reconcileWindow)

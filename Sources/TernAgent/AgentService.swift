@@ -72,6 +72,10 @@ package struct AgentService: Sendable {
         }
     }
 
+    // An async function's frame holds the locals of everything inlined into it, and this one is
+    // held for the whole turn, streaming included: the paths most turns do not take (client
+    // tools, thread reconciling, chat commands, skills, plans) and the tool loop are
+    // `@inline(never)` so their frames exist only while they run.
     private func execute(_ turn: AgentTurn, recorder: TurnRecorder) async throws {
         if !turn.toolResults.isEmpty {
             return try await continueAfterClientTools(turn, recorder: recorder)
@@ -192,6 +196,7 @@ package struct AgentService: Sendable {
         return [ChatMessage(role: .system, content: systemPrompt)] + history
     }
 
+    @inline(never)
     func runSkill(
         _ skill: Skill, input: String, history: [ChatMessage], toolbox: Toolbox, stepID: PlanStep.ID?,
         streamContent: Bool, loop: ToolLoop, scope: TurnScope
@@ -214,6 +219,7 @@ package struct AgentService: Sendable {
     }
 
     /// Handles `/approve` and `/deny`; returns the reply, or `nil` for a skill command.
+    @inline(never)
     private func decide(_ command: ChatCommand, turn: AgentTurn) async throws -> String? {
         let id: ApprovalID
         let approve: Bool

@@ -34,6 +34,7 @@ struct ToolLoop: Sendable {
     ///     only returning it (a plan step's output).
     ///   - routing: planning tools (``Router``) offered in the first round only; a call to one
     ///     ends the loop with ``Outcome/routingCall``.
+    @inline(never)
     func run(
         _ messages: [ChatMessage], model modelName: String, toolbox: Toolbox, maxTurns: Int, stepID: PlanStep.ID?,
         streamContent: Bool, routing: [ToolDefinition] = [], client: ClientRequest = .none, scope: TurnScope
