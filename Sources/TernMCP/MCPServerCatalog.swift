@@ -125,6 +125,6 @@ package struct MCPServerCatalog: MCPServerDirectory {
         var text = "\(definition.name)\u{0}\(definition.transport.rawValue)\u{0}\(definition.command ?? "")\u{0}\(definition.url ?? "")"
         for argument in definition.arguments { text += "\u{0}a\(argument)" }
         for setting in definition.environment + definition.headers { text += "\u{0}s\(setting.name)=\(setting.value)" }
-        return SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return lowercaseHex(SHA256.hash(data: Data(text.utf8)).prefix(8))
     }
 }

@@ -40,7 +40,7 @@ package enum MCPToolNaming {
         if cleaned == raw, raw.utf8.count <= 64 {
             return raw
         }
-        let digest = SHA256.hash(data: Data(tool.utf8)).prefix(3).map { String(format: "%02x", $0) }.joined()
+        let digest = lowercaseHex(SHA256.hash(data: Data(tool.utf8)).prefix(3))
         return fitted(cleaned, suffix: "-" + digest)
     }
 

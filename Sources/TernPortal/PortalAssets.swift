@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TernCore
 import TernHTTP
 
 /// The portal's one stylesheet and one script, served by Tern under `/admin/static/` with the
@@ -19,7 +20,7 @@ enum PortalAssets {
             self.name = name
             self.contentType = contentType
             self.body = body
-            let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+            let hash = lowercaseHex(SHA256.hash(data: body))
             let dot = name.lastIndex(of: ".") ?? name.endIndex
             versionedName = name[..<dot] + "." + hash.prefix(12) + name[dot...]
         }

@@ -59,6 +59,6 @@ package struct AESGCMSecretBox: SecretBox {
             inputKeyMaterial: SymmetricKey(data: secret), salt: Data("tern-secret-box".utf8),
             info: Data("aes-256-gcm v1".utf8), outputByteCount: 32)
         let fingerprint = key.withUnsafeBytes { SHA256.hash(data: Data($0)) }
-        return (fingerprint.prefix(6).map { String(format: "%02x", $0) }.joined(), key)
+        return (lowercaseHex(fingerprint.prefix(6)), key)
     }
 }

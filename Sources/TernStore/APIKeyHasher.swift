@@ -14,8 +14,7 @@ package struct APIKeyHasher: Sendable {
 
     /// The hex HMAC of `secret`.
     package func hash(_ secret: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: key)
-            .map { String(format: "%02x", $0) }.joined()
+        lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: key))
     }
 
     /// The fixed start of every Tern API key, so leaked keys are easy to recognise and scan for.

@@ -198,7 +198,7 @@ package actor FetchCache {
     private func path(_ key: String) -> URL { directory.appendingPathComponent("\(key).json") }
 
     static func key(for url: String) -> String {
-        SHA256.hash(data: Data(url.utf8)).map { String(format: "%02x", $0) }.joined()
+        lowercaseHex(SHA256.hash(data: Data(url.utf8)))
     }
 
     private func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
