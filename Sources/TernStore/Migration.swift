@@ -41,6 +41,7 @@ extension Migration {
         .portalFormTokens,
         .memory,
         .dashboardIndexes,
+        .liveHistoryIndex,
     ]
 }
 

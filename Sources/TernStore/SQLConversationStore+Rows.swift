@@ -27,10 +27,10 @@ extension SQLConversationStore {
     static func decodeMessage(_ row: any SQLRow) throws -> Message {
         let role = try row.decode(column: "role", as: String.self)
         let status = try row.decode(column: "status", as: String.self)
-        let prompt = try row.decode(column: "prompt_tokens", as: Int?.self)
-        let completion = try row.decode(column: "completion_tokens", as: Int?.self)
-        let total = try row.decode(column: "total_tokens", as: Int?.self)
-        let estimated = try row.decode(column: "usage_estimated", as: Int?.self)
+        let prompt = try row.decodeOptional(column: "prompt_tokens", as: Int.self)
+        let completion = try row.decodeOptional(column: "completion_tokens", as: Int.self)
+        let total = try row.decodeOptional(column: "total_tokens", as: Int.self)
+        let estimated = try row.decodeOptional(column: "usage_estimated", as: Int.self)
         var usage: TokenUsage?
         if let prompt, let completion {
             usage = TokenUsage(
@@ -42,9 +42,19 @@ extension SQLConversationStore {
             contextID: ContextID(try row.decode(column: "context_id", as: String.self)),
             role: try Role(rawValue: role).unwrap("unknown role \(role) in messages"),
             content: try row.decode(column: "content", as: String.self),
-            toolData: try row.decode(column: "tool_data", as: String?.self),
+            toolData: try row.decodeOptional(column: "tool_data", as: String.self),
             usage: usage,
             status: try MessageStatus(rawValue: status).unwrap("unknown status \(status) in messages"),
             createdAt: Date(microsecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+    }
+}
+
+extension SQLRow {
+    /// The column's value, `nil` for SQL `NULL`: the same as `decode(column:as: T?.self)`, without
+    /// the drivers' `Decodable` path for `Optional` (a decoder object per value and a second
+    /// lookup through it), which was a third of reading a turn's history (docs/benchmarks.md,
+    /// "Issue 15: history reads").
+    func decodeOptional<T: Decodable>(column: String, as type: T.Type) throws -> T? {
+        try decodeNil(column: column) ? nil : decode(column: column, as: type)
     }
 }
