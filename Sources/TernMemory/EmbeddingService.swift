@@ -83,18 +83,7 @@ package struct EmbeddingService: Sendable {
         hash.update(data: Data(model.utf8))
         hash.update(data: Data([0]))
         hash.update(data: Data(text.utf8))
-        return hex(hash.finalize())
-    }
-
-    /// Lower-case hex of `bytes`.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return lowercaseHex(hash.finalize())
     }
 }
 

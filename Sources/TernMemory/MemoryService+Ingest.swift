@@ -21,7 +21,7 @@ extension MemoryService {
         var hash = SHA256()
         hash.update(data: Data("v1 \(chunker.maxCharacters) \(chunker.overlap) \(format.rawValue)\u{0}".utf8))
         hash.update(data: Data(text.utf8))
-        return EmbeddingService.hex(hash.finalize())
+        return lowercaseHex(hash.finalize())
     }
 
     /// Chunks `text`, embeds the chunks (vectors the context already has for identical chunks are

@@ -52,7 +52,7 @@ extension SQLMemoryStore {
 
     /// The SHA-256 of `text` in hex: the embedding cache's key.
     static func contentHash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        lowercaseHex(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// ` AND …` conditions for `filter` on columns of `table` (empty for no filter).
