@@ -1,5 +1,6 @@
 import Foundation
 package import Logging
+import NIOCore
 import NIOPosix
 package import SQLKit
 import SQLiteKit
@@ -65,7 +66,7 @@ package final class SQLiteDatabase: DatabaseHandle {
             return SQLiteDatabase(path: path, writer: writer, readers: readers, logger: logger)
         } catch {
             for connection in opened {
-                do { try await connection.close() } catch {
+                do { try await closeIgnoringCancellation(connection) } catch {
                     logger.warning(
                         "closing SQLite connection after a failed open failed",
                         metadata: ["error": "\(error)"])
@@ -77,7 +78,30 @@ package final class SQLiteDatabase: DatabaseHandle {
     }
 
     private static func openConnection(path: String, logger: Logger) async throws -> SQLiteConnection {
-        try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
+    }
+
+    /// The threads every SQLite call of this process runs on.
+    ///
+    /// A SQLite call blocks its thread: a write waits up to the busy timeout while another
+    /// process (the CLI, a second `tern serve`) holds the file's lock. SQLiteNIO's default,
+    /// NIO's shared pool, has one thread per core, so on a 2-core machine two such waits stopped
+    /// every other statement of every database in the process for up to 5 s; under load the full
+    /// test suite, which opens many databases at once, timed out on exactly that. Eight threads
+    /// (or two per core) keep a few blocked writers from stalling the readers.
+    private static let threadPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(8, System.coreCount * 2))
+        pool.start()
+        return pool
+    }()
+
+    /// Closes `connection` even when the calling task is cancelled: SQLiteNIO's async `close()`
+    /// gives up on a cancelled task without closing, which leaked the handle (and tripped
+    /// SQLiteNIO's "not closed" assertion in debug builds) when an open or a shutdown was cancelled.
+    fileprivate static func closeIgnoringCancellation(_ connection: SQLiteConnection) async throws {
+        try await connection.close().get()
     }
 
     private static func configure(_ connection: SQLiteConnection, busyTimeoutMilliseconds: Int)
@@ -153,7 +177,7 @@ package final class SQLiteDatabase: DatabaseHandle {
         var failure: (any Error)?
         for connection in readers + [writer] {
             do {
-                try await connection.close()
+                try await Self.closeIgnoringCancellation(connection)
             } catch {
                 failure = failure ?? error
             }
