@@ -55,11 +55,13 @@ struct StdioTransportTests {
     }
 
     @Test func environment_isExactlyTheConfiguredOne() async throws {
-        setenv("TERN_TEST_STDIO_SECRET", "leaked", 1)
-        defer { unsetenv("TERN_TEST_STDIO_SECRET") }
+        // A variable only this process has (the suite runs only when it is set). Not one set
+        // here with setenv: that races other tests' Process.run(), which copies the environment
+        // (Foundation crashed in memmove when a setenv/unsetenv freed it mid-copy).
+        #expect(ProcessInfo.processInfo.environment["TERN_TEST_MCP_PYTHON"] != nil)
         let client = try await connect(transport("echo", script: "echo_server.py", environment: ["TERN_CONFIGURED": "yes"]))
         #expect(text(try await client.callTool(name: "env", arguments: ["name": "TERN_CONFIGURED"])) == "yes")
-        #expect(text(try await client.callTool(name: "env", arguments: ["name": "TERN_TEST_STDIO_SECRET"])) == "<unset>")
+        #expect(text(try await client.callTool(name: "env", arguments: ["name": "TERN_TEST_MCP_PYTHON"])) == "<unset>")
         #expect(text(try await client.callTool(name: "env", arguments: ["name": "HOME"])) == "<unset>")
         #expect(text(try await client.callTool(name: "env", arguments: ["name": "PATH"])) == StdioLaunch.defaultPATH)
         await client.disconnect()
