@@ -120,14 +120,14 @@ package final class SQLiteDatabase: DatabaseHandle {
     {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
         let reader = readers[index % readers.count]
-        return try await body(reader.sql())
+        return try await body(SQLiteConnectionSQL(connection: reader))
     }
 
     package func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T)
         async throws -> T
     {
         let writer = self.writer
-        return try await writeLock.withLock { try await body(writer.sql()) }
+        return try await writeLock.withLock { try await body(SQLiteConnectionSQL(connection: writer)) }
     }
 
     package func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T)
@@ -151,7 +151,7 @@ package final class SQLiteDatabase: DatabaseHandle {
     fileprivate static func runTransaction<T: Sendable>(
         on writer: SQLiteConnection, logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        let database = writer.sql()
+        let database = SQLiteConnectionSQL(connection: writer)
         try await database.raw("BEGIN IMMEDIATE").run()
         do {
             let result = try await body(database)
@@ -194,11 +194,11 @@ private struct WriterSession: DatabaseSession {
     let logger: Logger
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await body(writer.sql())
+        try await body(SQLiteConnectionSQL(connection: writer))
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await body(writer.sql())
+        try await body(SQLiteConnectionSQL(connection: writer))
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws
