@@ -13,8 +13,12 @@ import Synchronization
 package final class ConnectionWatch: Sendable {
     private struct Entry {
         var gone = false
+        /// The connection has closed completely; the entry stays while requests are in flight.
+        var closed = false
         var client: String?
         var actions: [Int: @Sendable () -> Void] = [:]
+        /// Requests between ``requestStarted(_:)`` and ``requestEnded(_:)``.
+        var requestsInFlight = 0
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
@@ -71,6 +75,30 @@ package final class ConnectionWatch: Sendable {
         return id
     }
 
+    /// Counts a request of `connection` in, from before its handler runs to when its handler has
+    /// returned (``PreStreamTaskMiddleware``). While one is in flight, the connection's entry
+    /// outlives its close, so a handler that registers with ``onClientGone(_:_:)`` only after the
+    /// client has gone (a turn registers once the turn gateway has started it, which may wait in
+    /// the store) still learns of it, instead of finding no entry and never hearing.
+    package func requestStarted(_ connection: ObjectIdentifier) {
+        entries.withLock { entries in entries[connection]?.requestsInFlight += 1 }
+    }
+
+    /// Counts a request counted in by ``requestStarted(_:)`` out; the entry of a closed
+    /// connection goes with its last request.
+    package func requestEnded(_ connection: ObjectIdentifier) {
+        entries.withLock { entries in
+            guard var entry = entries[connection] else { return }
+            entry.requestsInFlight -= 1
+            entries[connection] = entry.closed && entry.requestsInFlight <= 0 ? nil : entry
+        }
+    }
+
+    /// Closed connections whose entries wait for their requests to end, for tests.
+    package var closedConnections: Int {
+        entries.withLock { $0.values.count(where: \.closed) }
+    }
+
     /// Drops a registration made by ``onClientGone(_:_:)``.
     package func forget(_ connection: ObjectIdentifier, _ id: Int) {
         entries.withLock { entries in _ = entries[connection]?.actions.removeValue(forKey: id) }
@@ -87,13 +115,15 @@ package final class ConnectionWatch: Sendable {
 
     fileprivate func gone(_ connection: ObjectIdentifier, forget: Bool) {
         let actions = entries.withLock { entries -> [@Sendable () -> Void] in
-            let actions = entries[connection].map { Array($0.actions.values) } ?? []
-            if forget {
+            guard let entry = entries[connection] else { return [] }
+            if forget && entry.requestsInFlight <= 0 {
                 entries[connection] = nil
             } else {
-                entries[connection] = Entry(gone: true, client: entries[connection]?.client)
+                entries[connection] = Entry(
+                    gone: true, closed: forget || entry.closed, client: entry.client,
+                    requestsInFlight: entry.requestsInFlight)
             }
-            return actions
+            return Array(entry.actions.values)
         }
         for action in actions { action() }
     }

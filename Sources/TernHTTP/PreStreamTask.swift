@@ -11,15 +11,22 @@ import Hummingbird
 /// stream, while writing it needs a few KB. A child task's slabs are freed when it returns.
 /// `async let`, not a detached task: cancelling the connection's task cancels the work, and
 /// task-locals (the request's logger, the trace context) are inherited.
+///
+/// It also counts the request in flight on its connection (``ConnectionWatch/requestStarted(_:)``)
+/// until the handler has returned, so that a hang-up before the handler registered for it is not
+/// lost.
 struct PreStreamTaskMiddleware: RouterMiddleware {
     typealias Context = TernRequestContext
+    let connections: ConnectionWatch
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        connections.requestStarted(context.connection)
+        defer { connections.requestEnded(context.connection) }
         // `next` is the rest of the chain (Sendable middleware and handler), typed as a plain
         // closure; the child calls it while this task waits, so nothing runs it concurrently.
-        try await withoutActuallyEscaping(next) { next in
+        return try await withoutActuallyEscaping(next) { next in
             let chain = UncheckedChain(next: next)
             async let response = chain.next(request, context)
             return try await response

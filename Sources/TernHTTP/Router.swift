@@ -78,7 +78,7 @@ package protocol RouteProvider: Sendable {
 package func buildRouter(_ dependencies: HTTPDependencies, pages: (any RouteProvider)? = nil) -> Router<TernRequestContext> {
     let router = Router(context: TernRequestContext.self)
     // First: everything deep before a response is written runs in a child task (see there).
-    router.add(middleware: PreStreamTaskMiddleware())
+    router.add(middleware: PreStreamTaskMiddleware(connections: dependencies.connections))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OversizedBodyMiddleware(connections: dependencies.connections))
     HealthController(
