@@ -13,20 +13,20 @@ extension AgentService {
     @inline(never)
     func reconcile(_ turn: AgentTurn) async throws {
         guard let prior = turn.priorMessages, !turn.sessionIsNew else { return }
-        let stored = try await store.history(of: turn.session, in: turn.context, limit: Self.reconcileWindow)
+        let stored = try await store.outline(of: turn.session, in: turn.context, limit: Self.reconcileWindow)
         let storedUsers = stored.filter { $0.role == .user }
         guard let lastStored = storedUsers.last else { return }
         let clientUsers = prior.filter { $0.role == .user }.map { $0.content ?? "" }
-        let firstReplaced: Message?
+        let firstReplaced: MessageOutline?
         if stored.count < Self.reconcileWindow {
             // The whole session is in view: the client's k user messages are the stored first k,
             // so a thread with fewer than Tern stored was rewound (edit or regenerate).
             firstReplaced = clientUsers.count < storedUsers.count ? storedUsers[clientUsers.count] : nil
-        } else if clientUsers.last == lastStored.content {
+        } else if clientUsers.last == lastStored.userContent {
             // A long session (only its tail in view) whose thread ends where Tern's does.
             firstReplaced = nil
         } else if let last = clientUsers.last,
-            let match = storedUsers.lastIndex(where: { $0.content == last }), match + 1 < storedUsers.count
+            let match = storedUsers.lastIndex(where: { $0.userContent == last }), match + 1 < storedUsers.count
         {
             firstReplaced = storedUsers[match + 1]
         } else {

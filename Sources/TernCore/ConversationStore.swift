@@ -60,6 +60,10 @@ package protocol ConversationStore: Sendable {
     /// The last `limit` messages of a session that are not superseded, oldest first.
     func history(of session: SessionID, in context: ContextID, limit: Int) async throws -> [Message]
 
+    /// ``history(of:in:limit:)`` reduced to what a client's resent thread is compared with on
+    /// every turn (``MessageOutline``): SQL stores read three columns instead of every one.
+    func outline(of session: SessionID, in context: ContextID, limit: Int) async throws -> [MessageOutline]
+
     /// Marks `message` and every later message of its session as superseded (a client resent
     /// the thread with that part edited or regenerated). Superseded messages are kept (for the
     /// record and retention) but left out of ``history(of:in:limit:)``. Returns how many
@@ -68,6 +72,26 @@ package protocol ConversationStore: Sendable {
     /// Throws ``StoreError/notFound(_:)`` when the message is not in this context.
     @discardableResult
     func supersede(from message: MessageID, in context: ContextID) async throws -> Int
+}
+
+/// A stored message as ``ConversationStore/outline(of:in:limit:)`` reads it: its ID and role,
+/// and its content only if it is a user message.
+package struct MessageOutline: Sendable, Equatable {
+    package var id: MessageID
+    package var role: Role
+    /// The content of a user message; `nil` for every other role.
+    package var userContent: String?
+
+    package init(id: MessageID, role: Role, userContent: String?) {
+        self.id = id
+        self.role = role
+        self.userContent = userContent
+    }
+
+    /// `message`'s outline.
+    package init(_ message: Message) {
+        self.init(id: message.id, role: message.role, userContent: message.role == .user ? message.content : nil)
+    }
 }
 
 /// What ``ConversationStore/openSession(in:platform:platformID:)`` found or made.
@@ -90,6 +114,11 @@ package struct OpenedSession: Sendable, Equatable {
 }
 
 extension ConversationStore {
+    /// The outline of ``history(of:in:limit:)``, for stores that read whole messages anyway.
+    package func outline(of session: SessionID, in context: ContextID, limit: Int) async throws -> [MessageOutline] {
+        try await history(of: session, in: context, limit: limit).map(MessageOutline.init)
+    }
+
     /// ``openSession(in:platform:platformID:firstMessage:)`` storing no message.
     package func openSession(in context: ContextID, platform: String, platformID: String) async throws
         -> OpenedSession

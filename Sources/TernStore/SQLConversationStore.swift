@@ -140,6 +140,31 @@ package struct SQLConversationStore: ConversationStore {
         return try rows.reversed().map(Self.decodeMessage)
     }
 
+    package func outline(of session: SessionID, in context: ContextID, limit: Int) async throws
+        -> [MessageOutline]
+    {
+        guard limit > 0 else { return [] }
+        let rows = try await mapErrors {
+            try await database.read { db in
+                try await db.raw(
+                    """
+                    SELECT id, role, CASE WHEN role = 'user' THEN content END AS user_content FROM messages
+                    WHERE session_id = \(bind: session.rawValue) AND context_id = \(bind: context.rawValue)
+                        AND superseded_at IS NULL
+                    ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+                    """
+                ).all()
+            }
+        }
+        return try rows.reversed().map { row in
+            let role = try row.decode(column: "role", as: String.self)
+            return MessageOutline(
+                id: MessageID(try row.decode(column: "id", as: String.self)),
+                role: try Role(rawValue: role).unwrap("unknown role \(role) in messages"),
+                userContent: try row.decodeOptional(column: "user_content", as: String.self))
+        }
+    }
+
     // MARK: - Helpers
 
     private func findConversation(platform: String, platformID: String, onWriter: Bool = false)

@@ -51,6 +51,10 @@ package final class RecordingConversationStore: ConversationStore {
         try await base.history(of: session, in: context, limit: limit)
     }
 
+    package func outline(of session: SessionID, in context: ContextID, limit: Int) async throws -> [MessageOutline] {
+        try await base.outline(of: session, in: context, limit: limit)
+    }
+
     @discardableResult
     package func supersede(from message: MessageID, in context: ContextID) async throws -> Int {
         try await base.supersede(from: message, in: context)

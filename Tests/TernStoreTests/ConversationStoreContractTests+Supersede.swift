@@ -36,6 +36,26 @@ extension ConversationStoreContractTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func outline_isTheHistoryWithUserContentOnly_inOrder_withoutSupersededOrOtherContexts(
+        _ backend: StoreBackend
+    ) async throws {
+        try await withStore(backend) { store throws in
+            let (session, messages) = try await makeSession(store, "outline", contents: ["u0", "a0", "u1", "a1", "u2", "a2"])
+            _ = try await makeSession(store, "other", contents: ["o0", "o1"])
+            try await store.supersede(from: messages[4].id, in: Self.contextA)
+            let outline = try await store.outline(of: session.id, in: Self.contextA, limit: 10)
+            #expect(outline.map(\.id) == messages[0..<4].map(\.id))
+            #expect(outline.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(outline.map(\.userContent) == ["u0", nil, "u1", nil])
+            #expect(outline == (try await store.history(of: session.id, in: Self.contextA, limit: 10)).map(MessageOutline.init))
+            // The newest `limit`, oldest first, as history.
+            #expect(try await store.outline(of: session.id, in: Self.contextA, limit: 3).map(\.id) == messages[1..<4].map(\.id))
+            #expect(try await store.outline(of: session.id, in: Self.contextA, limit: 0).isEmpty)
+            #expect(try await store.outline(of: session.id, in: Self.contextB, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func supersede_again_marksOnlyWhatIsStillActive(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
             let (session, messages) = try await makeSession(store, "again", contents: ["m0", "m1", "m2"])
