@@ -17,6 +17,9 @@ extension SQLMemoryStore {
             let stored = try await recallCache.settings(of: context) {
                 try await database.read { db in try await Self.settingsRow(of: context, db) }
             }
+            // The keyword statement runs on SQLite's (or PostgreSQL's) side while the vectors are
+            // scored here: a turn waits for the slower of the two, not for both in turn.
+            async let keywordList = keywordMatches(query.text, filter: query.filter, limit: depth, in: context)
             var vector: [(id: MemoryID, similarity: Double)] = []
             if let embedding = query.embedding, let recorded = stored.settings.embedding {
                 try Self.check(embedding, against: recorded)
@@ -29,7 +32,7 @@ extension SQLMemoryStore {
                     case .postgres: try await postgresNearest(search)
                     }
             }
-            let keyword = try await keywordMatches(query.text, filter: query.filter, limit: depth, in: context)
+            let keyword = try await keywordList
             let fused = MemoryFusion.fuse(keyword: keyword, vector: vector, k: query.k)
             guard !fused.isEmpty else { return [] }
             // By ID alone: with `context_id = ?` in the WHERE, SQLite (no statistics) scans the
