@@ -25,7 +25,7 @@ struct PostgresSession: DatabaseSession {
     /// `StreamLogHandler` renders its whole metadata string again on every such set (2-3 % of a
     /// `SELECT 1`'s client CPU, tern-bench-pg-call).
     private var sql: any SQLDatabase {
-        connection.sql(queryLogLevel: .trace, logger: logger.logLevel <= .debug ? logger : Self.silent)
+        PostgresConnectionSQL(connection: connection, logger: logger.logLevel <= .debug ? logger : Self.silent)
     }
 
     /// Drops every message and metadata change.
