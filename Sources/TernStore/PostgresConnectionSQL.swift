@@ -15,7 +15,7 @@ import SQLKit
 /// own row (`PostgresRow.sql()`), with its conversions and errors. Binds are PostgresKit's fast
 /// path (`PostgresThrowingDynamicTypeEncodable`, nil as NULL); a statement with any other bind runs
 /// through PostgresKit whole. The query log (at trace) is PostgresKit's.
-struct PostgresConnectionSQL: SQLDatabase {
+struct PostgresConnectionSQL: AsyncSQLDatabase {
     let connection: PostgresConnection
     /// Receives the statements at trace level and PostgresNIO's own lines.
     let logger: Logger
@@ -28,14 +28,6 @@ struct PostgresConnectionSQL: SQLDatabase {
     /// `Encodable` path.
     private var kit: some SQLDatabase { connection.sql(queryLogLevel: .trace, logger: logger) }
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void)
-        -> EventLoopFuture<Void>
-    {
-        let promise = eventLoop.makePromise(of: Void.self)
-        promise.completeWithTask { try await execute(sql: query, onRow) }
-        return promise.futureResult
-    }
-
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, binds) = serialize(query)
         var bindings = PostgresBindings(capacity: binds.count)
@@ -46,10 +38,6 @@ struct PostgresConnectionSQL: SQLDatabase {
             "Executing query", metadata: ["sql": .string(sql), "binds": .array(binds.map { .string("\($0)") })])
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         for try await row in rows { onRow(PostgresColumnsRow(row)) }
-    }
-
-    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await closure(self)
     }
 
     /// Appends `value` as PostgresKit's first two paths would; false when only its `Encodable`

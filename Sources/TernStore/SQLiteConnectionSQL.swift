@@ -13,21 +13,13 @@ import SQLiteNIO
 /// every column Tern stores, are converted directly, with the same conversions and the same
 /// errors; any other type still goes through `SQLiteDataDecoder`. Statements, binds, the dialect
 /// and the debug query log (which tests count statements by) are SQLiteKit's.
-struct SQLiteConnectionSQL: SQLDatabase {
+struct SQLiteConnectionSQL: AsyncSQLDatabase {
     let connection: SQLiteConnection
 
     var logger: Logger { connection.logger }
     var eventLoop: any EventLoop { connection.eventLoop }
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { .debug }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void)
-        -> EventLoopFuture<Void>
-    {
-        let promise = eventLoop.makePromise(of: Void.self)
-        promise.completeWithTask { try await execute(sql: query, onRow) }
-        return promise.futureResult
-    }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, rawBinds) = serialize(query)
@@ -36,10 +28,6 @@ struct SQLiteConnectionSQL: SQLDatabase {
             metadata: ["sql": .string(sql), "binds": .array(rawBinds.map { .string("\($0)") })])
         let binds = try rawBinds.map { try sqliteDataEncoder.encode($0) }
         try await connection.query(sql, binds) { onRow(SQLiteColumnsRow($0)) }
-    }
-
-    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await closure(self)
     }
 }
 
