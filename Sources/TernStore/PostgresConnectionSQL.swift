@@ -9,12 +9,13 @@ import SQLKit
 /// PostgresKit reads every column through `PostgresDataTranslation`: a column lookup table built
 /// per row, then for each value a coding-path array, several dynamic casts and Fluent's
 /// workarounds. Reading a turn's stored thread outline that way was 11 % of a PostgreSQL turn's
-/// CPU (docs/benchmarks.md, "Issue 15: PostgreSQL rows"). Here `String`, `Int` and `Int64` columns
-/// are decoded by the cell itself (`PostgresCell.decode`, what PostgresKit calls too), and every
-/// other type, a user-defined column type or a value the cell refuses goes through PostgresKit's
-/// own row (`PostgresRow.sql()`), with its conversions and errors. Binds are PostgresKit's fast
-/// path (`PostgresThrowingDynamicTypeEncodable`, nil as NULL); a statement with any other bind runs
-/// through PostgresKit whole. The query log (at trace) is PostgresKit's.
+/// CPU (docs/benchmarks.md, "Issue 15: rows without the drivers' generic decoders"). Here
+/// `String`, `Int` and `Int64` columns are decoded by the cell itself (`PostgresCell.decode`,
+/// what PostgresKit calls too), and every other type, a user-defined column type or a value the
+/// cell refuses goes through PostgresKit's own row (`PostgresRow.sql()`), with its conversions
+/// and errors. Binds are PostgresKit's fast path (`PostgresThrowingDynamicTypeEncodable`, nil as
+/// NULL); a statement with any other bind runs through PostgresKit whole. The query log (at
+/// trace) is PostgresKit's.
 struct PostgresConnectionSQL: AsyncSQLDatabase {
     let connection: PostgresConnection
     /// Receives the statements at trace level and PostgresNIO's own lines.

@@ -9,10 +9,11 @@ import SQLiteNIO
 /// SQLiteKit reads every column through `SQLiteDataDecoder`'s generic path: a hashed name lookup,
 /// a dynamic cast of the requested type to `SQLiteDataConvertible`, and a second cast of the
 /// value. Reading a turn's stored history (13 columns a row) that way was 15 % of a turn's CPU
-/// (docs/benchmarks.md, "Issue 15: SQLite rows"). Here `String`, `Int` and `Int64` columns, all but
-/// every column Tern stores, are converted directly, with the same conversions and the same
-/// errors; any other type still goes through `SQLiteDataDecoder`. Statements, binds, the dialect
-/// and the debug query log (which tests count statements by) are SQLiteKit's.
+/// (docs/benchmarks.md, "Issue 15: rows without the drivers' generic decoders"). Here `String`,
+/// `Int` and `Int64` columns, nearly every column Tern stores, are converted directly, with the
+/// same conversions and the same errors; any other type still goes through `SQLiteDataDecoder`.
+/// Statements, binds, the dialect and the debug query log (which tests count statements by) are
+/// SQLiteKit's.
 struct SQLiteConnectionSQL: AsyncSQLDatabase {
     let connection: SQLiteConnection
 
