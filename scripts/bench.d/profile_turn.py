@@ -24,7 +24,12 @@ SQLite; the rest is the same, so the CPU per turn of the two stores compare dire
 Usage:
   scripts/bench.d/profile_turn.py [--bin-dir .build-release/release] [--turns 2000]
       [--warmup 200] [--concurrency 8] [--stream] [--runs 3] [--postgres ADMIN_URL]
-      [--callgrind OUT_FILE | --perf OUT_FILE]
+      [--grow N] [--callgrind OUT_FILE | --perf OUT_FILE]
+
+By default every turn resends the same thread to one conversation, which Tern reads as a
+regenerate of the last answer (it supersedes the previous one). --grow N measures the common
+shape instead: each connection's thread grows by the answer and a new question every turn, in a
+conversation of its own, and a new conversation starts every N turns.
 """
 
 import argparse
@@ -80,29 +85,59 @@ def wait_ready(port, proc, limit):
     raise RuntimeError("tern serve did not become ready")
 
 
-def drive(port, key, body, turns, concurrency, stream):
-    """Sends `turns` turns over `concurrency` keep-alive connections; returns the wall time."""
+def answer_text(data, stream):
+    """The assistant's answer in a chat completion response (streamed or not)."""
+    if not stream:
+        return json.loads(data)["choices"][0]["message"]["content"]
+    parts = []
+    for line in data.split(b"\n"):
+        if line.startswith(b"data: ") and line != b"data: [DONE]":
+            for choice in json.loads(line[6:]).get("choices", []):
+                parts.append((choice.get("delta") or {}).get("content") or "")
+    return "".join(parts)
+
+
+def drive(port, key, body, turns, concurrency, stream, grow=0):
+    """Sends `turns` turns over `concurrency` keep-alive connections; returns the wall time.
+
+    grow=0: the same request every time, to one conversation (a regenerate of the last answer
+    each turn). grow=N: each connection holds its own conversation and sends the thread grown by
+    the previous answer and a new question, as a chat client does, starting a new conversation
+    after N turns (the thread goes from 20 to 20 + 2N messages)."""
     lock = threading.Lock()
     left = [turns]
     errors = []
+    conversations = [0]
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}",
                "X-Tern-Conversation-Id": "profile-turn"}
     needle = b"data: [DONE]" if stream else b'"Echo: '
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        own_headers, thread, sent = dict(headers), None, 0
         while True:
             with lock:
                 if left[0] == 0 or errors:
                     return
                 left[0] -= 1
-            conn.request("POST", "/v1/chat/completions", body=body, headers=headers)
+                if grow and (thread is None or sent == grow):
+                    conversations[0] += 1
+                    own_headers["X-Tern-Conversation-Id"] = f"profile-grow-{os.getpid()}-{conversations[0]}"
+                    thread, sent = json.loads(body)["messages"], 0
+            payload = body
+            if grow:
+                payload = json.dumps({"model": "tern", "messages": thread, "stream": stream}).encode()
+            conn.request("POST", "/v1/chat/completions", body=payload, headers=own_headers)
             response = conn.getresponse()
             data = response.read()
             if response.status != 200 or needle not in data:
                 with lock:
                     errors.append(f"{response.status} {data[:300]!r}")
                 return
+            if grow:
+                sent += 1
+                thread = thread + [{"role": "assistant", "content": answer_text(data, stream)},
+                                   {"role": "user", "content": f"Follow-up {sent}: and what is {sent} times {sent}?"}]
 
     started = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -167,7 +202,7 @@ def run_on(args, bin_dir, workdir, index, database):
     try:
         wait_ready(port, server, 120 if args.callgrind else 20)
         body = request_body(args.stream)
-        drive(port, key, body, args.warmup, args.concurrency, args.stream)
+        drive(port, key, body, args.warmup, args.concurrency, args.stream, args.grow)
         if args.callgrind:
             subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True)
         recorder = None
@@ -178,7 +213,7 @@ def run_on(args, bin_dir, workdir, index, database):
             time.sleep(1)  # perf attaches
         load = os.getloadavg()[0]
         cpu_before = cpu_seconds(server.pid)
-        wall = drive(port, key, body, args.turns, args.concurrency, args.stream)
+        wall = drive(port, key, body, args.turns, args.concurrency, args.stream, args.grow)
         cpu = cpu_seconds(server.pid) - cpu_before
         if args.callgrind:
             subprocess.run(["callgrind_control", "-d", str(server.pid)], check=True, capture_output=True)
@@ -186,7 +221,7 @@ def run_on(args, bin_dir, workdir, index, database):
             recorder.send_signal(2)
             recorder.wait(timeout=120)
         result = {"store": "postgres" if database else "sqlite", "turns": args.turns,
-                  "concurrency": args.concurrency, "stream": args.stream,
+                  "concurrency": args.concurrency, "stream": args.stream, "grow": args.grow,
                   "cpu_ms_per_turn": round(cpu * 1000 / args.turns, 3), "turns_per_s": round(args.turns / wall, 1),
                   "load_1m_before": round(load, 2), "load_1m_after": round(os.getloadavg()[0], 2)}
         print(json.dumps(result), flush=True)
@@ -207,6 +242,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--stream", action="store_true")
+    parser.add_argument("--grow", type=int, default=0, metavar="N",
+                        help="grow each connection's thread turn by turn, a new conversation every N turns "
+                             "(default 0: resend one thread to one conversation, a regenerate every turn)")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="a fresh database on this server instead of SQLite")
     parser.add_argument("--callgrind", metavar="OUT_FILE")
