@@ -49,6 +49,12 @@ package enum MCPClientError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 extension MCPClientError {
+    /// How an HTTP connection ends when the server no longer knows its session (a request got
+    /// HTTP 404): the request refused fails with ``sessionExpired(server:)`` instead.
+    package static func sessionExpiryClose(server: String) -> MCPClientError {
+        .connectionClosed(server: server, reason: "session expired (HTTP 404); reconnect to re-initialise")
+    }
+
     /// Whether the error means the connection is gone (a new one is needed for the next call).
     package var endsTheConnection: Bool {
         switch self {

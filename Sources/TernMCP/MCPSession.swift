@@ -229,10 +229,15 @@ package actor MCPSession {
                 case .closed where !graceGiven && closed.reason != nil:
                     // The request's own outcome (an answer that arrived just before the end, or
                     // its own error, such as a refused session) says more than the end: give
-                    // it a moment.
+                    // it a moment. A session expiry ends the connection just before the refused
+                    // request's own `sessionExpired` is thrown, and only that error lets the
+                    // pool send the request again: give it longer (on a loaded machine 200 ms
+                    // was not always enough, and the call failed as "connection closed").
                     graceGiven = true
+                    let grace: Duration =
+                        closed.reason == .sessionExpiryClose(server: serverName) ? .seconds(2) : .milliseconds(200)
                     group.addTask {
-                        try await Task.sleep(for: .milliseconds(200))
+                        try await Task.sleep(for: grace)
                         return .closed
                     }
                 case .closed:

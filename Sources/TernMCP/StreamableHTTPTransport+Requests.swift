@@ -113,7 +113,7 @@ extension StreamableHTTPTransport {
 
     /// Why the connection ended when the server no longer knows the session.
     var sessionExpired: MCPClientError {
-        .connectionClosed(server: serverName, reason: "session expired (HTTP 404); reconnect to re-initialise")
+        .sessionExpiryClose(server: serverName)
     }
 
     /// Reads an accepted POST's body: nothing (`202`), one JSON body, or an SSE stream.
