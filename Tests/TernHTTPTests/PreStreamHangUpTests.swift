@@ -102,17 +102,3 @@ import Testing
         await fake.stop()
     }
 }
-
-/// Waits until `condition` holds, checking every few milliseconds, for at most 20 seconds.
-private func poll(_ what: String, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw PollTimedOut(what: what) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-private struct PollTimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting for \(what)" }
-}

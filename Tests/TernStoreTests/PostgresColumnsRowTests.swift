@@ -28,14 +28,7 @@ struct PostgresColumnsRowTests {
             let ours = try #require(try await sqlDatabase(connection).raw(SQLQueryString(Self.query)).first())
             let kits = try #require(try await connection.sql().raw(SQLQueryString(Self.query)).first())
             #expect(ours.allColumns == kits.allColumns)
-            for column in Self.columns {
-                #expect(ours.contains(column: column) == kits.contains(column: column), "\(column)")
-                #expect(outcome { try ours.decodeNil(column: column) } == outcome { try kits.decodeNil(column: column) }, "\(column)")
-                for read in Self.reads {
-                    let (mine, theirs) = (outcome { try read.decode(ours, column) }, outcome { try read.decode(kits, column) })
-                    #expect(mine == theirs, "\(column) as \(read.type): \(mine) here, \(theirs) through PostgresKit")
-                }
-            }
+            expectSameReads(ours, kits, columns: Self.columns, reads: Self.reads, driver: "PostgresKit")
         }
     }
 
@@ -56,12 +49,9 @@ struct PostgresColumnsRowTests {
             }
             let ours = try #require(try await select(sqlDatabase(connection)))
             let kits = try #require(try await select(connection.sql()))
-            for column in ["s", "i", "i64", "d", "yes", "n", "o", "b", "t", "u", "arr", "pj"] {
-                for read in Self.reads {
-                    let (mine, theirs) = (outcome { try read.decode(ours, column) }, outcome { try read.decode(kits, column) })
-                    #expect(mine == theirs, "\(column) as \(read.type): \(mine) here, \(theirs) through PostgresKit")
-                }
-            }
+            expectSameReads(
+                ours, kits, columns: ["s", "i", "i64", "d", "yes", "n", "o", "b", "t", "u", "arr", "pj"], reads: Self.reads,
+                driver: "PostgresKit")
             #expect(try ours.decode(column: "s", as: String.self) == "text")
             #expect(try ours.decode(column: "arr", as: [String].self) == ["p", "q"])
             // Only PostgresKit's Encodable path encodes a plain Codable value: the statement runs there.
@@ -80,25 +70,10 @@ struct PostgresColumnsRowTests {
 
     private struct Pair: Codable, Equatable, Sendable { let a: Int }
 
-    /// A read of one column as one type, through either database's rows.
-    private struct Read: Sendable {
-        let type: String
-        let decode: @Sendable (any SQLRow, String) throws -> String
-    }
-
-    private static let reads: [Read] = [
-        read(String.self), read(Int.self), read(Int64.self), read(Int32.self), read(Double.self), read(Bool.self),
-        read(Data.self), read(String?.self), read(Int?.self), read(Date.self), read(UUID.self), read([String].self),
+    private static let reads: [RowRead] = [
+        .of(String.self), .of(Int.self), .of(Int64.self), .of(Int32.self), .of(Double.self), .of(Bool.self),
+        .of(Data.self), .of(String?.self), .of(Int?.self), .of(Date.self), .of(UUID.self), .of([String].self),
     ]
-
-    private static func read<T: Decodable>(_ type: T.Type) -> Read {
-        Read(type: "\(T.self)") { row, column in "\(try row.decode(column: column, as: T.self))" }
-    }
-
-    /// "value: …" or "error: …" (the error's type), so that both rows' answers compare.
-    private func outcome<T>(_ body: () throws -> T) -> String {
-        do { return "value: \(try body())" } catch { return "error: \(type(of: error))" }
-    }
 
     private func sqlDatabase(_ connection: PostgresConnection) -> any SQLDatabase {
         PostgresConnectionSQL(connection: connection, logger: PostgresTestServer.logger)

@@ -2,6 +2,7 @@ import Foundation
 import SQLKit
 import Testing
 import TernCore
+import TernTesting
 @testable import TernStore
 
 /// ``PostgresDatabase``'s connection lease: the acquire timeout, cancellation while waiting, and
@@ -151,14 +152,5 @@ private func withPool(
             try await database.close()
             throw error
         }
-    }
-}
-
-/// Waits until `condition` holds, checking every few milliseconds, for at most 20 seconds.
-private func poll(_ what: String, _ condition: () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while await !condition() {
-        guard ContinuousClock.now < deadline else { throw StoreError.database("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(5))
     }
 }

@@ -21,14 +21,10 @@ struct SQLiteColumnsRowTests {
             let ours = try #require(try await SQLiteConnectionSQL(connection: connection).raw(SQLQueryString(Self.query)).first())
             let kits = try #require(try await connection.sql().raw(SQLQueryString(Self.query)).first())
             #expect(ours.allColumns == kits.allColumns)
-            for column in ["s", "digits", "i", "negative", "d", "whole", "n", "b", "empty", "dup", "big", "absent"] {
-                #expect(ours.contains(column: column) == kits.contains(column: column), "\(column)")
-                #expect(outcome { try ours.decodeNil(column: column) } == outcome { try kits.decodeNil(column: column) }, "\(column)")
-                for read in Self.reads {
-                    let (mine, theirs) = (outcome { try read.decode(ours, column) }, outcome { try read.decode(kits, column) })
-                    #expect(mine == theirs, "\(column) as \(read.type): \(mine) here, \(theirs) through SQLiteKit")
-                }
-            }
+            // The error types differ: SQLiteKit's internal `MissingColumn`, ``MissingSQLiteColumn`` here.
+            expectSameReads(
+                ours, kits, columns: ["s", "digits", "i", "negative", "d", "whole", "n", "b", "empty", "dup", "big", "absent"],
+                reads: Self.reads, driver: "SQLiteKit", namingErrorTypes: false)
         }
     }
 
@@ -58,29 +54,12 @@ struct SQLiteColumnsRowTests {
         }
     }
 
-    /// A read of one column as one type, through either database's rows.
-    private struct Read: Sendable {
-        let type: String
-        let decode: @Sendable (any SQLRow, String) throws -> String
-    }
-
     /// Narrower integers are left out: SQLiteNIO traps converting a value they cannot hold, on
     /// both paths alike.
-    private static let reads: [Read] = [
-        read(String.self), read(Int.self), read(Int64.self), read(Double.self),
-        read(Float.self), read(Bool.self), read(Data.self), read(String?.self), read(Int?.self), read(Int64?.self),
-        read(Double?.self), read([String].self),
+    private static let reads: [RowRead] = [
+        .of(String.self), .of(Int.self), .of(Int64.self), .of(Double.self), .of(Float.self), .of(Bool.self),
+        .of(Data.self), .of(String?.self), .of(Int?.self), .of(Int64?.self), .of(Double?.self), .of([String].self),
     ]
-
-    private static func read<T: Decodable>(_ type: T.Type) -> Read {
-        Read(type: "\(T.self)") { row, column in "\(try row.decode(column: column, as: T.self))" }
-    }
-
-    /// "value: …" or "error", so that both rows' answers compare (their error types differ:
-    /// a missing column is SQLiteKit's internal `MissingColumn` there, ``MissingSQLiteColumn`` here).
-    private func outcome<T>(_ body: () throws -> T) -> String {
-        do { return "value: \(try body())" } catch { return "error" }
-    }
 
     private func withConnection(_ body: (SQLiteConnection) async throws -> Void) async throws {
         let connection = try await SQLiteConnection.open(
