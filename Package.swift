@@ -42,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // Tests only: the official MCP SDK's `Client` drives Tern's transports as an independent
+        // client. Tern's own MCP client (TernMCP) does not link it, nor the FoundationNetworking
+        // and libcurl its OAuth code pulls in.
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", .upToNextMinor(from: "0.12.1")),
         // Imported directly, so named directly (they come with the packages above anyway).
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
@@ -114,7 +117,6 @@ let package = Package(
             name: "TernMCP",
             dependencies: [
                 "TernCore", "TernNetwork", "TernConfigFiles",
-                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,5 @@
 import Foundation
 package import Logging
-package import MCP
 import Synchronization
 package import TernCore
 
@@ -138,7 +137,7 @@ package actor MCPClientPool: ToolSource {
     /// the connection is gone or fails its health check.
     /// - Throws: ``MCPClientError`` when the server cannot be reached or does not answer.
     package func call(
-        server: String, tool: String, arguments: [String: MCP.Value]?, in context: ContextID
+        server: String, tool: String, arguments: [String: JSONValue]?, in context: ContextID
     ) async throws -> MCPCallResult {
         let key = Key(context: context, server: server)
         do {
@@ -151,7 +150,7 @@ package actor MCPClientPool: ToolSource {
         }
     }
 
-    private func callOnce(_ key: Key, tool: String, arguments: [String: MCP.Value]?) async throws -> MCPCallResult {
+    private func callOnce(_ key: Key, tool: String, arguments: [String: JSONValue]?) async throws -> MCPCallResult {
         let session = try await usableSession(for: key)
         let generation = entries[key]?.generation
         entries[key]?.lastUsed = .now

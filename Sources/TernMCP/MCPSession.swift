@@ -1,8 +1,7 @@
 import Foundation
 package import Logging
-package import MCP
 import Synchronization
-import TernCore
+package import TernCore
 
 /// How long each MCP operation may take.
 package struct MCPTimeouts: Sendable, Equatable {
@@ -34,19 +33,19 @@ package struct MCPCallResult: Sendable, Equatable {
     package var isError: Bool
 }
 
-/// One initialised connection to one MCP server: the SDK's `Client` over one of our
-/// transports, with every request bounded by a timeout and failed at once when the
-/// connection ends.
+/// One initialised connection to one MCP server: Tern's JSON-RPC client
+/// (``MCPRPCConnection``) over one of our transports, with every request bounded by a timeout
+/// and failed at once when the connection ends.
 package actor MCPSession {
     /// The server's name in Tern's configuration (for messages and logs).
     package nonisolated let serverName: String
     /// What the server answered to `initialize`.
     package nonisolated let protocolVersion: String
-    package nonisolated let serverInfo: Server.Info
+    package nonisolated let serverInfo: MCPServerInfo
     /// Time from spawn/connect to the end of `initialize`.
     package nonisolated let connectTime: Duration
 
-    private let client: Client
+    private let rpc: MCPRPCConnection
     private let transport: any ClosableTransport
     private let timeouts: MCPTimeouts
     private let closed: ClosedState
@@ -54,31 +53,37 @@ package actor MCPSession {
     private let logger: Logger
 
     private init(
-        serverName: String, logger: Logger, client: Client, transport: any ClosableTransport, timeouts: MCPTimeouts,
-        closed: ClosedState, monitor: Task<Void, Never>, result: Initialize.Result, connectTime: Duration
+        serverName: String, logger: Logger, rpc: MCPRPCConnection, transport: any ClosableTransport,
+        timeouts: MCPTimeouts, closed: ClosedState, monitor: Task<Void, Never>, protocolVersion: String,
+        serverInfo: MCPServerInfo, connectTime: Duration
     ) {
         self.serverName = serverName
         self.logger = logger
-        self.client = client
+        self.rpc = rpc
         self.transport = transport
         self.timeouts = timeouts
         self.closed = closed
         self.monitor = monitor
-        self.protocolVersion = result.protocolVersion
-        self.serverInfo = result.serverInfo
+        self.protocolVersion = protocolVersion
+        self.serverInfo = serverInfo
         self.connectTime = connectTime
     }
 
     /// Connects `transport` and runs the `initialize` handshake within `timeouts.connect`.
-    /// - Parameter onToolsChanged: called when the server sends `notifications/tools/list_changed`.
+    /// - Parameters:
+    ///   - onToolsChanged: called when the server sends `notifications/tools/list_changed`.
+    ///   - onNotification: called with every notification's method and params (tests, logs).
     /// - Throws: ``MCPClientError`` (launch failure, refusal, timeout, closed, protocol error).
     ///   On failure everything started is torn down (the process group is killed).
     package static func open(
         serverName: String, transport: any ClosableTransport, timeouts: MCPTimeouts, logger: Logger,
-        onToolsChanged: @escaping @Sendable () -> Void = {}
+        onToolsChanged: @escaping @Sendable () -> Void = {},
+        onNotification: @escaping @Sendable (String, JSONValue?) -> Void = { _, _ in }
     ) async throws -> MCPSession {
-        let client = Client(name: "tern", version: "1.0")
-        await client.onNotification(ToolListChangedNotification.self) { _ in onToolsChanged() }
+        let rpc = MCPRPCConnection(transport: transport, server: serverName, logger: logger) { method, params in
+            if method == "notifications/tools/list_changed" { onToolsChanged() }
+            onNotification(method, params)
+        }
         let closed = ClosedState()
         let monitor = Task {
             let reason = await transport.waitUntilClosed()
@@ -86,25 +91,40 @@ package actor MCPSession {
         }
         let start = ContinuousClock.now
         do {
-            let result = try await race(
+            let (version, info) = try await race(
                 serverName: serverName, operation: "initialize", timeout: timeouts.connect, closed: closed,
-                body: { try await client.connect(transport: transport) },
-                abandon: { await client.disconnect() })
-            guard Version.supported.contains(result.protocolVersion) else {
-                throw MCPClientError.protocolViolation(
-                    server: serverName,
-                    message: "server chose protocol version \(result.protocolVersion), which Tern does not speak "
-                        + "(supported: \(Version.supported.sorted().joined(separator: ", ")))")
-            }
+                body: { try await initialize(rpc, transport: transport, server: serverName) },
+                abandon: { await rpc.stop(CancellationError()) })
             return MCPSession(
-                serverName: serverName, logger: logger, client: client, transport: transport, timeouts: timeouts, closed: closed,
-                monitor: monitor, result: result, connectTime: ContinuousClock.now - start)
+                serverName: serverName, logger: logger, rpc: rpc, transport: transport, timeouts: timeouts,
+                closed: closed, monitor: monitor, protocolVersion: version, serverInfo: info,
+                connectTime: ContinuousClock.now - start)
         } catch {
-            await client.disconnect()
+            await rpc.stop(error)
             await transport.disconnect()
             monitor.cancel()
             throw error
         }
+    }
+
+    /// Connects, sends `initialize`, checks the version the server chose and confirms with
+    /// `notifications/initialized`.
+    private static func initialize(_ rpc: MCPRPCConnection, transport: any ClosableTransport, server: String)
+        async throws -> (String, MCPServerInfo)
+    {
+        try await transport.connect()
+        await rpc.start()
+        let answer = try await rpc.start(
+            "initialize", params: MCPWire.initializeParams(clientName: "tern", clientVersion: "1.0"))
+        let (version, info) = try MCPWire.initializeResult(try await answer.value, server: server)
+        guard MCPProtocolVersion.supported.contains(version) else {
+            throw MCPClientError.protocolViolation(
+                server: server,
+                message: "server chose protocol version \(version), which Tern does not speak "
+                    + "(supported: \(MCPProtocolVersion.supported.sorted().joined(separator: ", ")))")
+        }
+        try await rpc.notify("notifications/initialized")
+        return (version, info)
     }
 
     /// Whether the connection has ended (process exited, stream broke, closed by us).
@@ -119,74 +139,70 @@ package actor MCPSession {
     }
 
     /// Every tool the server lists (following `nextCursor`, at most 100 pages).
-    package func listTools() async throws -> [MCP.Tool] {
-        var tools: [MCP.Tool] = []
+    package func listTools() async throws -> [MCPToolDefinition] {
+        var tools: [MCPToolDefinition] = []
         var cursor: String?
         for _ in 0..<100 {
-            let request = cursor.map { ListTools.request(.init(cursor: $0)) } ?? ListTools.request(.init())
-            let page = try await perform(request, operation: "tools/list", timeout: timeouts.listTools)
+            let params: JSONValue = cursor.map { ["cursor": .string($0)] } ?? [:]
+            let result = try await perform("tools/list", params: params, operation: "tools/list", timeout: timeouts.listTools)
+            let page = try MCPWire.toolsPage(result, server: serverName)
             tools += page.tools
-            guard let next = page.nextCursor, !next.isEmpty else { return tools }
+            guard let next = page.next, !next.isEmpty else { return tools }
             cursor = next
         }
         throw MCPClientError.protocolViolation(server: serverName, message: "tools/list returned more than 100 pages")
     }
 
-    /// Calls one tool.
-    package func callTool(_ name: String, arguments: [String: Value]?) async throws -> MCPCallResult {
+    /// Calls one tool. Whole numbers in `arguments` go out as JSON integers (JSON Schema's
+    /// `integer` on the server side).
+    package func callTool(_ name: String, arguments: [String: JSONValue]?) async throws -> MCPCallResult {
+        var params: [String: JSONValue] = ["name": .string(name)]
+        if let arguments { params["arguments"] = .object(arguments) }
         let result = try await perform(
-            CallTool.request(.init(name: name, arguments: arguments)), operation: "tools/call \(name)",
-            timeout: timeouts.callTool)
-        return MCPCallResult(
-            text: MCPContentRenderer.text(content: result.content, structured: result.structuredContent),
-            isError: result.isError ?? false)
+            "tools/call", params: .object(params), operation: "tools/call \(name)", timeout: timeouts.callTool)
+        return try MCPWire.callResult(result, server: serverName)
     }
 
     /// Sends `ping` and returns its round trip.
     @discardableResult
     package func ping() async throws -> Duration {
         let start = ContinuousClock.now
-        _ = try await perform(Ping.request(), operation: "ping", timeout: timeouts.ping)
+        _ = try await perform("ping", params: nil, operation: "ping", timeout: timeouts.ping)
         return ContinuousClock.now - start
     }
 
     /// Ends the connection (kills a stdio server's process group; ends an HTTP session).
     package func close() async {
-        closed.close(.connectionClosed(server: serverName, reason: "closed by Tern"))
-        await client.disconnect()
+        let reason = MCPClientError.connectionClosed(server: serverName, reason: "closed by Tern")
+        closed.close(reason)
+        await rpc.stop(reason)
         await transport.disconnect()
         monitor.cancel()
     }
 
-    private func perform<M: MCP.Method>(_ request: Request<M>, operation: String, timeout: Duration) async throws
-        -> M.Result
+    private func perform(_ method: String, params: JSONValue?, operation: String, timeout: Duration) async throws
+        -> JSONValue
     {
         if let reason = closed.reason { throw reason }
         try Task.checkCancellation()
-        let context: RequestContext<M.Result>
+        let answer: MCPPendingAnswer
         do {
-            context = try await client.send(request)
+            answer = try await rpc.start(method, params: params)
         } catch {
             throw Self.mapped(error, server: serverName, closed: closed)
         }
-        let client = self.client
-        let logger = self.logger
+        let rpc = self.rpc
         return try await Self.race(
             serverName: serverName, operation: operation, timeout: timeout, closed: closed,
-            body: { try await context.value },
+            body: { try await answer.value },
             abandon: {
                 // Fails the pending request at once and tells the server to stop working on it.
-                do {
-                    try await client.cancelRequest(context.requestID, reason: "timed out or abandoned by Tern")
-                } catch {
-                    logger.debug("could not send cancellation", metadata: ["error": "\(error)"])
-                }
+                await rpc.cancel(answer, reason: "timed out or abandoned by Tern")
             })
     }
 
     /// Runs `body` against a timeout and the end of the connection, whichever comes first.
-    /// When `body` loses, `abandon` makes it return (the SDK's request tasks do not react to
-    /// cancellation of whoever awaits them) before the error is thrown.
+    /// When `body` loses, `abandon` gives the request up (and tells the server) on its own task.
     private static func race<T: Sendable>(
         serverName: String, operation: String, timeout: Duration, closed: ClosedState,
         body: @escaping @Sendable () async throws -> T, abandon: @escaping @Sendable () async -> Void
@@ -250,7 +266,8 @@ package actor MCPSession {
         }
     }
 
-    /// Our errors pass through; the SDK's become ``MCPClientError``s that name the server.
+    /// Our errors pass through (a closed connection as the reason it closed); anything else
+    /// becomes an ``MCPClientError`` that names the server.
     private static func mapped(_ error: any Error, server: String, closed: ClosedState) -> any Error {
         switch error {
         case let error as MCPClientError:
@@ -260,20 +277,6 @@ package actor MCPSession {
             return error
         case is CancellationError:
             return closed.reason ?? error
-        case let error as MCPError:
-            if case .internalError(let message) = error, message == "Client disconnected" || message == "Client connection not initialized"
-            {
-                return closed.reason ?? MCPClientError.connectionClosed(server: server, reason: "client disconnected")
-            }
-            if case .connectionClosed = error {
-                return closed.reason ?? MCPClientError.connectionClosed(server: server, reason: "connection closed")
-            }
-            if case .transportError(let inner) = error {
-                return mapped(inner, server: server, closed: closed)
-            }
-            return MCPClientError.remote(server: server, message: "\(error.errorDescription ?? "\(error)") (code \(error.code))")
-        case is DecodingError:
-            return MCPClientError.protocolViolation(server: server, message: "answer does not decode: \(error)")
         default:
             return closed.reason ?? MCPClientError.protocolViolation(server: server, message: "\(error)")
         }

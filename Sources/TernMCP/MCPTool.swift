@@ -1,6 +1,5 @@
 import Foundation
 package import Logging
-package import MCP
 package import TernCore
 
 /// One tool of an MCP server, in the agent's hands: named `<server>__<tool>` (see
@@ -20,17 +19,17 @@ package struct MCPTool: TernCore.Tool {
     /// The agent's tools for `tools` of `server`. A tool whose schema is unusable (not an
     /// object schema) is left out and logged, never offered half-described.
     package static func adapt(
-        _ tools: [MCP.Tool], server: String, context: ContextID, pool: MCPClientPool, logger: Logger
+        _ tools: [MCPToolDefinition], server: String, context: ContextID, pool: MCPClientPool, logger: Logger
     ) -> [MCPTool] {
         let names = MCPToolNaming.exposedNames(server: server, toolNames: tools.map(\.name))
         return zip(tools, names).compactMap { tool, name in
-            let risk: ToolRisk = tool.annotations.destructiveHint == true ? .dangerous : .external
+            let risk: ToolRisk = tool.destructiveHint == true ? .dangerous : .external
             let description = [tool.title, tool.description].compactMap { $0 }.filter { !$0.isEmpty }
                 .joined(separator: ": ")
             do {
                 let spec = try ToolSpec(
                     name: name, description: description.isEmpty ? "\(tool.name) (from MCP server \(server))" : description,
-                    inputSchema: JSONValue(mcp: tool.inputSchema), risk: risk)
+                    inputSchema: tool.inputSchema, risk: risk)
                 return MCPTool(spec: spec, serverToolName: tool.name, serverName: server, contextID: context, pool: pool)
             } catch {
                 logger.warning(
@@ -48,7 +47,7 @@ package struct MCPTool: TernCore.Tool {
             // The agent asks per context; this is a second lock on the tenant door.
             throw ToolError.notAllowed(tool: spec.name, reason: "belongs to another context")
         }
-        let arguments = input.objectValue?.mapValues(\.mcpValue)
+        let arguments = input.objectValue
         do {
             let result = try await pool.call(
                 server: serverName, tool: serverToolName, arguments: arguments, in: contextID)

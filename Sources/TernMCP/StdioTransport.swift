@@ -1,6 +1,5 @@
 package import Foundation
 package import Logging
-import MCP
 import Subprocess
 
 /// The client side of MCP's stdio transport: runs the server as a child process and speaks

@@ -1,20 +1,19 @@
 import AsyncHTTPClient
 import Foundation
-import MCP
 import NIOCore
 import TernCore
 
 /// What the Streamable HTTP transport reads from a JSON-RPC message it passes on: enough to
 /// match responses to requests and to learn the negotiated protocol version, nothing more.
 struct StreamableHTTPPeek: Decodable {
-    var id: ID?
+    var id: JSONRPCID?
     var method: String?
     /// A response (or error response): no `method`, and a `result` or an `error`.
     var isResponse: Bool
     /// `result.protocolVersion`, present in an initialize result.
     var protocolVersion: String?
     /// `params.requestId` of a `notifications/cancelled`: the request the client gave up on.
-    var cancelledRequestID: ID?
+    var cancelledRequestID: JSONRPCID?
 
     private enum Key: String, CodingKey {
         case id, method, result, error, protocolVersion, params, requestId
@@ -23,7 +22,7 @@ struct StreamableHTTPPeek: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         if container.contains(.id), try !container.decodeNil(forKey: .id) {
-            id = try? container.decode(ID.self, forKey: .id)
+            id = try? container.decode(JSONRPCID.self, forKey: .id)
         }
         method = try? container.decodeIfPresent(String.self, forKey: .method)
         isResponse = method == nil && (container.contains(.result) || container.contains(.error))
@@ -31,7 +30,7 @@ struct StreamableHTTPPeek: Decodable {
             protocolVersion = try? result.decodeIfPresent(String.self, forKey: .protocolVersion)
         }
         if method == "notifications/cancelled", let params = try? container.nestedContainer(keyedBy: Key.self, forKey: .params) {
-            cancelledRequestID = try? params.decodeIfPresent(ID.self, forKey: .requestId)
+            cancelledRequestID = try? params.decodeIfPresent(JSONRPCID.self, forKey: .requestId)
         }
     }
 }
@@ -39,11 +38,11 @@ struct StreamableHTTPPeek: Decodable {
 /// A message (or batch) about to be POSTed: which requests it carries.
 struct StreamableHTTPOutgoing: Sendable {
     /// Ids of the requests in it (notifications and responses have none).
-    var requestIDs: Set<ID>
+    var requestIDs: Set<JSONRPCID>
     /// The methods of its requests and notifications, in order.
     var methods: [String]
     /// Requests this message cancels (`notifications/cancelled`).
-    var cancelledIDs: Set<ID>
+    var cancelledIDs: Set<JSONRPCID>
 
     init(_ data: Data) {
         let decoder = JSONDecoder()
@@ -68,9 +67,9 @@ struct StreamableHTTPOutgoing: Sendable {
 
 /// JSON-RPC and HTTP helpers of the Streamable HTTP transport.
 enum StreamableHTTPMessages {
-    /// A JSON-RPC error response for `id` (code -32603, the message also as `data.detail`, where
-    /// the SDK's `MCPError` finds it), so a request the server will not answer fails at once.
-    static func errorResponse(id: ID, message: String) -> Data {
+    /// A JSON-RPC error response for `id` (code -32603, the message also as `data.detail`, as
+    /// clients that show `data` expect), so a request the server will not answer fails at once.
+    static func errorResponse(id: JSONRPCID, message: String) -> Data {
         struct Response: Encodable {
             struct Failure: Encodable {
                 var code: Int
@@ -78,7 +77,7 @@ enum StreamableHTTPMessages {
                 var data: [String: String]
             }
             var jsonrpc = "2.0"
-            var id: ID
+            var id: JSONRPCID
             var error: Failure
         }
         let response = Response(id: id, error: .init(code: -32603, message: message, data: ["detail": message]))

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import MCP
 import NIOCore
 import NIOHTTP1
 import TernCore
@@ -158,7 +157,7 @@ extension StreamableHTTPTransport {
     }
 
     /// A body read failed: a protocol violation or a broken connection ends the connection.
-    private func failBody(_ error: any Error, awaiting: Set<ID>) {
+    private func failBody(_ error: any Error, awaiting: Set<JSONRPCID>) {
         // The client cancelled this request: its answer is no longer wanted, the session goes on.
         if Task.isCancelled, closedReason == nil { return }
         switch classify(error) {
@@ -192,7 +191,7 @@ extension StreamableHTTPTransport {
     /// in `awaiting` is answered (then the stream is dropped). Throws ``MCPClientError`` for a
     /// protocol violation, the transport's error when the stream breaks.
     func readEvents(
-        _ body: HTTPClientResponse.Body, awaiting: inout Set<ID>, cursor: inout StreamableHTTPCursor
+        _ body: HTTPClientResponse.Body, awaiting: inout Set<JSONRPCID>, cursor: inout StreamableHTTPCursor
     ) async throws {
         let waitsForAnswers = !awaiting.isEmpty
         var parser = SSEParser()
@@ -212,7 +211,7 @@ extension StreamableHTTPTransport {
         try handle(parser.finish(), awaiting: &awaiting, cursor: &cursor)
     }
 
-    private func handle(_ events: [SSEEvent], awaiting: inout Set<ID>, cursor: inout StreamableHTTPCursor) throws {
+    private func handle(_ events: [SSEEvent], awaiting: inout Set<JSONRPCID>, cursor: inout StreamableHTTPCursor) throws {
         for event in events {
             if let id = event.id { cursor.lastEventID = id }
             if let retry = event.retry { cursor.retry = .milliseconds(retry) }
@@ -229,11 +228,11 @@ extension StreamableHTTPTransport {
         }
     }
 
-    /// Hands a message (or each message of a batch) to the SDK; returns the request ids it answered.
-    func deliver(_ data: Data) throws -> Set<ID> {
+    /// Hands a message (or each message of a batch) to the client; returns the request ids it answered.
+    func deliver(_ data: Data) throws -> Set<JSONRPCID> {
         guard closedReason == nil else { return [] }
         let parts = try StreamableHTTPMessages.split(data, server: serverName)
-        var answered: Set<ID> = []
+        var answered: Set<JSONRPCID> = []
         for part in parts {
             let peek = try? JSONDecoder().decode(StreamableHTTPPeek.self, from: part)
             if let peek, peek.isResponse, let id = peek.id {
@@ -249,7 +248,7 @@ extension StreamableHTTPTransport {
     }
 
     /// Fails requests the server will not answer with a JSON-RPC error (the session goes on).
-    func fail(_ ids: Set<ID>, _ error: MCPClientError) {
+    func fail(_ ids: Set<JSONRPCID>, _ error: MCPClientError) {
         guard closedReason == nil else { return }
         for id in ids.sorted(by: { $0.description < $1.description }) where outstanding.remove(id) != nil {
             sink.yield(StreamableHTTPMessages.errorResponse(id: id, message: error.description))

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import MCP
 import NIOCore
 import NIOHTTP1
 import TernCore
@@ -11,7 +10,7 @@ import TernCore
 extension StreamableHTTPTransport {
     /// A response stream ended before answering `awaiting`: resume it when the server numbered
     /// its events; otherwise fail those requests (clean end) or end the connection (it broke).
-    func finishUnanswered(_ awaiting: Set<ID>, cursor: StreamableHTTPCursor, broke: (any Error)?) async {
+    func finishUnanswered(_ awaiting: Set<JSONRPCID>, cursor: StreamableHTTPCursor, broke: (any Error)?) async {
         guard !awaiting.isEmpty, closedReason == nil else { return }
         guard cursor.lastEventID != nil else {
             if let broke {
@@ -26,7 +25,7 @@ extension StreamableHTTPTransport {
 
     /// Re-opens a response stream with `GET` + `Last-Event-ID` until the answers arrive, at most
     /// ``RetryPolicy/maxAttempts`` times in a row without a new message.
-    private func resume(_ unanswered: Set<ID>, from start: StreamableHTTPCursor) async {
+    private func resume(_ unanswered: Set<JSONRPCID>, from start: StreamableHTTPCursor) async {
         var awaiting = unanswered
         var cursor = start
         var attempt = 0
@@ -103,7 +102,7 @@ extension StreamableHTTPTransport {
                 let status = Int(response.status.code)
                 if status == 200, Self.isEventStream(response) {
                     let seen = cursor.events
-                    var none: Set<ID> = []
+                    var none: Set<JSONRPCID> = []
                     do {
                         try await readEvents(response.body, awaiting: &none, cursor: &cursor)
                     } catch let violation as MCPClientError {

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 package import Foundation
 package import Logging
-import MCP
 import NIOCore
 import NIOHTTP1
 package import TernCore
@@ -12,8 +11,8 @@ package import TernNetwork
 /// Each message is `POST`ed to the endpoint; the server answers `202` (notifications, responses),
 /// one JSON body, or an SSE stream that carries notifications and then the response. After
 /// `initialize` the transport sends `Mcp-Session-Id` (when the server gave one) and
-/// `MCP-Protocol-Version` (sniffed from the initialize result, since the SDK only tells its own
-/// HTTP transport), opens the optional `GET` stream for server-initiated messages, and resumes a
+/// `MCP-Protocol-Version` (sniffed from the initialize result as it passes, so the transport
+/// needs nothing from the client above it), opens the optional `GET` stream for server-initiated messages, and resumes a
 /// broken response stream with `Last-Event-ID` when the server numbers its events.
 ///
 /// **Network guard.** ``connect()`` authorises the URL with the ``NetworkGuard`` (always: the
@@ -24,8 +23,8 @@ package import TernNetwork
 /// `connect()` and shut down by ``disconnect()`` (call it, as for every ``ClosableTransport``).
 ///
 /// **Failures.** An HTTP error status fails the one call (``send(_:)`` throws
-/// ``MCPClientError/httpStatus(server:status:message:)``, and the SDK fails that request with
-/// it); the session goes on. `404` while a session is open means it expired: the connection ends
+/// ``MCPClientError/httpStatus(server:status:message:)``, and ``MCPSession`` fails that request
+/// with it); the session goes on. `404` while a session is open means it expired: the connection ends
 /// with a reason that tells the pool to reconnect. A server that cannot be reached any more ends
 /// the connection. When the connection ends, requests still waiting get a JSON-RPC error, so no
 /// caller hangs. No message carries a header value.
@@ -50,13 +49,13 @@ package actor StreamableHTTPTransport: ClosableTransport {
     var sessionID: String?
     var protocolVersion: String?
     /// Ids of `initialize` requests whose result has not been seen: it tells the protocol version.
-    var initializeIDs: Set<ID> = []
+    var initializeIDs: Set<JSONRPCID> = []
     /// Requests the server accepted and has not answered; they are failed if the connection ends.
-    var outstanding: Set<ID> = []
+    var outstanding: Set<JSONRPCID> = []
     var eventStreamStarted = false
     var tasks: [Int: Task<Void, Never>] = [:]
     /// The POST reading each request's answer, so a cancelled request's stream is dropped.
-    var requestTasks: [ID: Task<Void, Never>] = [:]
+    var requestTasks: [JSONRPCID: Task<Void, Never>] = [:]
     /// Released when no request is in flight any more (``waitUntilNoRequestsInFlight()``).
     var noRequestsInFlight: [OneShotSignal] = []
     var nextTaskNumber = 0
@@ -128,7 +127,7 @@ package actor StreamableHTTPTransport: ClosableTransport {
     }
 
     /// Authorises the URL through the network guard and prepares the pinned HTTP client. No
-    /// request is sent (the SDK's `initialize` is the first). Throws
+    /// request is sent (``MCPSession``'s `initialize` is the first). Throws
     /// ``MCPClientError/refused(server:reason:)`` when the guard refuses the URL.
     package func connect() async throws {
         if let closedReason { throw closedReason }
@@ -282,7 +281,7 @@ package actor StreamableHTTPTransport: ClosableTransport {
         tasks[number] = nil
     }
 
-    func requestFinished(_ ids: Set<ID>) {
+    func requestFinished(_ ids: Set<JSONRPCID>) {
         for id in ids { requestTasks[id] = nil }
         signalIfNoRequestsInFlight()
     }

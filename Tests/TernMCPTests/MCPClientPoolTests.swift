@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MCP
 import Testing
 import TernCore
 import TernMCP

@@ -1,9 +1,8 @@
 import Foundation
-import MCP
 import TernCore
 import Testing
 
-import TernMCP
+@testable import TernMCP
 
 @Suite struct MCPToolNamingTests {
     @Test func aValidNameIsKeptAsItIs() {
@@ -47,32 +46,77 @@ import TernMCP
     }
 }
 
-@Suite struct MCPValueConversionTests {
-    @Test func jsonRoundTripsThroughMCPValues() throws {
-        let json: JSONValue = [
-            "n": 3, "f": 2.5, "s": "x", "b": true, "null": .null, "list": [1, "two"], "nested": ["k": "v"],
-        ]
-        let mcp = json.mcpValue
-        #expect(mcp.objectValue?["n"] == .int(3), "whole numbers go out as integers (JSON Schema integer)")
-        #expect(mcp.objectValue?["f"] == .double(2.5))
-        #expect(JSONValue(mcp: mcp) == json)
+@Suite struct MCPWireTests {
+    @Test func toolCallArguments_goOutWithWholeNumbersAsIntegers() throws {
+        let data = MCPWire.message(
+            id: .number(7), method: "tools/call",
+            params: ["name": "add", "arguments": ["a": 2, "b": 2.5, "list": [1, "two"], "none": .null]])
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(
+            text
+                == #"{"id":7,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"a":2,"b":2.5,"list":[1,"two"],"none":null},"name":"add"}}"#,
+            "JSON Schema's integer on the server side needs 2, not 2.0")
+        #expect(
+            String(decoding: MCPWire.message(id: nil, method: "notifications/initialized", params: nil), as: UTF8.self)
+                == #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
     }
 
     @Test func contentIsRenderedForTheModel() {
         let text = MCPContentRenderer.text(
             content: [
-                .text(text: "first", annotations: nil, _meta: nil),
-                .image(data: "AAAA", mimeType: "image/png", annotations: nil, _meta: nil),
-                .resource(resource: .text("inside", uri: "file:///a.txt")),
-                .resourceLink(uri: "https://example.com/x", name: "x", description: "a link"),
+                ["type": "text", "text": "first"],
+                ["type": "image", "data": "AAAA", "mimeType": "image/png"],
+                ["type": "resource", "resource": ["uri": "file:///a.txt", "text": "inside"]],
+                ["type": "resource", "resource": ["uri": "file:///b.bin", "mimeType": "application/x", "blob": "AAAA"]],
+                ["type": "resource_link", "uri": "https://example.com/x", "name": "x", "description": "a link"],
+                ["type": "hologram"],
             ],
             structured: nil)
-        #expect(text == "first\n\n[image image/png, 3 bytes, not shown]\n\ninside\n\n[link x: https://example.com/x — a link]")
+        #expect(
+            text == "first\n\n[image image/png, 3 bytes, not shown]\n\ninside\n\n"
+                + "[resource file:///b.bin (application/x), binary, not shown]\n\n"
+                + "[link x: https://example.com/x — a link]\n\n[hologram content, not shown]")
     }
 
     @Test func structuredContentIsUsedWhenThereIsNoText() {
-        let text = MCPContentRenderer.text(content: [], structured: .object(["answer": .int(42)]))
+        let text = MCPContentRenderer.text(content: [], structured: ["answer": 42])
         #expect(text == #"{"answer":42}"#)
+    }
+
+    @Test func toolsPage_readsWhatTernNeeds_andRefusesAToolWithoutAName() throws {
+        let page = try MCPWire.toolsPage(
+            [
+                "tools": [
+                    [
+                        "name": "rm", "title": "Remove", "description": "Deletes",
+                        "inputSchema": ["type": "object"], "annotations": ["destructiveHint": true],
+                    ],
+                    ["name": "bare"],
+                ],
+                "nextCursor": "2",
+            ], server: "s")
+        #expect(
+            page.tools == [
+                MCPToolDefinition(
+                    name: "rm", title: "Remove", description: "Deletes", inputSchema: ["type": "object"],
+                    destructiveHint: true),
+                MCPToolDefinition(name: "bare", inputSchema: .null),
+            ])
+        #expect(page.next == "2")
+        #expect(throws: MCPClientError.protocolViolation(server: "s", message: "tools/list lists a tool without a name string")) {
+            try MCPWire.toolsPage(["tools": [["name": 3]]], server: "s")
+        }
+        #expect(throws: MCPClientError.protocolViolation(server: "s", message: "tools/list result has no tools array")) {
+            try MCPWire.toolsPage(["tool": []], server: "s")
+        }
+    }
+
+    @Test func callResult_isErrorAndMissingContent() throws {
+        #expect(
+            try MCPWire.callResult(["content": [["type": "text", "text": "boom"]], "isError": true], server: "s")
+                == MCPCallResult(text: "boom", isError: true))
+        #expect(try MCPWire.callResult([:], server: "s") == MCPCallResult(text: "", isError: false))
+        #expect(throws: MCPClientError.self) { try MCPWire.callResult("text", server: "s") }
     }
 }
 

@@ -177,7 +177,7 @@ struct StdioTransportTests {
     private func connect(_ transport: TernMCP.StdioTransport) async throws -> Client {
         let client = Client(name: "tern-test", version: "1")
         do {
-            try await client.connect(transport: transport)
+            try await client.connect(tern: transport)
         } catch {
             await client.disconnect()
             throw error

@@ -196,7 +196,7 @@ struct StreamableHTTPTransportTests {
                 #expect(name == "py")
                 #expect(reason.contains("loopback"), "\(reason)")
             }
-            await #expect(throws: MCPClientError.self) { try await Client(name: "t", version: "1").connect(transport: refused) }
+            await #expect(throws: MCPClientError.self) { try await Client(name: "t", version: "1").connect(tern: refused) }
             await refused.disconnect()
 
             // The server saw exactly one request without a session: the allowed client's initialize.
@@ -242,7 +242,7 @@ struct StreamableHTTPTransportTests {
         let transport = try makeTransport(server, headers: headers)
         let client = Client(name: "tern-test", version: "1.0")
         do {
-            try await client.connect(transport: transport)
+            try await client.connect(tern: transport)
         } catch {
             await client.disconnect()
             await transport.disconnect()

@@ -96,7 +96,7 @@ let connector = MCPConnector(
 let spawnStart = clock.now
 let session = try await connector.connect(stdioEndpoint)
 print("stdio connect (spawn python + initialize): \(ms(clock.now - spawnStart))")
-let mcpArguments = echoArguments.mapValues(\.mcpValue)
+let mcpArguments = echoArguments
 let direct = try await measure { _ = try await session.callTool("echo", arguments: mcpArguments) }
 summary("stdio tools/call echo, session", direct)
 let ping = try await measure { try await session.ping() }

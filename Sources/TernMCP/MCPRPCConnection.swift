@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import Synchronization
+import TernCore
+
+/// JSON-RPC 2.0 over one ``ClosableTransport``, as an MCP client speaks it: numbered requests
+/// matched to their answers, notifications handed to a callback, and the server's own requests
+/// answered (`ping` with an empty result; anything else, which Tern did not offer in its
+/// capabilities, with "method not found").
+///
+/// When the transport's stream ends, every request still waiting fails at once with the reason.
+actor MCPRPCConnection {
+    private let transport: any ClosableTransport
+    private let server: String
+    private let logger: Logger
+    private let onNotification: @Sendable (String, JSONValue?) -> Void
+    private var nextID = 0
+    private var pending: [JSONRPCID: MCPPendingAnswer] = [:]
+    private var ended: (any Error)?
+    private var reader: Task<Void, Never>?
+
+    init(
+        transport: any ClosableTransport, server: String, logger: Logger,
+        onNotification: @escaping @Sendable (String, JSONValue?) -> Void
+    ) {
+        self.transport = transport
+        self.server = server
+        self.logger = logger
+        self.onNotification = onNotification
+    }
+
+    /// Starts reading the transport's messages (call once, after `connect()`).
+    func start() async {
+        guard reader == nil else { return }
+        let messages = await transport.receive()
+        reader = Task { [weak self] in
+            do {
+                for try await data in messages {
+                    guard let self else { return }
+                    await self.handle(data)
+                }
+                await self?.end(MCPClientError.connectionClosed(server: self?.server ?? "", reason: "stream ended"))
+            } catch {
+                await self?.end(error)
+            }
+        }
+    }
+
+    /// Stops reading; requests still waiting fail with `reason`.
+    func stop(_ reason: any Error) {
+        reader?.cancel()
+        end(reason)
+    }
+
+    /// Sends a request and returns its answer's handle once the transport took it (for HTTP:
+    /// once the server accepted the POST). Errors of the send (a refused session, a closed
+    /// connection) are thrown here; the answer's own outcome comes from the handle.
+    func start(_ method: String, params: JSONValue?) async throws -> MCPPendingAnswer {
+        if let ended { throw ended }
+        nextID += 1
+        let answer = MCPPendingAnswer(id: .number(nextID))
+        pending[answer.id] = answer
+        do {
+            try await transport.send(MCPWire.message(id: answer.id, method: method, params: params))
+        } catch {
+            pending[answer.id] = nil
+            throw error
+        }
+        return answer
+    }
+
+    /// Sends a notification.
+    func notify(_ method: String, params: JSONValue? = nil) async throws {
+        if let ended { throw ended }
+        try await transport.send(MCPWire.message(id: nil, method: method, params: params))
+    }
+
+    /// Gives up on a request: it fails with `CancellationError` at once, and the server is told
+    /// (`notifications/cancelled`, best effort) to stop working on it.
+    func cancel(_ answer: MCPPendingAnswer, reason: String) async {
+        guard pending.removeValue(forKey: answer.id) != nil else { return }
+        answer.resolve(.failure(CancellationError()))
+        guard ended == nil else { return }
+        do {
+            try await notify("notifications/cancelled", params: ["requestId": answer.id.json, "reason": .string(reason)])
+        } catch {
+            logger.debug("could not send cancellation", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func handle(_ data: Data) async {
+        let message: JSONValue
+        do {
+            message = try JSONValue(parsing: data)
+        } catch {
+            logger.warning("MCP server sent a message that is not JSON; ignored", metadata: ["error": "\(error)"])
+            return
+        }
+        if case .array(let batch) = message {
+            for element in batch { await handle(element) }
+        } else {
+            await handle(message)
+        }
+    }
+
+    private func handle(_ message: JSONValue) async {
+        guard case .object(let members) = message else {
+            logger.warning("MCP server sent a JSON-RPC message that is not an object; ignored")
+            return
+        }
+        let id = JSONRPCID(members["id"])
+        if let method = members["method"]?.stringValue {
+            if let id {
+                await answerServerRequest(id: id, method: method)
+            } else {
+                onNotification(method, members["params"])
+            }
+            return
+        }
+        guard let id, let answer = pending.removeValue(forKey: id) else {
+            logger.debug("MCP answer to no request waiting for one; ignored", metadata: ["id": "\(members["id"] ?? .null)"])
+            return
+        }
+        if let error = members["error"] {
+            let text = error["message"]?.stringValue ?? "(no message)"
+            let code = error["code"].map { $0.jsonText } ?? "none"
+            answer.resolve(.failure(MCPClientError.remote(server: server, message: "\(text) (code \(code))")))
+        } else if let result = members["result"] {
+            answer.resolve(.success(result))
+        } else {
+            answer.resolve(
+                .failure(MCPClientError.protocolViolation(server: server, message: "an answer has neither result nor error")))
+        }
+    }
+
+    private func answerServerRequest(id: JSONRPCID, method: String) async {
+        let response =
+            method == "ping"
+            ? MCPWire.response(id: id, result: [:])
+            : MCPWire.response(id: id, error: (-32601, "Method not found: Tern does not offer \(method)"))
+        do {
+            try await transport.send(response)
+        } catch {
+            logger.debug("could not answer the server's request", metadata: ["method": "\(method)", "error": "\(error)"])
+        }
+    }
+
+    private func end(_ reason: any Error) {
+        if ended == nil { ended = reason }
+        let waiting = pending.values
+        pending = [:]
+        for answer in waiting { answer.resolve(.failure(ended ?? reason)) }
+    }
+}
+
+/// The answer to one request, once it comes: resolved once (by the answer, the connection's end
+/// or a cancellation); ``value`` waits for it, and fails with `CancellationError` as soon as the
+/// waiting task is cancelled.
+final class MCPPendingAnswer: Sendable {
+    let id: JSONRPCID
+    private struct State {
+        var outcome: Result<JSONValue, any Error>?
+        var waiters: [CheckedContinuation<JSONValue, any Error>] = []
+    }
+    private let state = Mutex(State())
+
+    init(id: JSONRPCID) { self.id = id }
+
+    /// Sets the outcome (the first one wins) and releases the waiters.
+    func resolve(_ outcome: Result<JSONValue, any Error>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
+            guard state.outcome == nil else { return [] }
+            state.outcome = outcome
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(with: outcome) }
+    }
+
+    var value: JSONValue {
+        get async throws {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    let outcome = state.withLock { state -> Result<JSONValue, any Error>? in
+                        if let outcome = state.outcome { return outcome }
+                        state.waiters.append(continuation)
+                        return nil
+                    }
+                    if let outcome { continuation.resume(with: outcome) }
+                }
+            } onCancel: {
+                resolve(.failure(CancellationError()))
+            }
+        }
+    }
+}
