@@ -60,6 +60,11 @@ import TernStore
         #expect(result.added == 1)
         #expect(result.skipped.count == 2)
         #expect(result.lines.first == "added 1, replaced 0, unchanged 0, skipped 2, failed 0 (1 chunks stored)")
+        // A broken link in a directory is skipped and named, not read as a document.
+        try FileManager.default.createSymbolicLink(atPath: root + "/gone.md", withDestinationPath: root + "/missing.md")
+        let listed = try await summary([root])
+        #expect(listed.unchanged == 1)
+        #expect(listed.skipped == [root + "/gone.md: not found (a broken link, or removed while listing)"])
         var id = ""
         try await MemoryCommand.withMemory(try commands.options) { memory, _ in
             let hits = try await memory.recall("coffee machine", k: 5, in: .defaultContext)

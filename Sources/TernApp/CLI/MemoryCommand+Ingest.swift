@@ -128,7 +128,10 @@ extension MemoryCommand {
         for entry in entries.sorted() where !entry.hasPrefix(".") {
             let child = path.hasSuffix("/") ? path + entry : path + "/" + entry
             var childIsDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: child, isDirectory: &childIsDirectory)
+            guard FileManager.default.fileExists(atPath: child, isDirectory: &childIsDirectory) else {
+                skipped.append("\(child): not found (a broken link, or removed while listing)")
+                continue
+            }
             if childIsDirectory.boolValue {
                 collect(child, into: &files, skipped: &skipped)
             } else if let format = DocumentFormat(fileName: entry) {
