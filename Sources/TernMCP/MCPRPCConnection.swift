@@ -88,7 +88,7 @@ actor MCPRPCConnection {
         }
     }
 
-    private func handle(_ data: Data) async {
+    private func handle(_ data: Data) {
         let message: JSONValue
         do {
             message = try JSONValue(parsing: data)
@@ -97,13 +97,13 @@ actor MCPRPCConnection {
             return
         }
         if case .array(let batch) = message {
-            for element in batch { await handle(element) }
+            for element in batch { handle(element) }
         } else {
-            await handle(message)
+            handle(message)
         }
     }
 
-    private func handle(_ message: JSONValue) async {
+    private func handle(_ message: JSONValue) {
         guard case .object(let members) = message else {
             logger.warning("MCP server sent a JSON-RPC message that is not an object; ignored")
             return
@@ -111,7 +111,7 @@ actor MCPRPCConnection {
         let id = JSONRPCID(members["id"])
         if let method = members["method"]?.stringValue {
             if let id {
-                await answerServerRequest(id: id, method: method)
+                answerServerRequest(id: id, method: method)
             } else {
                 onNotification(method, members["params"])
             }
@@ -133,15 +133,21 @@ actor MCPRPCConnection {
         }
     }
 
-    private func answerServerRequest(id: JSONRPCID, method: String) async {
+    /// Answers on a task of its own: over HTTP a send waits for the server to accept the POST,
+    /// and the messages after this one must not wait for that.
+    private func answerServerRequest(id: JSONRPCID, method: String) {
         let response =
             method == "ping"
             ? MCPWire.response(id: id, result: [:])
             : MCPWire.response(id: id, error: (-32601, "Method not found: Tern does not offer \(method)"))
-        do {
-            try await transport.send(response)
-        } catch {
-            logger.debug("could not answer the server's request", metadata: ["method": "\(method)", "error": "\(error)"])
+        let transport = self.transport
+        let logger = self.logger
+        Task {
+            do {
+                try await transport.send(response)
+            } catch {
+                logger.debug("could not answer the server's request", metadata: ["method": "\(method)", "error": "\(error)"])
+            }
         }
     }
 
