@@ -9,6 +9,11 @@ package struct JSONWriter: Sendable {
     package private(set) var bytes: [UInt8] = []
     /// Whether the next value or key in the current container needs a comma first.
     private var needsComma = false
+    /// Whole numbers smaller in magnitude than this are written as integers (`3`, not `3.0`
+    /// or `3e+15`). 10^15 matches ``JSONValue``'s `Encodable` form; a protocol whose peers
+    /// parse integers strictly (MCP's JSON Schema `integer`) can raise it up to 2^53, the
+    /// largest range in which a `Double` holds every whole number.
+    package var integerLimit: Double = 1e15
 
     /// An empty writer; `capacity` reserves room for the expected output.
     package init(capacity: Int = 256) {
@@ -71,12 +76,14 @@ package struct JSONWriter: Sendable {
         raw(String(value).utf8)
     }
 
-    /// Writes a number as ``JSONValue`` encodes it: integral values below 10^15 as integers,
-    /// others as `JSONEncoder` writes a `Double` (`1.5`, `1e+20`). NaN and infinities, which
-    /// JSON cannot express, are written as `null`.
+    /// Writes a number as ``JSONValue`` encodes it: integral values below ``integerLimit``
+    /// (10^15 unless raised) as integers, others as `JSONEncoder` writes a `Double` (`1.5`,
+    /// `1e+20`). NaN and infinities, which JSON cannot express, are written as `null`.
     package mutating func number(_ value: Double) {
         guard value.isFinite else { return null() }
-        if value.rounded() == value, abs(value) < 1e15 { return integer(Int(value)) }
+        if value.rounded() == value, abs(value) < min(integerLimit, 9_007_199_254_740_992) {
+            return integer(Int(value))
+        }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         raw(text.utf8)

@@ -16,6 +16,9 @@ actor MCPRPCConnection {
     private let onNotification: @Sendable (String, JSONValue?) -> Void
     private var nextID = 0
     private var pending: [JSONRPCID: MCPPendingAnswer] = [:]
+    /// Requests whose send has not finished yet (their outcome waits for it when the
+    /// connection ends).
+    private var sending: Set<JSONRPCID> = []
     private var ended: (any Error)?
     private var reader: Task<Void, Never>?
 
@@ -30,7 +33,7 @@ actor MCPRPCConnection {
     }
 
     /// Starts reading the transport's messages (call once, after `connect()`).
-    func start() async {
+    func startReading() async {
         guard reader == nil else { return }
         let messages = await transport.receive()
         reader = Task { [weak self] in
@@ -52,24 +55,42 @@ actor MCPRPCConnection {
         end(reason)
     }
 
-    /// Sends a request and returns its answer's handle once the transport took it (for HTTP:
-    /// once the server accepted the POST). Errors of the send (a refused session, a closed
-    /// connection) are thrown here; the answer's own outcome comes from the handle.
-    func start(_ method: String, params: JSONValue?) async throws -> MCPPendingAnswer {
+    /// Sends a request and returns its answer's handle at once. The send runs on a task of its
+    /// own, so the caller's timeout covers it too: a stdio server that stopped reading blocks
+    /// the write, and over HTTP a send waits until the server accepts the POST, which a server
+    /// answering with one JSON body does only with the answer. A send that fails (a refused
+    /// session, a closed connection) fails the answer with its error.
+    func start(_ method: String, params: JSONValue?) throws -> MCPPendingAnswer {
         if let ended { throw ended }
         nextID += 1
         let answer = MCPPendingAnswer(id: .number(nextID))
         pending[answer.id] = answer
-        do {
-            try await transport.send(MCPWire.message(id: answer.id, method: method, params: params))
-        } catch {
-            pending[answer.id] = nil
-            throw error
+        sending.insert(answer.id)
+        let message = MCPWire.message(id: answer.id, method: method, params: params)
+        let transport = self.transport
+        Task { [weak self] in
+            do {
+                try await transport.send(message)
+                await self?.sendFinished(answer, nil)
+            } catch {
+                await self?.sendFinished(answer, error)
+            }
         }
         return answer
     }
 
-    /// Sends a notification.
+    /// A send's end. Its error is the request's outcome, even when the connection ended
+    /// meanwhile: a session the server refused (`sessionExpired`) ends the connection too, and
+    /// only that error tells the pool the request never ran and may be sent again.
+    private func sendFinished(_ answer: MCPPendingAnswer, _ error: (any Error)?) {
+        sending.remove(answer.id)
+        if let failure = error ?? ended, pending.removeValue(forKey: answer.id) != nil {
+            answer.resolve(.failure(failure))
+        }
+    }
+
+    /// Sends a notification and returns once the transport took it (the handshake's
+    /// `notifications/initialized` must be sent before any request).
     func notify(_ method: String, params: JSONValue? = nil) async throws {
         if let ended { throw ended }
         try await transport.send(MCPWire.message(id: nil, method: method, params: params))
@@ -122,7 +143,10 @@ actor MCPRPCConnection {
             return
         }
         if let error = members["error"] {
-            let text = error["message"]?.stringValue ?? "(no message)"
+            var text = error["message"]?.stringValue ?? "(no message)"
+            // The HTTP transport's own error answers already name the server.
+            let named = "MCP server \"\(server)\": "
+            if text.hasPrefix(named) { text.removeFirst(named.count) }
             let code = error["code"].map { $0.jsonText } ?? "none"
             answer.resolve(.failure(MCPClientError.remote(server: server, message: "\(text) (code \(code))")))
         } else if let result = members["result"] {
@@ -151,11 +175,15 @@ actor MCPRPCConnection {
         }
     }
 
+    /// Fails every waiting request whose send has finished; one still being sent gets the
+    /// send's own outcome (``sendFinished(_:_:)``).
     private func end(_ reason: any Error) {
         if ended == nil { ended = reason }
-        let waiting = pending.values
-        pending = [:]
-        for answer in waiting { answer.resolve(.failure(ended ?? reason)) }
+        let failure = ended ?? reason
+        for (id, answer) in pending where !sending.contains(id) {
+            pending[id] = nil
+            answer.resolve(.failure(failure))
+        }
     }
 }
 

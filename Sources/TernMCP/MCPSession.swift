@@ -113,7 +113,7 @@ package actor MCPSession {
         async throws -> (String, MCPServerInfo)
     {
         try await transport.connect()
-        await rpc.start()
+        await rpc.startReading()
         let answer = try await rpc.start(
             "initialize", params: MCPWire.initializeParams(clientName: "tern", clientVersion: "1.0"))
         let (version, info) = try MCPWire.initializeResult(try await answer.value, server: server)
@@ -191,6 +191,8 @@ package actor MCPSession {
         } catch {
             throw Self.mapped(error, server: serverName, closed: closed)
         }
+        // The send runs on its own task: its errors (a refused session among them) come
+        // through the answer, inside the race, so the timeout bounds a send that hangs too.
         let rpc = self.rpc
         return try await Self.race(
             serverName: serverName, operation: operation, timeout: timeout, closed: closed,

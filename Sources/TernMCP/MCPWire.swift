@@ -88,12 +88,17 @@ package struct MCPToolDefinition: Sendable, Equatable {
 /// The parts of MCP's messages Tern sends and reads, over ``JSONValue`` (no generic decoding:
 /// a field of the wrong type is a clear ``MCPClientError/protocolViolation(server:message:)``).
 enum MCPWire {
-    /// A request's or notification's JSON text (`id` `nil`: a notification).
+    /// A request's or notification's JSON text (`id` `nil`: a notification). Whole numbers up
+    /// to 2^53 go out as integers: a server with a strict `integer` (Go's `int64`, serde's
+    /// `i64`) refuses `1.7e+15`.
     static func message(id: JSONRPCID?, method: String, params: JSONValue?) -> Data {
         var members: [String: JSONValue] = ["jsonrpc": "2.0", "method": .string(method)]
         if let id { members["id"] = id.json }
         if let params { members["params"] = params }
-        return Data(JSONValue.object(members).jsonText.utf8)
+        var writer = JSONWriter()
+        writer.integerLimit = 9_007_199_254_740_992
+        writer.value(.object(members))
+        return Data(writer.bytes)
     }
 
     /// A response to a request from the server: its `result`, or an `error` (code and message).

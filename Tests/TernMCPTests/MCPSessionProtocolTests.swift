@@ -58,6 +58,15 @@ import Testing
         await #expect(throws: MCPClientError.remote(server: "scripted", message: "bad n (code -32602)")) {
             try await call.value
         }
+        // The HTTP transport's own error answers name the server already: not twice.
+        let second = Task { try await session.callTool("y", arguments: nil) }
+        try await poll("the second call", within: .seconds(5)) { server.transport.sent.filter { $0["method"] == "tools/call" }.count == 2 }
+        let secondID = try #require(server.transport.sent.last { $0["method"] == "tools/call" }?["id"])
+        server.transport.deliver(
+            #"{"jsonrpc":"2.0","id":\#(secondID.jsonText),"error":{"code":-32603,"message":"MCP server \"scripted\": HTTP 502"}}"#)
+        await #expect(throws: MCPClientError.remote(server: "scripted", message: "HTTP 502 (code -32603)")) {
+            try await second.value
+        }
         server.answer("tools/call") { _ in #"{"content":[{"type":"text","text":"ok"}]}"# }
         #expect(try await session.callTool("x", arguments: nil) == MCPCallResult(text: "ok", isError: false))
         await session.close()
@@ -78,6 +87,32 @@ import Testing
         server.transport.deliver(#"{"jsonrpc":"2.0","id":\#(id.jsonText),"result":{"content":[]}}"#)
         server.answer("tools/call") { _ in #"{"content":[{"type":"text","text":"next"}]}"# }
         #expect(try await session.callTool("quick", arguments: nil).text == "next")
+        await session.close()
+    }
+
+    @Test func aSendThatHangs_isBoundedByTheCallsTimeout_andPingStillAnswers() async throws {
+        // A stdio server that stopped reading stdin blocks the write; over HTTP a server that
+        // answers with one JSON body accepts the POST only with the answer.
+        let server = ScriptedServer()
+        var timeouts = Self.timeouts
+        timeouts.callTool = .milliseconds(200)
+        let session = try await server.open(timeouts: timeouts)
+        server.transport.hangSends(of: "tools/call")
+        await #expect(throws: MCPClientError.timedOut(server: "scripted", operation: "tools/call stuck", after: .milliseconds(200))) {
+            try await session.callTool("stuck", arguments: nil)
+        }
+        server.answer("ping") { _ in "{}" }
+        try await session.ping()
+        await session.close()
+    }
+
+    @Test func aFailedSend_failsItsCallWithTheSendsError() async throws {
+        let server = ScriptedServer()
+        let session = try await server.open()
+        server.transport.refuseSends(of: "tools/call", with: .sessionExpired(server: "scripted"))
+        await #expect(throws: MCPClientError.sessionExpired(server: "scripted")) {
+            try await session.callTool("x", arguments: nil)
+        }
         await session.close()
     }
 
@@ -159,6 +194,9 @@ private actor ScriptedTransport: ClosableTransport {
     private let closedSignal = OneShotSignal()
     private(set) var disconnected = false
     private let onSend: @Sendable (ScriptedTransport, JSONValue) -> Void
+    /// Methods whose sends never return (until the transport ends), and ones that fail.
+    private nonisolated let hanging = Mutex<Set<String>>([])
+    private nonisolated let refusing = Mutex<[String: MCPClientError]>([:])
 
     /// `onSend` sees every message the client sends, after it was recorded.
     init(onSend: @escaping @Sendable (ScriptedTransport, JSONValue) -> Void) {
@@ -175,9 +213,22 @@ private actor ScriptedTransport: ClosableTransport {
         end(.connectionClosed(server: "scripted", reason: "disconnected"))
     }
 
+    nonisolated func hangSends(of method: String) { hanging.withLock { _ = $0.insert(method) } }
+
+    nonisolated func refuseSends(of method: String, with error: MCPClientError) {
+        refusing.withLock { $0[method] = error }
+    }
+
     func send(_ data: Data) async throws {
         if let reason = closedReason.withLock({ $0 }) { throw reason }
         let message = try JSONValue(parsing: data)
+        if let method = message["method"]?.stringValue {
+            if let error = refusing.withLock({ $0[method] }) { throw error }
+            if hanging.withLock({ $0.contains(method) }) {
+                await closedSignal.wait()
+                throw closedReason.withLock { $0 } ?? .connectionClosed(server: "scripted", reason: "?")
+            }
+        }
         log.withLock { $0.append(message) }
         onSend(self, message)
     }

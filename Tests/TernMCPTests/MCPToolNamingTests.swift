@@ -50,12 +50,15 @@ import Testing
     @Test func toolCallArguments_goOutWithWholeNumbersAsIntegers() throws {
         let data = MCPWire.message(
             id: .number(7), method: "tools/call",
-            params: ["name": "add", "arguments": ["a": 2, "b": 2.5, "list": [1, "two"], "none": .null]])
+            params: [
+                "name": "add",
+                "arguments": ["a": 2, "b": 2.5, "list": [1, "two"], "none": .null, "micros": 1_734_567_890_123_456],
+            ])
         let text = String(decoding: data, as: UTF8.self)
         #expect(
             text
-                == #"{"id":7,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"a":2,"b":2.5,"list":[1,"two"],"none":null},"name":"add"}}"#,
-            "JSON Schema's integer on the server side needs 2, not 2.0")
+                == #"{"id":7,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"a":2,"b":2.5,"list":[1,"two"],"micros":1734567890123456,"none":null},"name":"add"}}"#,
+            "a strict integer on the server side needs 2, not 2.0, and 1734567890123456, not 1.734567890123456e+15")
         #expect(
             String(decoding: MCPWire.message(id: nil, method: "notifications/initialized", params: nil), as: UTF8.self)
                 == #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
