@@ -19,6 +19,8 @@ actor MCPRPCConnection {
     /// Requests whose send has not finished yet (their outcome waits for it when the
     /// connection ends).
     private var sending: Set<JSONRPCID> = []
+    /// Requests given up while still being sent, with the reason to tell the server after.
+    private var cancelAfterSend: [JSONRPCID: String] = [:]
     private var ended: (any Error)?
     private var reader: Task<Void, Never>?
 
@@ -82,10 +84,14 @@ actor MCPRPCConnection {
     /// A send's end. Its error is the request's outcome, even when the connection ended
     /// meanwhile: a session the server refused (`sessionExpired`) ends the connection too, and
     /// only that error tells the pool the request never ran and may be sent again.
-    private func sendFinished(_ answer: MCPPendingAnswer, _ error: (any Error)?) {
+    private func sendFinished(_ answer: MCPPendingAnswer, _ error: (any Error)?) async {
         sending.remove(answer.id)
         if let failure = error ?? ended, pending.removeValue(forKey: answer.id) != nil {
             answer.resolve(.failure(failure))
+        }
+        // Given up while it was being sent: the server has it now, so tell it.
+        if let reason = cancelAfterSend.removeValue(forKey: answer.id), error == nil {
+            await sendCancellation(answer.id, reason: reason)
         }
     }
 
@@ -101,9 +107,18 @@ actor MCPRPCConnection {
     func cancel(_ answer: MCPPendingAnswer, reason: String) async {
         guard pending.removeValue(forKey: answer.id) != nil else { return }
         answer.resolve(.failure(CancellationError()))
+        if sending.contains(answer.id) {
+            // The request is not out yet: a cancellation now would overtake it (and be ignored).
+            cancelAfterSend[answer.id] = reason
+            return
+        }
+        await sendCancellation(answer.id, reason: reason)
+    }
+
+    private func sendCancellation(_ id: JSONRPCID, reason: String) async {
         guard ended == nil else { return }
         do {
-            try await notify("notifications/cancelled", params: ["requestId": answer.id.json, "reason": .string(reason)])
+            try await notify("notifications/cancelled", params: ["requestId": id.json, "reason": .string(reason)])
         } catch {
             logger.debug("could not send cancellation", metadata: ["error": "\(error)"])
         }

@@ -103,6 +103,14 @@ import Testing
         }
         server.answer("ping") { _ in "{}" }
         try await session.ping()
+        // The cancellation waits for the request to be out: sent first, a server ignores it.
+        #expect(!server.transport.sent.contains { $0["method"] == "notifications/cancelled" })
+        server.transport.releaseSends()
+        let id = try await server.transport.waitForRequest("tools/call")
+        let cancelled = try await server.transport.waitForNotification("notifications/cancelled")
+        #expect(cancelled["params"]?["requestId"] == id)
+        let sent = server.transport.sent.compactMap { $0["method"]?.stringValue }
+        #expect(sent.firstIndex(of: "tools/call").map { $0 < (sent.firstIndex(of: "notifications/cancelled") ?? 0) } == true)
         await session.close()
     }
 
@@ -192,6 +200,7 @@ private actor ScriptedTransport: ClosableTransport {
     private nonisolated let log = Mutex<[JSONValue]>([])
     private nonisolated let closedReason = Mutex<MCPClientError?>(nil)
     private let closedSignal = OneShotSignal()
+    private let released = OneShotSignal()
     private(set) var disconnected = false
     private let onSend: @Sendable (ScriptedTransport, JSONValue) -> Void
     /// Methods whose sends never return (until the transport ends), and ones that fail.
@@ -215,6 +224,12 @@ private actor ScriptedTransport: ClosableTransport {
 
     nonisolated func hangSends(of method: String) { hanging.withLock { _ = $0.insert(method) } }
 
+    /// Lets the hanging sends go through.
+    nonisolated func releaseSends() {
+        hanging.withLock { $0 = [] }
+        released.fire()
+    }
+
     nonisolated func refuseSends(of method: String, with error: MCPClientError) {
         refusing.withLock { $0[method] = error }
     }
@@ -225,8 +240,13 @@ private actor ScriptedTransport: ClosableTransport {
         if let method = message["method"]?.stringValue {
             if let error = refusing.withLock({ $0[method] }) { throw error }
             if hanging.withLock({ $0.contains(method) }) {
-                await closedSignal.wait()
-                throw closedReason.withLock { $0 } ?? .connectionClosed(server: "scripted", reason: "?")
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.closedSignal.wait() }
+                    group.addTask { await self.released.wait() }
+                    await group.next()
+                    group.cancelAll()
+                }
+                if let reason = closedReason.withLock({ $0 }) { throw reason }
             }
         }
         log.withLock { $0.append(message) }
