@@ -17,10 +17,9 @@ actor MCPRPCConnection {
     private var nextID = 0
     private var pending: [JSONRPCID: MCPPendingAnswer] = [:]
     /// Requests whose send has not finished yet (their outcome waits for it when the
-    /// connection ends).
-    private var sending: Set<JSONRPCID> = []
-    /// Requests given up while still being sent, with the reason to tell the server after.
-    private var cancelAfterSend: [JSONRPCID: String] = [:]
+    /// connection ends), each with the reason it was given up meanwhile, to tell the server
+    /// once it is out.
+    private var unsent: [JSONRPCID: String?] = [:]
     private var ended: (any Error)?
     private var reader: Task<Void, Never>?
 
@@ -67,7 +66,7 @@ actor MCPRPCConnection {
         nextID += 1
         let answer = MCPPendingAnswer(id: .number(nextID))
         pending[answer.id] = answer
-        sending.insert(answer.id)
+        unsent[answer.id] = .some(nil)
         let message = MCPWire.message(id: answer.id, method: method, params: params)
         let transport = self.transport
         Task { [weak self] in
@@ -85,12 +84,12 @@ actor MCPRPCConnection {
     /// meanwhile: a session the server refused (`sessionExpired`) ends the connection too, and
     /// only that error tells the pool the request never ran and may be sent again.
     private func sendFinished(_ answer: MCPPendingAnswer, _ error: (any Error)?) async {
-        sending.remove(answer.id)
+        let cancelledWith = unsent.removeValue(forKey: answer.id) ?? nil
         if let failure = error ?? ended, pending.removeValue(forKey: answer.id) != nil {
             answer.resolve(.failure(failure))
         }
         // Given up while it was being sent: the server has it now, so tell it.
-        if let reason = cancelAfterSend.removeValue(forKey: answer.id), error == nil {
+        if let reason = cancelledWith, error == nil {
             await sendCancellation(answer.id, reason: reason)
         }
     }
@@ -107,9 +106,9 @@ actor MCPRPCConnection {
     func cancel(_ answer: MCPPendingAnswer, reason: String) async {
         guard pending.removeValue(forKey: answer.id) != nil else { return }
         answer.resolve(.failure(CancellationError()))
-        if sending.contains(answer.id) {
+        if unsent[answer.id] != nil {
             // The request is not out yet: a cancellation now would overtake it (and be ignored).
-            cancelAfterSend[answer.id] = reason
+            unsent[answer.id] = .some(reason)
             return
         }
         await sendCancellation(answer.id, reason: reason)
@@ -195,7 +194,7 @@ actor MCPRPCConnection {
     private func end(_ reason: any Error) {
         if ended == nil { ended = reason }
         let failure = ended ?? reason
-        for (id, answer) in pending where !sending.contains(id) {
+        for (id, answer) in pending where unsent[id] == nil {
             pending[id] = nil
             answer.resolve(.failure(failure))
         }

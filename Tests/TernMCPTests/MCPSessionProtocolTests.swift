@@ -74,9 +74,7 @@ import Testing
 
     @Test func timedOutCall_isCancelledOnTheServer_andItsLateAnswerIsIgnored() async throws {
         let server = ScriptedServer()
-        var timeouts = Self.timeouts
-        timeouts.callTool = .milliseconds(200)
-        let session = try await server.open(timeouts: timeouts)
+        let session = try await server.open(callTimeout: .milliseconds(200))
         server.answer("tools/call") { _ in nil }  // never answers
         await #expect(throws: MCPClientError.timedOut(server: "scripted", operation: "tools/call slow", after: .milliseconds(200))) {
             try await session.callTool("slow", arguments: nil)
@@ -94,9 +92,7 @@ import Testing
         // A stdio server that stopped reading stdin blocks the write; over HTTP a server that
         // answers with one JSON body accepts the POST only with the answer.
         let server = ScriptedServer()
-        var timeouts = Self.timeouts
-        timeouts.callTool = .milliseconds(200)
-        let session = try await server.open(timeouts: timeouts)
+        let session = try await server.open(callTimeout: .milliseconds(200))
         server.transport.hangSends(of: "tools/call")
         await #expect(throws: MCPClientError.timedOut(server: "scripted", operation: "tools/call stuck", after: .milliseconds(200))) {
             try await session.callTool("stuck", arguments: nil)
@@ -186,8 +182,11 @@ private final class ScriptedServer: Sendable {
         handlers.byMethod.withLock { $0[method] = handler }
     }
 
-    func open(timeouts: MCPTimeouts = MCPSessionProtocolTests.timeouts) async throws -> MCPSession {
-        try await MCPSession.open(
+    /// A session with the suite's timeouts, a call's shortened to `callTimeout` if given.
+    func open(callTimeout: Duration? = nil) async throws -> MCPSession {
+        var timeouts = MCPSessionProtocolTests.timeouts
+        if let callTimeout { timeouts.callTool = callTimeout }
+        return try await MCPSession.open(
             serverName: "scripted", transport: transport, timeouts: timeouts, logger: MCPTestEnvironment.logger)
     }
 }
