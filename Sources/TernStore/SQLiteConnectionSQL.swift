@@ -4,7 +4,7 @@ import SQLKit
 import SQLiteKit
 import SQLiteNIO
 
-/// One SQLiteNIO connection as an `SQLDatabase`, in place of SQLiteKit's `sql()`.
+/// One ``SQLiteHandle`` as an `SQLDatabase`, in place of SQLiteKit's `sql()` over SQLiteNIO.
 ///
 /// SQLiteKit reads every column through `SQLiteDataDecoder`'s generic path: a hashed name lookup,
 /// a dynamic cast of the requested type to `SQLiteDataConvertible`, and a second cast of the
@@ -12,10 +12,10 @@ import SQLiteNIO
 /// (docs/benchmarks.md, "Issue 15: rows without the drivers' generic decoders"). Here `String`,
 /// `Int` and `Int64` columns, nearly every column Tern stores, are converted directly, with the
 /// same conversions and the same errors; any other type still goes through `SQLiteDataDecoder`.
-/// Statements, binds, the dialect and the debug query log (which tests count statements by) are
-/// SQLiteKit's.
+/// Binds are encoded, and statements serialised in the dialect, as SQLiteKit does; every
+/// statement is logged at debug level with its SQL under `sql`, which tests count statements by.
 struct SQLiteConnectionSQL: AsyncSQLDatabase {
-    let connection: SQLiteConnection
+    let connection: SQLiteHandle
 
     var logger: Logger { connection.logger }
     var eventLoop: any EventLoop { connection.eventLoop }
@@ -35,13 +35,15 @@ struct SQLiteConnectionSQL: AsyncSQLDatabase {
 /// A row read by ``SQLiteConnectionSQL``: its columns in statement order, looked up by name
 /// with a scan (a row has a few columns, and comparing short names costs less than hashing them).
 struct SQLiteColumnsRow: SQLRow {
-    private let columns: [SQLiteColumn]
+    private let names: [String]
+    private let values: [SQLiteData]
 
-    init(_ row: SQLiteRow) {
-        columns = row.columns
+    init(_ row: SQLiteValuesRow) {
+        names = row.names
+        values = row.values
     }
 
-    var allColumns: [String] { columns.map(\.name) }
+    var allColumns: [String] { names }
 
     func contains(column: String) -> Bool {
         data(column) != nil
@@ -70,7 +72,7 @@ struct SQLiteColumnsRow: SQLRow {
 
     /// The first column named `name` (SQLiteKit's rule too), or nil.
     private func data(_ name: String) -> SQLiteData? {
-        for column in columns where column.name == name { return column.data }
+        for (index, candidate) in names.enumerated() where candidate == name { return values[index] }
         return nil
     }
 }

@@ -1,10 +1,6 @@
 import Foundation
 package import Logging
-import NIOCore
-import NIOPosix
 package import SQLKit
-import SQLiteKit
-import SQLiteNIO
 import Synchronization
 import TernCore
 
@@ -14,13 +10,13 @@ package final class SQLiteDatabase: DatabaseHandle {
     package let dialect = SQLDialectKind.sqlite
     /// The database file.
     package let path: String
-    private let writer: SQLiteConnection
-    private let readers: [SQLiteConnection]
+    private let writer: SQLiteHandle
+    private let readers: [SQLiteHandle]
     private let writeLock = AsyncLock()
     private let nextReader = Atomic<Int>(0)
     private let logger: Logger
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+    private init(path: String, writer: SQLiteHandle, readers: [SQLiteHandle], logger: Logger) {
         self.path = path
         self.writer = writer
         self.readers = readers
@@ -46,27 +42,28 @@ package final class SQLiteDatabase: DatabaseHandle {
                     "cannot create the data directory \(directory): \(error.localizedDescription)")
             }
         }
-        var opened: [SQLiteConnection] = []
+        var opened: [SQLiteHandle] = []
         do {
-            let writer = try await openConnection(path: path, logger: logger)
+            let writer = try await SQLiteHandle.open(
+                path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, logger: logger)
             opened.append(writer)
-            // sqlite-nio installs a busy handler that retries forever; busy_timeout replaces it
-            // with a bounded wait. WAL lets readers run while the writer writes.
+            // WAL lets readers run while the writer writes.
             try await execute(writer, "PRAGMA journal_mode = WAL")
-            try await configure(writer, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            try await execute(writer, "PRAGMA foreign_keys = ON")
             try await execute(writer, "PRAGMA synchronous = NORMAL")
-            var readers: [SQLiteConnection] = []
+            var readers: [SQLiteHandle] = []
             for _ in 0..<max(1, readerCount) {
-                let reader = try await openConnection(path: path, logger: logger)
+                let reader = try await SQLiteHandle.open(
+                    path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, logger: logger)
                 opened.append(reader)
-                try await configure(reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+                try await execute(reader, "PRAGMA foreign_keys = ON")
                 try await execute(reader, "PRAGMA query_only = ON")
                 readers.append(reader)
             }
             return SQLiteDatabase(path: path, writer: writer, readers: readers, logger: logger)
         } catch {
             for connection in opened {
-                do { try await closeIgnoringCancellation(connection) } catch {
+                do { try await connection.close() } catch {
                     logger.warning(
                         "closing SQLite connection after a failed open failed",
                         metadata: ["error": "\(error)"])
@@ -77,41 +74,7 @@ package final class SQLiteDatabase: DatabaseHandle {
         }
     }
 
-    private static func openConnection(path: String, logger: Logger) async throws -> SQLiteConnection {
-        try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: threadPool, logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton.any())
-    }
-
-    /// The threads every SQLite call of this process runs on.
-    ///
-    /// A SQLite call blocks its thread: a write waits up to the busy timeout while another
-    /// process (the CLI, a second `tern serve`) holds the file's lock. SQLiteNIO's default,
-    /// NIO's shared pool, has one thread per core, so on a 2-core machine two such waits stopped
-    /// every other statement of every database in the process for up to 5 s; under load the full
-    /// test suite, which opens many databases at once, timed out on exactly that. Eight threads
-    /// (or two per core) keep a few blocked writers from stalling the readers.
-    private static let threadPool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(8, System.coreCount * 2))
-        pool.start()
-        return pool
-    }()
-
-    /// Closes `connection` even when the calling task is cancelled: SQLiteNIO's async `close()`
-    /// gives up on a cancelled task without closing, which leaked the handle (and tripped
-    /// SQLiteNIO's "not closed" assertion in debug builds) when an open or a shutdown was cancelled.
-    fileprivate static func closeIgnoringCancellation(_ connection: SQLiteConnection) async throws {
-        try await connection.close().get()
-    }
-
-    private static func configure(_ connection: SQLiteConnection, busyTimeoutMilliseconds: Int)
-        async throws
-    {
-        try await execute(connection, "PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
-        try await execute(connection, "PRAGMA foreign_keys = ON")
-    }
-
-    private static func execute(_ connection: SQLiteConnection, _ sql: String) async throws {
+    private static func execute(_ connection: SQLiteHandle, _ sql: String) async throws {
         try await connection.query(sql, []) { _ in }
     }
 
@@ -149,7 +112,7 @@ package final class SQLiteDatabase: DatabaseHandle {
     }
 
     fileprivate static func runTransaction<T: Sendable>(
-        on writer: SQLiteConnection, logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> T
+        on writer: SQLiteHandle, logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         let database = SQLiteConnectionSQL(connection: writer)
         try await database.raw("BEGIN IMMEDIATE").run()
@@ -177,7 +140,7 @@ package final class SQLiteDatabase: DatabaseHandle {
         var failure: (any Error)?
         for connection in readers + [writer] {
             do {
-                try await Self.closeIgnoringCancellation(connection)
+                try await connection.close()
             } catch {
                 failure = failure ?? error
             }
@@ -190,7 +153,7 @@ package final class SQLiteDatabase: DatabaseHandle {
 /// its write lock: every statement, reads included, runs on it without taking the lock again.
 private struct WriterSession: DatabaseSession {
     let dialect = SQLDialectKind.sqlite
-    let writer: SQLiteConnection
+    let writer: SQLiteHandle
     let logger: Logger
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

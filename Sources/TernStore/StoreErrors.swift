@@ -1,4 +1,3 @@
-import SQLiteNIO
 import TernCore
 
 /// Runs a store operation, turning driver errors into ``StoreError``s (typed ones pass through):
@@ -10,9 +9,7 @@ func mapErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         throw error
     } catch is CancellationError {
         throw CancellationError()
-    } catch let error as SQLiteError
-        where error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
-    {
+    } catch let error as SQLiteStatementError where error.isUniquenessViolation {
         throw StoreError.conflict(error.message)
     } catch {
         throw StoreError.database(String(describing: error))

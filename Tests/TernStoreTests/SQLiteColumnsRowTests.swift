@@ -19,7 +19,7 @@ struct SQLiteColumnsRowTests {
     @Test func everyColumnAsEveryType_readsAsSQLiteKitReadsIt() async throws {
         try await withConnection { connection in
             let ours = try #require(try await SQLiteConnectionSQL(connection: connection).raw(SQLQueryString(Self.query)).first())
-            let kits = try #require(try await connection.sql().raw(SQLQueryString(Self.query)).first())
+            let kits = try #require(try await withSQLiteNIOConnection { try await $0.sql().raw(SQLQueryString(Self.query)).first() })
             #expect(ours.allColumns == kits.allColumns)
             // The error types differ: SQLiteKit's internal `MissingColumn`, ``MissingSQLiteColumn`` here.
             expectSameReads(
@@ -61,13 +61,27 @@ struct SQLiteColumnsRowTests {
         .of(Data.self), .of(String?.self), .of(Int?.self), .of(Int64?.self), .of(Double?.self), .of([String].self),
     ]
 
-    private func withConnection(_ body: (SQLiteConnection) async throws -> Void) async throws {
+    private func withConnection(_ body: (SQLiteHandle) async throws -> Void) async throws {
+        let connection = try await SQLiteHandle.open(
+            path: ":memory:", busyTimeoutMilliseconds: 1000, logger: .init(label: "tern.test.sqlite"))
+        do {
+            try await body(connection)
+            try await connection.close()
+        } catch {
+            try await connection.close()
+            throw error
+        }
+    }
+
+    /// SQLiteKit over SQLiteNIO's own connection, the reading Tern's must match.
+    private func withSQLiteNIOConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = try await SQLiteConnection.open(
             storage: .memory, threadPool: .singleton, logger: .init(label: "tern.test.sqlite"),
             on: MultiThreadedEventLoopGroup.singleton.any())
         do {
-            try await body(connection)
+            let result = try await body(connection)
             try await connection.close().get()
+            return result
         } catch {
             try await connection.close().get()
             throw error

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import SQLKit
+import SQLiteNIO
+import Synchronization
+import Testing
+
+@testable import TernStore
+
+/// ``SQLiteHandle`` keeps prepared statements between calls. What that may not change: a call's
+/// binds never leak into the next, two calls of one text at once never share a statement, a
+/// statement still sees the table after a schema change, a failed statement leaves nothing
+/// behind, the cache stays bounded, and a closed handle says so.
+struct SQLiteHandleTests {
+    @Test func aStatementRunTwice_isKept_andItsBindsDoNotCarryOver() async throws {
+        try await withHandle { (handle) async throws in
+            #expect(try await rows(handle, "SELECT ?1 AS v", [.integer(5)]) == [["v": "5"]])
+            #expect(handle.keptStatementCount == 1)
+            // Same text, no binds: the parameter is NULL again, not the 5 of the last call.
+            #expect(try await rows(handle, "SELECT ?1 AS v", []) == [["v": "NULL"]])
+            #expect(handle.keptStatementCount == 1)
+        }
+    }
+
+    @Test func manyCallsOfOneTextAtOnce_eachGetsItsOwnAnswer() async throws {
+        try await withHandle { (handle) async throws in
+            try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", []) { _ in }
+            for id in 1...50 {
+                try await handle.query("INSERT INTO t (id, v) VALUES (?, ?)", [.integer(id), .text("v\(id)")]) { _ in }
+            }
+            // 200 concurrent reads of the same text with different binds, each a few rows long:
+            // a statement shared by two of them would mix their rows or binds.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for call in 0..<200 {
+                    let low = call % 45 + 1
+                    group.addTask {
+                        let read = try await rows(
+                            handle, "SELECT v FROM t WHERE id BETWEEN ? AND ? ORDER BY id", [.integer(low), .integer(low + 5)])
+                        #expect(read.map { $0["v"] } == (low...(low + 5)).map { "v\($0)" })
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(handle.keptStatementCount <= SQLiteHandle.cacheCapacity)
+        }
+    }
+
+    @Test func aKeptStatement_seesColumnsAddedSinceItWasPrepared() async throws {
+        try await withHandle { (handle) async throws in
+            try await handle.query("CREATE TABLE t (a INTEGER)", []) { _ in }
+            try await handle.query("INSERT INTO t (a) VALUES (1)", []) { _ in }
+            #expect(try await rows(handle, "SELECT * FROM t", []) == [["a": "1"]])
+            try await handle.query("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'", []) { _ in }
+            #expect(try await rows(handle, "SELECT * FROM t", []) == [["a": "1", "b": "x"]])
+        }
+    }
+
+    @Test func aFailedStatement_isAnErrorWithSQLitesCode_andTheTextRunsAgainAfterwards() async throws {
+        try await withHandle { (handle) async throws in
+            try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)", []) { _ in }
+            let insert = "INSERT INTO t (name) VALUES (?)"
+            try await handle.query(insert, [.text("a")]) { _ in }
+            let error = await #expect(throws: SQLiteStatementError.self) {
+                try await handle.query(insert, [.text("a")]) { _ in }
+            }
+            #expect(error?.isUniquenessViolation == true)
+            #expect(error?.description == "UNIQUE constraint failed: t.name")
+            try await handle.query(insert, [.text("b")]) { _ in }
+            #expect(try await rows(handle, "SELECT name FROM t ORDER BY name", []).map { $0["name"] } == ["a", "b"])
+
+            let syntax = await #expect(throws: SQLiteStatementError.self) {
+                try await handle.query("SELEKT 1", []) { _ in }
+            }
+            #expect(syntax?.description.contains("syntax error") == true)
+            #expect(syntax?.isUniquenessViolation == false)
+        }
+    }
+
+    @Test func theCache_keepsAtMostItsCapacity() async throws {
+        try await withHandle { (handle) async throws in
+            for n in 0..<(SQLiteHandle.cacheCapacity + 20) {
+                #expect(try await rows(handle, "SELECT \(n) AS n", []) == [["n": "\(n)"]])
+            }
+            #expect(handle.keptStatementCount == SQLiteHandle.cacheCapacity)
+        }
+    }
+
+    /// SQLiteNIO read text up to its first NUL byte, so a message holding one came back cut.
+    @Test func textWithANulByte_comesBackWhole() async throws {
+        try await withHandle { (handle) async throws in
+            try await handle.query("CREATE TABLE t (v TEXT)", []) { _ in }
+            let text = "before\u{0}after ✓"
+            try await handle.query("INSERT INTO t (v) VALUES (?)", [.text(text)]) { _ in }
+            let read = try await SQLiteConnectionSQL(connection: handle).raw("SELECT v FROM t").first()
+            #expect(try read?.decode(column: "v", as: String.self) == text)
+        }
+    }
+
+    @Test func aClosedHandle_refusesStatements_andClosesTwiceQuietly() async throws {
+        let handle = try await SQLiteHandle.open(path: ":memory:", busyTimeoutMilliseconds: 100, logger: .init(label: "test"))
+        _ = try await rows(handle, "SELECT 1 AS one", [])
+        try await handle.close()
+        #expect(handle.keptStatementCount == 0)
+        let error = await #expect(throws: SQLiteStatementError.self) {
+            try await handle.query("SELECT 1 AS one", []) { _ in }
+        }
+        #expect(error?.description == "the SQLite connection is closed")
+        try await handle.close()
+    }
+
+    @Test func openingAFileThatCannotBeOpened_namesWhy() async throws {
+        let error = await #expect(throws: SQLiteStatementError.self) {
+            _ = try await SQLiteHandle.open(
+                path: "/nonexistent-\(UUID().uuidString)/tern.sqlite", busyTimeoutMilliseconds: 100, logger: .init(label: "test"))
+        }
+        #expect(error?.description == "unable to open database file")
+    }
+
+    // MARK: Helpers
+
+    /// Every row of `sql` as column name → value text ("NULL" for NULL).
+    private func rows(_ handle: SQLiteHandle, _ sql: String, _ binds: [SQLiteData]) async throws -> [[String: String]] {
+        let collected = Collected()
+        try await handle.query(sql, binds) { row in
+            var read: [String: String] = [:]
+            for (name, value) in zip(row.names, row.values) {
+                switch value {
+                case .null: read[name] = "NULL"
+                case .integer(let integer): read[name] = "\(integer)"
+                case .text(let text): read[name] = text
+                case .float(let double): read[name] = "\(double)"
+                case .blob(let buffer): read[name] = "blob(\(buffer.readableBytes))"
+                }
+            }
+            collected.append(read)
+        }
+        return collected.rows
+    }
+
+    private func withHandle(_ body: (SQLiteHandle) async throws -> Void) async throws {
+        let handle = try await SQLiteHandle.open(path: ":memory:", busyTimeoutMilliseconds: 1000, logger: .init(label: "test"))
+        do {
+            try await body(handle)
+            try await handle.close()
+        } catch {
+            try await handle.close()
+            throw error
+        }
+    }
+}
+
+private final class Collected: Sendable {
+    private let storage = Mutex<[[String: String]]>([])
+    func append(_ row: [String: String]) { storage.withLock { $0.append(row) } }
+    var rows: [[String: String]] { storage.withLock { $0 } }
+}
