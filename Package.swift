@@ -55,10 +55,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "TernCore", swiftSettings: swiftSettings),
+        // What Swift cannot call or express itself (a variadic SQLite call), for TernStore.
+        .target(name: "CTernStore"),
         .target(
             name: "TernStore",
             dependencies: [
                 "TernCore",
+                "CTernStore",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

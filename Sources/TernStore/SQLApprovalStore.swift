@@ -124,7 +124,10 @@ package struct SQLApprovalStore: ApprovalStore {
                     .set("reason", to: SQLBind(reason))
                     .set("decided_by", to: SQLLiteral.null)
                     .set("decided_at", to: SQLBind(time.microsecondsSince1970))
-                    .where("status", .equal, SQLBind(ApprovalStatus.pending.rawValue))
+                    // A literal, not a bind: SQLite's planner (with its stability guarantee on,
+                    // see SQLiteHandle) uses the partial index of pending approvals only for a
+                    // condition it can see implies the index's own.
+                    .where(SQLRaw("status = '\(ApprovalStatus.pending.rawValue)'"))
                     .where { group in
                         group.where(SQLColumn("instance_id"), .is, SQLLiteral.null)
                             .orWhere("instance_id", .notEqual, SQLBind(keep?.rawValue ?? ""))

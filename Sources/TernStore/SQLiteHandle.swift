@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SQLiteNIO
+import CTernStore
 import Synchronization
 import VaporCSQLite
 
@@ -24,6 +25,7 @@ final class SQLiteHandle: Sendable {
     let eventLoop: any EventLoop
     private let raw: Mutex<Connection>
     private let cache: Mutex<StatementCache>
+    private let reprepares = Atomic<Int>(0)
 
     /// Prepared statements kept per connection. Tern's statements are fixed texts with binds, a
     /// few dozen in all; a text built with varying literals only churns the least recently used.
@@ -86,6 +88,14 @@ final class SQLiteHandle: Sendable {
                 sqlite_nio_sqlite3_close_v2(pointer)
                 throw SQLiteStatementError(code: timeout, message: "cannot set the busy timeout")
             }
+            // A kept statement must keep its plan. Without the guarantee SQLite compiles a
+            // statement again whenever a new bind might change its plan (a bound LIMIT, a value
+            // compared in a join), which for three of a turn's statements was every call.
+            let stable = tern_sqlite_enable_query_planner_stability(UnsafeMutableRawPointer(pointer))
+            guard stable == SQLITE_OK else {
+                sqlite_nio_sqlite3_close_v2(pointer)
+                throw SQLiteStatementError(code: stable, message: "cannot turn on the query planner stability guarantee")
+            }
             return SendablePointer(raw: pointer)
         }
         logger.debug("opened SQLite database", metadata: ["path": .string(path)])
@@ -94,6 +104,10 @@ final class SQLiteHandle: Sendable {
 
     /// How many prepared statements wait for their next call (for tests).
     var keptStatementCount: Int { cache.withLock { $0.count } }
+
+    /// How often SQLite had to compile a kept statement again before running it (a schema
+    /// change does that; a new bind must not), for tests.
+    var recompileCount: Int { reprepares.load(ordering: .relaxed) }
 
     /// Runs `sql` with `binds`, handing each row to `onRow` in order (on a pool thread) before the
     /// call returns. The statement runs to its end even when the calling task is cancelled, as a
@@ -156,6 +170,8 @@ final class SQLiteHandle: Sendable {
             sqlite_nio_sqlite3_finalize(statement.raw)
             throw error
         }
+        let recompiled = sqlite_nio_sqlite3_stmt_status(statement.raw, SQLITE_STMTSTATUS_REPREPARE, 1)
+        if recompiled > 0 { reprepares.add(Int(recompiled), ordering: .relaxed) }
         checkIn(sql, statement)
     }
 

@@ -41,7 +41,9 @@ struct MCPSessionRealServerTests {
         let transport = try StreamableHTTPTransportTests().makeTransport(server)
         let notes = Mutex<[String]>([])
         var timeouts = Self.timeouts
-        timeouts.callTool = .seconds(1)
+        // Long enough for the quick calls on a loaded machine (1 s failed under the full suite),
+        // short enough to wait for the slow one to time out.
+        timeouts.callTool = .seconds(5)
         let session = try await MCPSession.open(
             serverName: "py", transport: transport, timeouts: timeouts, logger: MCPTestEnvironment.logger,
             onNotification: { method, params in
@@ -53,7 +55,7 @@ struct MCPSessionRealServerTests {
         #expect(try await session.callTool("notify_then_answer", arguments: nil).text == "answered")
         #expect(notes.withLock { $0 } == ["working on it"])
 
-        await #expect(throws: MCPClientError.timedOut(server: "py", operation: "tools/call slow", after: .seconds(1))) {
+        await #expect(throws: MCPClientError.timedOut(server: "py", operation: "tools/call slow", after: .seconds(5))) {
             try await session.callTool("slow", arguments: ["seconds": 30])
         }
         // notifications/cancelled went out, and the transport stopped reading that answer.

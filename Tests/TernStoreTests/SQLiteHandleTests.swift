@@ -22,6 +22,24 @@ struct SQLiteHandleTests {
         }
     }
 
+    /// SQLite compiles a statement again when a new bind might change its plan, unless its
+    /// planner stability guarantee is on: a bound LIMIT crossing 1 did, for a turn's outline read.
+    @Test func newBinds_doNotRecompileAKeptStatement() async throws {
+        try await withHandle { (handle) async throws in
+            try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", []) { _ in }
+            try await handle.query("CREATE INDEX t_v_idx ON t (v) WHERE v IS NOT NULL AND v = 'x'", []) { _ in }
+            for round in 0..<10 {
+                _ = try await rows(handle, "SELECT id FROM t ORDER BY id LIMIT ?", [.integer(round % 2 == 0 ? 1 : 20)])
+                _ = try await rows(handle, "SELECT id FROM t WHERE v = ?", [.text(round % 2 == 0 ? "x" : "y")])
+            }
+            #expect(handle.recompileCount == 0)
+            // A schema change still recompiles (and the statement still runs).
+            try await handle.query("ALTER TABLE t ADD COLUMN w TEXT", []) { _ in }
+            _ = try await rows(handle, "SELECT id FROM t WHERE v = ?", [.text("x")])
+            #expect(handle.recompileCount == 1)
+        }
+    }
+
     @Test func manyCallsOfOneTextAtOnce_eachGetsItsOwnAnswer() async throws {
         try await withHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", []) { _ in }
