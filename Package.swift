@@ -250,7 +250,7 @@ let package = Package(
         .testTarget(
             name: "TernStoreTests",
             dependencies: [
-                "TernStore", "TernCore", "TernTesting",
+                "TernStore", "CTernStore", "TernCore", "TernTesting",
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -26,7 +26,7 @@ enum MemoryVectorMath {
     }
 
     /// Appends the `dimension` floats of a stored blob to `values` scaled to length 1, so that
-    /// ``dot(unitQuery:unitStored:)`` is their cosine (blobs are little-endian, as is every
+    /// their dot product with a unit query (`tern_dot_prefetching`, CTernStore) is their cosine (blobs are little-endian, as is every
     /// platform Tern runs on; a zero vector stays zero).
     static func appendNormalized(_ bytes: UnsafeRawBufferPointer, dimension: Int, to values: inout [Float]) {
         guard dimension > 0, bytes.count >= dimension * 4, let source = bytes.baseAddress else { return }
@@ -42,27 +42,6 @@ enum MemoryVectorMath {
             let scale = 1 / norm.squareRoot()
             for index in 0..<dimension { row[index] *= scale }
         }
-    }
-
-    /// The dot product of a unit-length `query` and a unit-length stored vector of the same
-    /// dimension (their cosine), 16 lanes at a time.
-    static func dot(unitQuery query: UnsafeBufferPointer<Float>, unitStored stored: UnsafePointer<Float>) -> Float {
-        let count = query.count
-        guard let q = query.baseAddress else { return 0 }
-        var sum = SIMD16<Float>(repeating: 0)
-        var index = 0
-        while index + 16 <= count {
-            let a = UnsafeRawPointer(q + index).loadUnaligned(as: SIMD16<Float>.self)
-            let b = UnsafeRawPointer(stored + index).loadUnaligned(as: SIMD16<Float>.self)
-            sum = sum + a * b
-            index += 16
-        }
-        var total = sum.sum()
-        while index < count {
-            total += q[index] * stored[index]
-            index += 1
-        }
-        return total
     }
 
     /// `vector` scaled to length 1 (the query side of every comparison).

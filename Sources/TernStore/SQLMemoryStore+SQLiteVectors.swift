@@ -1,3 +1,4 @@
+import CTernStore
 import NIOCore
 import SQLKit
 import TernCore
@@ -78,8 +79,13 @@ extension SQLMemoryStore {
         search.unitQuery.withUnsafeBufferPointer { query in
             held.values.withUnsafeBufferPointer { values in
                 guard let base = values.baseAddress, query.count == dimension else { return }
-                for row in rows where (row + 1) * dimension <= values.count {
-                    let similarity = Double(MemoryVectorMath.dot(unitQuery: query, unitStored: base + row * dimension))
+                let rows = rows.filter { ($0 + 1) * dimension <= values.count }
+                for (index, row) in rows.enumerated() {
+                    // The next candidate's vector is fetched while this one is scored: the
+                    // candidates are scattered over the held vectors, and the rerank mostly
+                    // waited for memory (docs/benchmarks.md, "vector kernels").
+                    let next = index + 1 < rows.count ? base + rows[index + 1] * dimension : nil
+                    let similarity = Double(tern_dot_prefetching(query.baseAddress, base + row * dimension, dimension, next))
                     guard similarity >= search.minimumSimilarity, best.accepts(similarity) else { continue }
                     best.insert(held.ids[row], similarity)
                 }

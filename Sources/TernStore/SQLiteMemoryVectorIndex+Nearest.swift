@@ -1,3 +1,4 @@
+import CTernStore
 import TernCore
 
 extension SQLiteMemoryVectorIndex.Snapshot {
@@ -15,14 +16,12 @@ extension SQLiteMemoryVectorIndex.Snapshot {
             queryCode.withUnsafeBufferPointer { queryCode in
                 distances.withUnsafeMutableBufferPointer { distances in
                     histogram.withUnsafeMutableBufferPointer { histogram in
-                        guard let code = codes.baseAddress, let target = queryCode.baseAddress else { return }
-                        for row in 0..<distances.count {
-                            let rowCode = code + row * words
-                            var distance = 0
-                            for word in 0..<words { distance &+= (rowCode[word] ^ target[word]).nonzeroBitCount }
-                            distances[row] = UInt16(truncatingIfNeeded: distance)
-                            histogram[distance] &+= 1
-                        }
+                        guard let code = codes.baseAddress, let target = queryCode.baseAddress,
+                            let distance = distances.baseAddress, let counts = histogram.baseAddress,
+                            codes.count >= distances.count * words
+                        else { return }
+                        // In C, for the CPU's POPCNT (docs/benchmarks.md, "vector kernels").
+                        tern_hamming_distances(code, distances.count, words, target, distance, counts)
                     }
                 }
             }
