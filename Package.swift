@@ -55,8 +55,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "TernCore", swiftSettings: swiftSettings),
-        // What Swift cannot call or express itself (a variadic SQLite call), for TernStore.
-        .target(name: "CTernStore"),
+        // What Swift cannot call or express itself (a variadic SQLite call, CPU-specific vector
+        // loops), for TernStore.
+        .target(name: "CTernStore", dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]),
         .target(
             name: "TernStore",
             dependencies: [

@@ -1,21 +1,19 @@
 #include "CTernStore.h"
 
+#include <stdatomic.h>
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
 #endif
 
-// SQLiteNIO's build of SQLite prefixes every symbol with `sqlite_nio_`. Declared here rather than
-// included: that header belongs to a target of SQLiteNIO's package, which only its product
-// exposes, and only to Swift.
-extern int sqlite_nio_sqlite3_db_config(void *db, int op, ...);
-
-// From sqlite3.h.
-#define TERN_SQLITE_DBCONFIG_ENABLE_QPSG 1007
+// SQLiteNIO's build of SQLite (its target VaporCSQLite, which comes with the SQLiteNIO product
+// this target depends on), every symbol prefixed with `sqlite_nio_`.
+#include "sqlite_nio_sqlite3.h"
 
 int tern_sqlite_enable_query_planner_stability(void *db) {
     int enabled = 0;
-    int result = sqlite_nio_sqlite3_db_config(db, TERN_SQLITE_DBCONFIG_ENABLE_QPSG, 1, &enabled);
+    int result = sqlite_nio_sqlite3_db_config((sqlite3 *)db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, &enabled);
     if (result != 0) return result;
     return enabled == 1 ? 0 : 1;
 }
@@ -33,7 +31,8 @@ static int detect_kernels(void) {
     if (ecx & (1u << 23)) kernels |= KERNEL_POPCNT;
     int fma = (ecx & (1u << 12)) != 0;
     int osxsave = (ecx & (1u << 27)) != 0;
-    if (fma && osxsave) {
+    int avx = (ecx & (1u << 28)) != 0;
+    if (fma && osxsave && avx) {
         unsigned int xcr0_low, xcr0_high;
         __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
         if ((xcr0_low & 6u) == 6u && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 5))) {
@@ -47,10 +46,14 @@ static int detect_kernels(void) { return 0; }
 #endif
 
 int tern_vector_kernels(void) {
-    // Racy first calls all compute the same value; an int store is atomic on every target.
-    static volatile int kernels = -1;
-    if (kernels < 0) kernels = detect_kernels();
-    return kernels;
+    // Concurrent first calls all compute the same value.
+    static _Atomic int kernels = -1;
+    int known = atomic_load_explicit(&kernels, memory_order_relaxed);
+    if (known < 0) {
+        known = detect_kernels();
+        atomic_store_explicit(&kernels, known, memory_order_relaxed);
+    }
+    return known;
 }
 
 /// The loop of both Hamming kernels: inlined into each, so `__builtin_popcountll` becomes the

@@ -41,12 +41,8 @@ final class SQLiteHandle: Sendable {
     deinit {
         // `close()` is the way out; a handle dropped without it (a failed open's error path
         // closes what it opened, so only a programming error gets here) still frees the file.
-        raw.withLock { connection in
-            guard let pointer = connection.pointer else { return }
-            cache.withLock { $0.finalizeAll() }
-            sqlite_nio_sqlite3_close_v2(pointer)
-            connection.pointer = nil
-        }
+        // No call can be running: each holds the handle.
+        raw.withLock { state in _ = closeLocked(&state) }
     }
 
     /// The threads every SQLite call of this process runs on.
@@ -105,6 +101,9 @@ final class SQLiteHandle: Sendable {
     /// How many prepared statements wait for their next call (for tests).
     var keptStatementCount: Int { cache.withLock { $0.count } }
 
+    /// Whether ``close()`` has begun (for tests).
+    var isClosing: Bool { raw.withLock { $0.closing || $0.pointer == nil } }
+
     /// How often SQLite had to compile a kept statement again before running it (a schema
     /// change does that; a new bind must not), for tests.
     var recompileCount: Int { reprepares.load(ordering: .relaxed) }
@@ -120,21 +119,24 @@ final class SQLiteHandle: Sendable {
         }
     }
 
-    /// Finalizes the kept statements and closes the connection; later calls fail. Runs to its
-    /// end in a cancelled task too: a connection left open keeps the file's locks and memory.
+    /// Finalizes the kept statements and closes the connection, once the calls already running
+    /// on it have ended (a write in flight commits, or fails, before the file is let go); calls
+    /// made meanwhile or later fail. Runs to its end in a cancelled task too: a connection left
+    /// open keeps the file's locks and memory.
     func close() async throws {
-        try await Self.onThreadPool { () throws(SQLiteStatementError) in
-            try self.raw.withLock { (connection) throws(SQLiteStatementError) in
-                guard let pointer = connection.pointer else { return }
-                self.cache.withLock { $0.finalizeAll() }
-                // close_v2: a statement still running on another thread is finalized by its
-                // caller, and the connection goes with the last one.
-                let closed = sqlite_nio_sqlite3_close_v2(pointer)
-                connection.pointer = nil
-                guard closed == SQLITE_OK else {
-                    throw SQLiteStatementError(code: closed, message: "cannot close the SQLite connection")
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let closeNow: Bool = raw.withLock { state in
+                guard state.pointer != nil else {
+                    continuation.resume()
+                    return false
                 }
+                state.closeWaiters.append(continuation)
+                guard !state.closing else { return false }
+                state.closing = true
+                return state.running == 0
             }
+            // Otherwise the last running call closes it (``leave()``).
+            if closeNow { Self.threadPool.submit { _ in self.finishClosing() } }
         }
     }
 
@@ -143,17 +145,27 @@ final class SQLiteHandle: Sendable {
     private func run(
         _ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteValuesRow) -> Void
     ) throws(SQLiteStatementError) {
-        let statement = try checkOut(sql)
+        let connection = try enter()
+        defer { leave() }
+        let statement = try checkOut(sql, on: connection)
         do throws(SQLiteStatementError) {
-            try bind(binds, to: statement)
+            // The binds and each step hold the connection's own (recursive) mutex until a
+            // failure's message is read: SQLite takes it inside each call only, and another
+            // thread's call on this connection in between would replace (or free) the message.
+            // Other calls still run between two steps, as they did with SQLiteNIO.
+            let mutex = SQLiteMutex(connection)
+            try mutex.holding { () throws(SQLiteStatementError) in try bind(binds, to: statement) }
             // The columns are read after the first step: a kept statement whose tables changed
             // is compiled again by that step, and `SELECT *` may then have more columns.
             var count: Int32 = -1
             var names: [String] = []
             while true {
-                let stepped = sqlite_nio_sqlite3_step(statement.raw)
+                let stepped = try mutex.holding { () throws(SQLiteStatementError) -> Int32 in
+                    let stepped = sqlite_nio_sqlite3_step(statement.raw)
+                    guard stepped == SQLITE_ROW || stepped == SQLITE_DONE else { throw error(stepped, on: connection) }
+                    return stepped
+                }
                 if stepped == SQLITE_DONE { break }
-                guard stepped == SQLITE_ROW else { throw error(stepped, statement) }
                 if count < 0 {
                     count = sqlite_nio_sqlite3_column_count(statement.raw)
                     names = (0..<count).map { Self.columnName(statement.raw, $0) }
@@ -175,39 +187,100 @@ final class SQLiteHandle: Sendable {
         checkIn(sql, statement)
     }
 
-    /// The kept statement for `sql`, or a newly prepared one.
-    private func checkOut(_ sql: String) throws(SQLiteStatementError) -> SendablePointer {
-        if let kept = cache.withLock({ $0.take(sql) }) { return kept }
-        return try raw.withLock { (connection) throws(SQLiteStatementError) -> SendablePointer in
-            guard let pointer = connection.pointer else {
+    /// Counts a call as running on the connection, which ``close()`` waits for; fails once
+    /// the connection is closed or closing.
+    private func enter() throws(SQLiteStatementError) -> SendablePointer {
+        try raw.withLock { (state) throws(SQLiteStatementError) -> SendablePointer in
+            guard let pointer = state.pointer, !state.closing else {
                 throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the SQLite connection is closed")
             }
-            var statement: OpaquePointer?
-            let prepared = sqlite_nio_sqlite3_prepare_v3(
-                pointer, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-            guard prepared == SQLITE_OK else {
-                sqlite_nio_sqlite3_finalize(statement)
-                throw SQLiteStatementError(code: prepared, message: Self.message(of: pointer, code: prepared))
-            }
-            // Only blanks or a comment: nothing to run, as with SQLiteNIO (which then failed on
-            // the missing handle). Tern never sends one; saying so is clearer than a crash.
-            guard let statement else {
-                throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the SQL holds no statement")
-            }
-            return SendablePointer(raw: statement)
+            state.running += 1
+            return SendablePointer(raw: pointer)
         }
     }
 
-    /// Resets `statement` and keeps it for the next call of `sql` (or finalizes it when another
-    /// call's statement for the same text got back first, or the connection has closed).
+    /// Ends a call; the last one to end while ``close()`` waits closes the connection.
+    private func leave() {
+        let closeNow = raw.withLock { state in
+            state.running -= 1
+            return state.closing && state.running == 0 && state.pointer != nil
+        }
+        if closeNow { finishClosing() }
+    }
+
+    /// Closes the connection and answers every ``close()`` waiting for it (on a pool thread).
+    private func finishClosing() {
+        let (waiters, failure) = raw.withLock { state in
+            let failure = closeLocked(&state)
+            defer { state.closeWaiters = [] }
+            return (state.closeWaiters, failure)
+        }
+        for waiter in waiters {
+            if let failure { waiter.resume(throwing: failure) } else { waiter.resume() }
+        }
+    }
+
+    /// Finalizes the kept statements and closes the connection, if still open; no call may be
+    /// running on it.
+    private func closeLocked(_ state: inout Connection) -> SQLiteStatementError? {
+        guard let pointer = state.pointer else { return nil }
+        cache.withLock { $0.finalizeAll() }
+        let closed = sqlite_nio_sqlite3_close_v2(pointer)
+        state.pointer = nil
+        return closed == SQLITE_OK ? nil : SQLiteStatementError(code: closed, message: "cannot close the SQLite connection")
+    }
+
+    /// The kept statement for `sql`, or a newly prepared one. `sql` must hold one statement:
+    /// SQLite compiles only the first, and the rest would be dropped without a word.
+    private func checkOut(_ sql: String, on connection: SendablePointer) throws(SQLiteStatementError) -> SendablePointer {
+        if let kept = cache.withLock({ $0.take(sql) }) { return kept }
+        let prepared: Result<SendablePointer, SQLiteStatementError> = SQLiteMutex(connection).holding {
+            sql.withCString { text in
+                var statement: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let code = sqlite_nio_sqlite3_prepare_v3(
+                    connection.raw, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+                guard code == SQLITE_OK else {
+                    sqlite_nio_sqlite3_finalize(statement)
+                    return .failure(error(code, on: connection))
+                }
+                // Only blanks or a comment: nothing to run. Tern never sends one; saying so is
+                // clearer than running nothing.
+                guard let statement else {
+                    return .failure(SQLiteStatementError(code: SQLITE_MISUSE, message: "the SQL holds no statement"))
+                }
+                if let tail, let problem = Self.secondStatement(tail, on: connection) {
+                    sqlite_nio_sqlite3_finalize(statement)
+                    return .failure(problem)
+                }
+                return .success(SendablePointer(raw: statement))
+            }
+        }
+        return try prepared.get()
+    }
+
+    /// Why the text after a prepared statement cannot be ignored (another statement, or SQL
+    /// SQLite refuses), or nil when it is blanks and comments only.
+    private static func secondStatement(_ tail: UnsafePointer<CChar>, on connection: SendablePointer) -> SQLiteStatementError? {
+        var rest = tail
+        while rest.pointee != 0, isspace(Int32(UInt8(bitPattern: rest.pointee))) != 0 { rest += 1 }
+        guard rest.pointee != 0 else { return nil }
+        var extra: OpaquePointer?
+        let code = sqlite_nio_sqlite3_prepare_v3(connection.raw, rest, -1, 0, &extra, nil)
+        sqlite_nio_sqlite3_finalize(extra)
+        guard code == SQLITE_OK else { return Self.errorOf(code, connection) }
+        guard extra != nil else { return nil }
+        return SQLiteStatementError(
+            code: SQLITE_MISUSE, message: "the SQL holds more than one statement; SQLite would run only the first")
+    }
+
+    /// Resets `statement` and keeps it for the next call of `sql`, or finalizes it when
+    /// another call's statement for the same text got back first. The call is still running,
+    /// so ``close()`` cannot have finalized the kept ones yet.
     private func checkIn(_ sql: String, _ statement: SendablePointer) {
         sqlite_nio_sqlite3_reset(statement.raw)
         sqlite_nio_sqlite3_clear_bindings(statement.raw)
-        // Under the connection's lock, as `close()` finalizes the kept statements under it: a
-        // statement put back after that would never be finalized.
-        let surplus = raw.withLock { connection in
-            connection.pointer == nil ? [statement] : cache.withLock { $0.put(sql, statement) }
-        }
+        let surplus = cache.withLock { $0.put(sql, statement) }
         for statement in surplus { sqlite_nio_sqlite3_finalize(statement.raw) }
     }
 
@@ -233,20 +306,23 @@ final class SQLiteHandle: Sendable {
                         statement.raw, index, $0.baseAddress, UInt64($0.count), transient, UInt8(SQLITE_UTF8))
                 }
             }
-            guard bound == SQLITE_OK else { throw error(bound, statement) }
+            guard bound == SQLITE_OK else { throw Self.errorOf(bound, SendablePointer(raw: sqlite_nio_sqlite3_db_handle(statement.raw))) }
         }
     }
 
-    private func error(_ code: Int32, _ statement: SendablePointer) -> SQLiteStatementError {
-        let connection = sqlite_nio_sqlite3_db_handle(statement.raw)
-        return SQLiteStatementError(code: code, message: Self.message(of: connection, code: code))
+    /// The error of a failed call on `connection`, whose mutex the caller holds.
+    private func error(_ code: Int32, on connection: SendablePointer) -> SQLiteStatementError {
+        Self.errorOf(code, connection)
     }
 
-    private static func message(of connection: OpaquePointer?, code: Int32) -> String {
-        // errmsg is the connection's last error, which another thread's call on the same
-        // connection may have replaced meanwhile; errstr names the code at least.
-        if let connection, let text = sqlite_nio_sqlite3_errmsg(connection) { return String(cString: text) }
-        return sqlite_nio_sqlite3_errstr(code).map { String(cString: $0) } ?? "SQLite error \(code)"
+    /// SQLite's message for `code` when it is the connection's last error (the caller holds the
+    /// connection's mutex, so no other call came in between), else the code's generic text.
+    private static func errorOf(_ code: Int32, _ connection: SendablePointer) -> SQLiteStatementError {
+        if sqlite_nio_sqlite3_extended_errcode(connection.raw) == code, let text = sqlite_nio_sqlite3_errmsg(connection.raw) {
+            return SQLiteStatementError(code: code, message: String(cString: text))
+        }
+        let text = sqlite_nio_sqlite3_errstr(code).map { String(cString: $0) } ?? "SQLite error \(code)"
+        return SQLiteStatementError(code: code, message: text)
     }
 
     private static func columnName(_ statement: OpaquePointer, _ column: Int32) -> String {
@@ -301,6 +377,20 @@ final class SQLiteHandle: Sendable {
     }
 }
 
+/// A connection's own recursive mutex (`sqlite3_db_mutex`), held across a call and the reading
+/// of its error.
+private struct SQLiteMutex {
+    let mutex: OpaquePointer?
+
+    init(_ connection: SendablePointer) { mutex = sqlite_nio_sqlite3_db_mutex(connection.raw) }
+
+    func holding<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        sqlite_nio_sqlite3_mutex_enter(mutex)
+        defer { sqlite_nio_sqlite3_mutex_leave(mutex) }
+        return try body()
+    }
+}
+
 /// SQLite's "copy the bytes now" destructor for binds.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
@@ -309,9 +399,13 @@ private struct SendablePointer: @unchecked Sendable {
     let raw: OpaquePointer
 }
 
-/// The connection's pointer, nil once closed.
+/// The connection's pointer (nil once closed), the calls running on it, and the ``close()``
+/// calls waiting for them.
 private struct Connection: @unchecked Sendable {
     var pointer: OpaquePointer?
+    var running = 0
+    var closing = false
+    var closeWaiters: [CheckedContinuation<Void, any Error>] = []
 }
 
 /// Prepared statements not in use, by SQL text, the least recently used dropped beyond

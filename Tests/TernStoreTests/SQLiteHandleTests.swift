@@ -3,6 +3,8 @@ import Logging
 import SQLKit
 import SQLiteNIO
 import Synchronization
+import TernCore
+import TernTesting
 import Testing
 
 @testable import TernStore
@@ -124,6 +126,53 @@ struct SQLiteHandleTests {
         }
         #expect(error?.description == "the SQLite connection is closed")
         try await handle.close()
+    }
+
+    /// A close waits for the calls already running: a write in flight ends (here: its rows
+    /// all arrive) before the file is let go, and nothing starts meanwhile. Closing at once
+    /// (SQLiteNIO's way, and this handle's first) returned while the call still ran.
+    @Test(.timeLimit(.minutes(1)))  // a close racing the call could also wait for ever on SQLite's mutex
+    func close_waitsForTheCallRunning_andRefusesNewOnes() async throws {
+        let handle = try await SQLiteHandle.open(path: ":memory:", busyTimeoutMilliseconds: 100, logger: .init(label: "test"))
+        let firstRow = OneShotSignal()
+        let proceed = DispatchSemaphore(value: 0)
+        let read = Collected()
+        let running = Task {
+            try await handle.query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) SELECT x FROM c", []) {
+                row in
+                if read.rows.isEmpty {
+                    firstRow.fire()
+                    proceed.wait()  // on the pool thread: holds the call open until the close has begun
+                }
+                read.append(["x": "\(row.values)"])
+            }
+        }
+        await firstRow.wait()
+        let closing = Task {
+            try await handle.close()
+            return read.rows.count  // the rows the call had delivered when the close returned
+        }
+        try await poll("the close to begin") { handle.isClosing }
+        let refused = await #expect(throws: SQLiteStatementError.self) { try await handle.query("SELECT 1", []) { _ in } }
+        #expect(refused?.description == "the SQLite connection is closed")
+        proceed.signal()
+        try await running.value
+        #expect(try await closing.value == 3, "the close returned before the running call ended")
+        #expect(handle.keptStatementCount == 0)
+    }
+
+    @Test func sqlHoldingTwoStatements_isRefused_notHalfRun() async throws {
+        try await withHandle { (handle) async throws in
+            try await handle.query("CREATE TABLE t (v INTEGER)", []) { _ in }
+            let error = await #expect(throws: SQLiteStatementError.self) {
+                try await handle.query("INSERT INTO t (v) VALUES (1); INSERT INTO t (v) VALUES (2)", []) { _ in }
+            }
+            #expect(error?.description == "the SQL holds more than one statement; SQLite would run only the first")
+            #expect(try await rows(handle, "SELECT count(*) AS n FROM t", []) == [["n": "0"]])
+            // A trailing semicolon, blanks or a comment are not a second statement.
+            try await handle.query("INSERT INTO t (v) VALUES (3);  \n -- done\n", []) { _ in }
+            #expect(try await rows(handle, "SELECT v FROM t", []) == [["v": "3"]])
+        }
     }
 
     @Test func openingAFileThatCannotBeOpened_namesWhy() async throws {
