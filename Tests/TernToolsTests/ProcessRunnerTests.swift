@@ -31,11 +31,17 @@ import TernTools
         let grandchild = try #require(
             pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Reap-independent check: the process is gone or a zombie about to be reaped by init.
-        var gone = kill(grandchild, 0) != 0
-        if !gone, let state = try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8) {
-            gone = state.split(separator: " ").dropFirst(2).first == "Z"
+        // SIGKILL is delivered, not awaited: a process of the killed group may still be on its
+        // way out when the runner returns (seen on a loaded machine), so it gets a few seconds;
+        // a grandchild the kill missed would sleep for the whole minute.
+        func gone() -> Bool {
+            if kill(grandchild, 0) != 0 { return true }
+            let state = try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8)
+            return state?.split(separator: " ").dropFirst(2).first == "Z"
         }
-        #expect(gone, "the grandchild \(grandchild) survived the timeout")
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !gone(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(gone(), "the grandchild \(grandchild) survived the timeout")
         #expect(
             ProcessRunner.Failure.timedOut(command: "git", after: .seconds(90)).description
                 == "git did not finish within 90s and was stopped")
