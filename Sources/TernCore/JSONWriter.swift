@@ -14,6 +14,8 @@ package struct JSONWriter: Sendable {
     /// parse integers strictly (MCP's JSON Schema `integer`) can raise it up to 2^53, the
     /// largest range in which a `Double` holds every whole number.
     package var integerLimit: Double = 1e15
+    /// 2^53: every whole number up to this fits a `Double` exactly, so ``integerLimit`` stops here.
+    package static let largestExactInteger: Double = 9_007_199_254_740_992
 
     /// An empty writer; `capacity` reserves room for the expected output.
     package init(capacity: Int = 256) {
@@ -81,7 +83,7 @@ package struct JSONWriter: Sendable {
     /// `1e+20`). NaN and infinities, which JSON cannot express, are written as `null`.
     package mutating func number(_ value: Double) {
         guard value.isFinite else { return null() }
-        if value.rounded() == value, abs(value) < min(integerLimit, 9_007_199_254_740_992) {
+        if value.rounded() == value, abs(value) < min(integerLimit, Self.largestExactInteger) {
             return integer(Int(value))
         }
         var text = value.description

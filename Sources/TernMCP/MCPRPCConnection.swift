@@ -119,7 +119,7 @@ actor MCPRPCConnection {
         do {
             try await notify("notifications/cancelled", params: ["requestId": id.json, "reason": .string(reason)])
         } catch {
-            logger.debug("could not send cancellation", metadata: ["error": "\(error)"])
+            logger.warning("could not tell the MCP server a request was given up", metadata: ["error": "\(error)"])
         }
     }
 

@@ -2,12 +2,13 @@ import Foundation
 package import TernCore
 
 /// A JSON-RPC request id: MCP allows a number or a string. Tern's own requests use numbers.
-package enum JSONRPCID: Hashable, Sendable, Codable, CustomStringConvertible {
+package enum JSONRPCID: Hashable, Sendable, Decodable, CustomStringConvertible {
     case number(Int)
     case string(String)
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Not a number: then it must be a string, whose decoding error is the one to report.
         if let number = try? container.decode(Int.self) {
             self = .number(number)
         } else {
@@ -15,18 +16,10 @@ package enum JSONRPCID: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .number(let number): try container.encode(number)
-        case .string(let text): try container.encode(text)
-        }
-    }
-
     /// The id of a JSON value: a whole number or a string; `nil` for anything else.
     init?(_ value: JSONValue?) {
         switch value {
-        case .number(let number)? where number.rounded() == number && abs(number) < 9.007_199_254_740_992e15:
+        case .number(let number)? where number.rounded() == number && abs(number) < JSONWriter.largestExactInteger:
             self = .number(Int(number))
         case .string(let text)?: self = .string(text)
         default: return nil
@@ -95,21 +88,30 @@ enum MCPWire {
         var members: [String: JSONValue] = ["jsonrpc": "2.0", "method": .string(method)]
         if let id { members["id"] = id.json }
         if let params { members["params"] = params }
-        var writer = JSONWriter()
-        writer.integerLimit = 9_007_199_254_740_992
-        writer.value(.object(members))
-        return Data(writer.bytes)
+        return text(of: members)
     }
 
-    /// A response to a request from the server: its `result`, or an `error` (code and message).
-    static func response(id: JSONRPCID, result: JSONValue? = nil, error: (code: Int, message: String)? = nil) -> Data {
+    /// A response to request `id`: its `result`, or an `error` (code, message and, when given,
+    /// `data`).
+    static func response(
+        id: JSONRPCID, result: JSONValue? = nil, error: (code: Int, message: String)? = nil, errorData: JSONValue? = nil
+    ) -> Data {
         var members: [String: JSONValue] = ["jsonrpc": "2.0", "id": id.json]
         if let error {
-            members["error"] = ["code": .number(Double(error.code)), "message": .string(error.message)]
+            var failure: [String: JSONValue] = ["code": .number(Double(error.code)), "message": .string(error.message)]
+            if let errorData { failure["data"] = errorData }
+            members["error"] = .object(failure)
         } else {
             members["result"] = result ?? [:]
         }
-        return Data(JSONValue.object(members).jsonText.utf8)
+        return text(of: members)
+    }
+
+    private static func text(of members: [String: JSONValue]) -> Data {
+        var writer = JSONWriter()
+        writer.integerLimit = JSONWriter.largestExactInteger
+        writer.value(.object(members))
+        return Data(writer.bytes)
     }
 
     /// `initialize`'s parameters: the newest protocol version, no client capabilities (Tern

@@ -70,19 +70,7 @@ enum StreamableHTTPMessages {
     /// A JSON-RPC error response for `id` (code -32603, the message also as `data.detail`, as
     /// clients that show `data` expect), so a request the server will not answer fails at once.
     static func errorResponse(id: JSONRPCID, message: String) -> Data {
-        struct Response: Encodable {
-            struct Failure: Encodable {
-                var code: Int
-                var message: String
-                var data: [String: String]
-            }
-            var jsonrpc = "2.0"
-            var id: JSONRPCID
-            var error: Failure
-        }
-        let response = Response(id: id, error: .init(code: -32603, message: message, data: ["detail": message]))
-        // Encoding strings and an ID cannot fail.
-        return (try? JSONEncoder().encode(response)) ?? Data()
+        MCPWire.response(id: id, error: (-32603, message), errorData: ["detail": .string(message)])
     }
 
     /// The messages in `data`: the elements of a JSON array (a batch), else `data` itself.

@@ -42,7 +42,9 @@ final class SQLiteHandle: Sendable {
         // `close()` is the way out; a handle dropped without it (a failed open's error path
         // closes what it opened, so only a programming error gets here) still frees the file.
         // No call can be running: each holds the handle.
-        raw.withLock { state in _ = closeLocked(&state) }
+        if let failure = raw.withLock({ closeLocked(&$0) }) {
+            logger.warning("closing a dropped SQLite connection failed", metadata: ["error": "\(failure)"])
+        }
     }
 
     /// The threads every SQLite call of this process runs on.
@@ -154,7 +156,7 @@ final class SQLiteHandle: Sendable {
             // thread's call on this connection in between would replace (or free) the message.
             // Other calls still run between two steps, as they did with SQLiteNIO.
             let mutex = SQLiteMutex(connection)
-            try mutex.holding { () throws(SQLiteStatementError) in try bind(binds, to: statement) }
+            try mutex.holding { () throws(SQLiteStatementError) in try Self.bind(binds, to: statement, on: connection) }
             // The columns are read after the first step: a kept statement whose tables changed
             // is compiled again by that step, and `SELECT *` may then have more columns.
             var count: Int32 = -1
@@ -162,7 +164,7 @@ final class SQLiteHandle: Sendable {
             while true {
                 let stepped = try mutex.holding { () throws(SQLiteStatementError) -> Int32 in
                     let stepped = sqlite_nio_sqlite3_step(statement.raw)
-                    guard stepped == SQLITE_ROW || stepped == SQLITE_DONE else { throw error(stepped, on: connection) }
+                    guard stepped == SQLITE_ROW || stepped == SQLITE_DONE else { throw Self.error(stepped, on: connection) }
                     return stepped
                 }
                 if stepped == SQLITE_DONE { break }
@@ -242,7 +244,7 @@ final class SQLiteHandle: Sendable {
                     connection.raw, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
                 guard code == SQLITE_OK else {
                     sqlite_nio_sqlite3_finalize(statement)
-                    return .failure(error(code, on: connection))
+                    return .failure(Self.error(code, on: connection))
                 }
                 // Only blanks or a comment: nothing to run. Tern never sends one; saying so is
                 // clearer than running nothing.
@@ -268,7 +270,7 @@ final class SQLiteHandle: Sendable {
         var extra: OpaquePointer?
         let code = sqlite_nio_sqlite3_prepare_v3(connection.raw, rest, -1, 0, &extra, nil)
         sqlite_nio_sqlite3_finalize(extra)
-        guard code == SQLITE_OK else { return Self.errorOf(code, connection) }
+        guard code == SQLITE_OK else { return error(code, on: connection) }
         guard extra != nil else { return nil }
         return SQLiteStatementError(
             code: SQLITE_MISUSE, message: "the SQL holds more than one statement; SQLite would run only the first")
@@ -284,7 +286,9 @@ final class SQLiteHandle: Sendable {
         for statement in surplus { sqlite_nio_sqlite3_finalize(statement.raw) }
     }
 
-    private func bind(_ binds: [SQLiteData], to statement: SendablePointer) throws(SQLiteStatementError) {
+    private static func bind(
+        _ binds: [SQLiteData], to statement: SendablePointer, on connection: SendablePointer
+    ) throws(SQLiteStatementError) {
         for (offset, value) in binds.enumerated() {
             let index = Int32(offset + 1)
             let bound: Int32
@@ -306,18 +310,14 @@ final class SQLiteHandle: Sendable {
                         statement.raw, index, $0.baseAddress, UInt64($0.count), transient, UInt8(SQLITE_UTF8))
                 }
             }
-            guard bound == SQLITE_OK else { throw Self.errorOf(bound, SendablePointer(raw: sqlite_nio_sqlite3_db_handle(statement.raw))) }
+            guard bound == SQLITE_OK else { throw error(bound, on: connection) }
         }
     }
 
-    /// The error of a failed call on `connection`, whose mutex the caller holds.
-    private func error(_ code: Int32, on connection: SendablePointer) -> SQLiteStatementError {
-        Self.errorOf(code, connection)
-    }
-
-    /// SQLite's message for `code` when it is the connection's last error (the caller holds the
-    /// connection's mutex, so no other call came in between), else the code's generic text.
-    private static func errorOf(_ code: Int32, _ connection: SendablePointer) -> SQLiteStatementError {
+    /// The error of a failed call on `connection`: SQLite's message for `code` when it is the
+    /// connection's last error (the caller holds the connection's mutex, so no other call came
+    /// in between), else the code's generic text.
+    private static func error(_ code: Int32, on connection: SendablePointer) -> SQLiteStatementError {
         if sqlite_nio_sqlite3_extended_errcode(connection.raw) == code, let text = sqlite_nio_sqlite3_errmsg(connection.raw) {
             return SQLiteStatementError(code: code, message: String(cString: text))
         }

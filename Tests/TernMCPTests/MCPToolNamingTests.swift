@@ -64,6 +64,18 @@ import Testing
                 == #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
     }
 
+    @Test func responses_carryTheResultOrTheError_andTheTransportsOwnErrorsItsDetail() {
+        #expect(
+            String(decoding: MCPWire.response(id: .string("a"), result: [:]), as: UTF8.self)
+                == #"{"id":"a","jsonrpc":"2.0","result":{}}"#)
+        #expect(
+            String(decoding: MCPWire.response(id: .number(3), error: (-32601, "Method not found")), as: UTF8.self)
+                == #"{"error":{"code":-32601,"message":"Method not found"},"id":3,"jsonrpc":"2.0"}"#)
+        #expect(
+            String(decoding: StreamableHTTPMessages.errorResponse(id: .number(4), message: "HTTP 502"), as: UTF8.self)
+                == #"{"error":{"code":-32603,"data":{"detail":"HTTP 502"},"message":"HTTP 502"},"id":4,"jsonrpc":"2.0"}"#)
+    }
+
     @Test func contentIsRenderedForTheModel() {
         let text = MCPContentRenderer.text(
             content: [

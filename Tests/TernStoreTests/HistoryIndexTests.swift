@@ -47,7 +47,7 @@ struct HistoryIndexTests {
             try await Migrator(database: database).migrate()
             _ = log.drain()
             try await body(database)
-            let statements = log.drain().filter { !SQLStatementLog.isBackground($0) || $0.hasPrefix("UPDATE") }
+            let statements = log.drain()
             let found = statements.first(where: matches)
             let statement = try #require(found, "\(statements)")
             let plan = try await database.write { db in

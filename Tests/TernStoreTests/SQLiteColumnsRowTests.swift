@@ -17,7 +17,7 @@ struct SQLiteColumnsRowTests {
         """
 
     @Test func everyColumnAsEveryType_readsAsSQLiteKitReadsIt() async throws {
-        try await withConnection { connection in
+        try await withMemorySQLiteHandle { connection in
             let ours = try #require(try await SQLiteConnectionSQL(connection: connection).raw(SQLQueryString(Self.query)).first())
             let kits = try #require(try await withSQLiteNIOConnection { try await $0.sql().raw(SQLQueryString(Self.query)).first() })
             #expect(ours.allColumns == kits.allColumns)
@@ -29,7 +29,7 @@ struct SQLiteColumnsRowTests {
     }
 
     @Test func aMissingColumn_isAnErrorNamingIt() async throws {
-        try await withConnection { connection in
+        try await withMemorySQLiteHandle { connection in
             let row = try #require(try await SQLiteConnectionSQL(connection: connection).raw("SELECT 1 AS one").first())
             #expect(try row.decode(column: "one", as: Int.self) == 1)
             #expect(throws: MissingSQLiteColumn.self) { try row.decode(column: "two", as: Int.self) }
@@ -38,7 +38,7 @@ struct SQLiteColumnsRowTests {
     }
 
     @Test func binds_andEveryRow_comeBack() async throws {
-        try await withConnection { connection in
+        try await withMemorySQLiteHandle { connection in
             let database = SQLiteConnectionSQL(connection: connection)
             try await database.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, note TEXT)").run()
             for id in 1...50 {
@@ -60,18 +60,6 @@ struct SQLiteColumnsRowTests {
         .of(String.self), .of(Int.self), .of(Int64.self), .of(Double.self), .of(Float.self), .of(Bool.self),
         .of(Data.self), .of(String?.self), .of(Int?.self), .of(Int64?.self), .of(Double?.self), .of([String].self),
     ]
-
-    private func withConnection(_ body: (SQLiteHandle) async throws -> Void) async throws {
-        let connection = try await SQLiteHandle.open(
-            path: ":memory:", busyTimeoutMilliseconds: 1000, logger: .init(label: "tern.test.sqlite"))
-        do {
-            try await body(connection)
-            try await connection.close()
-        } catch {
-            try await connection.close()
-            throw error
-        }
-    }
 
     /// SQLiteKit over SQLiteNIO's own connection, the reading Tern's must match.
     private func withSQLiteNIOConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {

@@ -15,7 +15,7 @@ import Testing
 /// behind, the cache stays bounded, and a closed handle says so.
 struct SQLiteHandleTests {
     @Test func aStatementRunTwice_isKept_andItsBindsDoNotCarryOver() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             #expect(try await rows(handle, "SELECT ?1 AS v", [.integer(5)]) == [["v": "5"]])
             #expect(handle.keptStatementCount == 1)
             // Same text, no binds: the parameter is NULL again, not the 5 of the last call.
@@ -27,7 +27,7 @@ struct SQLiteHandleTests {
     /// SQLite compiles a statement again when a new bind might change its plan, unless its
     /// planner stability guarantee is on: a bound LIMIT crossing 1 did, for a turn's outline read.
     @Test func newBinds_doNotRecompileAKeptStatement() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", []) { _ in }
             try await handle.query("CREATE INDEX t_v_idx ON t (v) WHERE v IS NOT NULL AND v = 'x'", []) { _ in }
             for round in 0..<10 {
@@ -43,7 +43,7 @@ struct SQLiteHandleTests {
     }
 
     @Test func manyCallsOfOneTextAtOnce_eachGetsItsOwnAnswer() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", []) { _ in }
             for id in 1...50 {
                 try await handle.query("INSERT INTO t (id, v) VALUES (?, ?)", [.integer(id), .text("v\(id)")]) { _ in }
@@ -66,7 +66,7 @@ struct SQLiteHandleTests {
     }
 
     @Test func aKeptStatement_seesColumnsAddedSinceItWasPrepared() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (a INTEGER)", []) { _ in }
             try await handle.query("INSERT INTO t (a) VALUES (1)", []) { _ in }
             #expect(try await rows(handle, "SELECT * FROM t", []) == [["a": "1"]])
@@ -76,7 +76,7 @@ struct SQLiteHandleTests {
     }
 
     @Test func aFailedStatement_isAnErrorWithSQLitesCode_andTheTextRunsAgainAfterwards() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)", []) { _ in }
             let insert = "INSERT INTO t (name) VALUES (?)"
             try await handle.query(insert, [.text("a")]) { _ in }
@@ -97,7 +97,7 @@ struct SQLiteHandleTests {
     }
 
     @Test func theCache_keepsAtMostItsCapacity() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             for n in 0..<(SQLiteHandle.cacheCapacity + 20) {
                 #expect(try await rows(handle, "SELECT \(n) AS n", []) == [["n": "\(n)"]])
             }
@@ -107,7 +107,7 @@ struct SQLiteHandleTests {
 
     /// SQLiteNIO read text up to its first NUL byte, so a message holding one came back cut.
     @Test func textWithANulByte_comesBackWhole() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (v TEXT)", []) { _ in }
             let text = "before\u{0}after ✓"
             try await handle.query("INSERT INTO t (v) VALUES (?)", [.text(text)]) { _ in }
@@ -162,7 +162,7 @@ struct SQLiteHandleTests {
     }
 
     @Test func sqlHoldingTwoStatements_isRefused_notHalfRun() async throws {
-        try await withHandle { (handle) async throws in
+        try await withMemorySQLiteHandle { (handle) async throws in
             try await handle.query("CREATE TABLE t (v INTEGER)", []) { _ in }
             let error = await #expect(throws: SQLiteStatementError.self) {
                 try await handle.query("INSERT INTO t (v) VALUES (1); INSERT INTO t (v) VALUES (2)", []) { _ in }
@@ -203,21 +203,23 @@ struct SQLiteHandleTests {
         }
         return collected.rows
     }
-
-    private func withHandle(_ body: (SQLiteHandle) async throws -> Void) async throws {
-        let handle = try await SQLiteHandle.open(path: ":memory:", busyTimeoutMilliseconds: 1000, logger: .init(label: "test"))
-        do {
-            try await body(handle)
-            try await handle.close()
-        } catch {
-            try await handle.close()
-            throw error
-        }
-    }
 }
 
 private final class Collected: Sendable {
     private let storage = Mutex<[[String: String]]>([])
     func append(_ row: [String: String]) { storage.withLock { $0.append(row) } }
     var rows: [[String: String]] { storage.withLock { $0 } }
+}
+
+/// Runs `body` with a ``SQLiteHandle`` on an in-memory database, closed afterwards (also when
+/// `body` throws).
+func withMemorySQLiteHandle(_ body: (SQLiteHandle) async throws -> Void) async throws {
+    let handle = try await SQLiteHandle.open(path: ":memory:", busyTimeoutMilliseconds: 1000, logger: .init(label: "tern.test.sqlite"))
+    do {
+        try await body(handle)
+        try await handle.close()
+    } catch {
+        try await handle.close()
+        throw error
+    }
 }
