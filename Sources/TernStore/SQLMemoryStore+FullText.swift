@@ -43,12 +43,52 @@ extension SQLMemoryStore {
         return Array(words.prefix(maximumQueryWords))
     }
 
-    /// An FTS5 query matching any of the words, each a quoted string (so `AND`, `OR`, `NEAR`
-    /// are words, not operators); `nil` when there are none.
-    static func fts5Query(_ text: String) -> String? {
-        let words = queryWords(text)
+    /// An FTS5 query matching any of `words`, each a quoted string (so `AND`, `OR`, `NEAR` are
+    /// words, not operators); `nil` when there are none.
+    static func fts5Query(_ words: [String]) -> String? {
         guard !words.isEmpty else { return nil }
         return words.map { "\"\($0)\"" }.joined(separator: " OR ")
+    }
+
+    /// Words ranked at most by one SQLite keyword recall, besides those no memory has.
+    static let maximumRankedWords = 8
+
+    /// How many times ``keywordRowBudget`` rows a keyword recall without a vector search may rank:
+    /// then it is the whole answer, not the complement of the vectors for rare words.
+    static let keywordOnlyBudgetFactor = 4
+
+    /// The words a SQLite keyword recall searches, rarest first: FTS5 ranks every row matching any
+    /// of them (before the context and the limit apply), so the search is kept to the rarest
+    /// words whose counts add up to at most `budget` rows, and to ``maximumRankedWords`` of them.
+    /// A common word says little about which memory is meant (bm25 weighs it least) and the
+    /// vector side finds by meaning; a rare one (a name, a code, a term) is what the keyword side
+    /// is for. See ``MemoryTermCounts``.
+    ///
+    /// - Parameters:
+    ///   - counts: how many memories each word matches in the whole index (a missing word counts 0).
+    ///   - withVectors: whether a vector search runs too. Then a word over the budget on its own
+    ///     is not searched (there may be nothing left to search); without one, the rarest word is
+    ///     always searched, so keyword recall alone still answers.
+    static func rankedWords(_ words: [String], counts: [String: Int], budget: Int, withVectors: Bool) -> [String] {
+        let ordered = words.enumerated().sorted {
+            (counts[$0.element] ?? 0, $0.offset) < (counts[$1.element] ?? 0, $1.offset)
+        }
+        var kept: [String] = []
+        var rows = 0
+        var ranked = 0
+        for (_, word) in ordered {
+            let count = counts[word] ?? 0
+            // No memory has it (yet, by a count up to a minute old): free to search.
+            if count == 0 {
+                kept.append(word)
+                continue
+            }
+            if ranked == maximumRankedWords || (rows + count > budget && (withVectors || ranked > 0)) { break }
+            kept.append(word)
+            rows += count
+            ranked += 1
+        }
+        return kept
     }
 
     /// A PostgreSQL `to_tsquery` text matching any of the words, each a quoted lexeme; `nil`
@@ -60,12 +100,19 @@ extension SQLMemoryStore {
     }
 
     /// The IDs of the context's memories matching `text`, best first (bm25 / `ts_rank`).
-    func keywordMatches(_ text: String, filter: MemoryFilter, limit: Int, in context: ContextID) async throws
-        -> [MemoryID]
-    {
+    /// `withVectors`: whether a vector search runs beside it (see ``rankedWords(_:counts:budget:withVectors:)``).
+    func keywordMatches(
+        _ text: String, filter: MemoryFilter, limit: Int, withVectors: Bool, in context: ContextID
+    ) async throws -> [MemoryID] {
         let dialect = database.dialect
+        let words = Self.queryWords(text)
+        let query: String?
+        switch dialect {
+        case .sqlite: query = Self.fts5Query(try await searchedWords(words, withVectors: withVectors))
+        case .postgres: query = Self.tsQuery(text)
+        }
         // No words, no statement (a vector-only recall costs no keyword read).
-        guard let query = dialect == .sqlite ? Self.fts5Query(text) : Self.tsQuery(text) else { return [] }
+        guard let query else { return [] }
         let rows = try await database.read { db -> [any SQLRow] in
             switch dialect {
             case .sqlite:
@@ -88,5 +135,49 @@ extension SQLMemoryStore {
             }
         }
         return try rows.map { MemoryID(try $0.decode(column: "id", as: String.self)) }
+    }
+
+    /// SQLite: the words of `words` to search, by ``rankedWords(_:counts:budget:withVectors:)``
+    /// with the counts of ``termCounts`` (all of them without a ``keywordRowBudget``): within
+    /// ``keywordRowBudget`` rows beside a vector search, ``keywordOnlyBudgetFactor`` times as
+    /// many without one.
+    func searchedWords(_ words: [String], withVectors: Bool) async throws -> [String] {
+        // A lone word of a keyword-only recall is searched whatever it counts.
+        guard let budget = keywordRowBudget, withVectors || words.count > 1 else { return words }
+        // Keyword recall alone carries the whole answer: it may rank more rows.
+        let cap = budget * Self.keywordOnlyBudgetFactor
+        let counts = try await termCounts.counts(of: words) { missing in
+            try await database.read { db in
+                var counts: [String: Int] = [:]
+                for start in stride(from: 0, to: missing.count, by: Self.countedWordsPerStatement) {
+                    let chunk = Array(missing[start..<min(start + Self.countedWordsPerStatement, missing.count)])
+                    for row in try await db.raw(Self.countStatement(chunk, budget: cap)).all() {
+                        let index = try row.decode(column: "i", as: Int.self)
+                        if chunk.indices.contains(index) { counts[chunk[index]] = try row.decode(column: "n", as: Int.self) }
+                    }
+                }
+                return counts
+            }
+        }
+        return Self.rankedWords(words, counts: counts, budget: withVectors ? budget : cap, withVectors: withVectors)
+    }
+
+    /// Words counted by one statement at most.
+    static let countedWordsPerStatement = 8
+
+    /// One statement counting how many memories each of `words` (at most
+    /// ``countedWordsPerStatement``) matches, each up to one over `budget` (a common word's count
+    /// stops there): rows `(i, n)` for the word at index `i`. It is written for 1, 2, 4 or 8
+    /// words, the rest padded with the empty phrase (which matches nothing), so that a connection
+    /// keeps four such statements, not one per word count.
+    static func countStatement(_ words: [String], budget: Int) -> SQLQueryString {
+        let arity = [1, 2, 4, 8].first { $0 >= words.count } ?? words.count
+        return (0..<arity).map { index -> SQLQueryString in
+            let phrase = index < words.count ? "\"\(words[index])\"" : "\"\""
+            return """
+                SELECT \(literal: index) AS i, (SELECT COUNT(*) FROM (SELECT 1 FROM memories_fts \
+                WHERE memories_fts MATCH \(bind: phrase) LIMIT \(literal: budget + 1))) AS n
+                """
+        }.joined(separator: " UNION ALL ")
     }
 }

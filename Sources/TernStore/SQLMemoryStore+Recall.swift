@@ -19,7 +19,9 @@ extension SQLMemoryStore {
             }
             // The keyword statement runs on SQLite's (or PostgreSQL's) side while the vectors are
             // scored here: a turn waits for the slower of the two, not for both in turn.
-            async let keywordList = keywordMatches(query.text, filter: query.filter, limit: depth, in: context)
+            let withVectors = query.embedding != nil && stored.settings.embedding != nil
+            async let keywordList = keywordMatches(
+                query.text, filter: query.filter, limit: depth, withVectors: withVectors, in: context)
             var vector: [(id: MemoryID, similarity: Double)] = []
             if let embedding = query.embedding, let recorded = stored.settings.embedding {
                 try Self.check(embedding, against: recorded)

@@ -19,6 +19,11 @@ package struct SQLMemoryStore: MemoryStore {
     let rerankCandidates: Int
     /// Settings rows and change epochs kept between recalls (see ``MemoryRecallCache``).
     let recallCache: MemoryRecallCache
+    /// SQLite only: the most rows a keyword recall's words may match together (see
+    /// ``rankedWords(_:counts:budget:withVectors:)``); `nil` searches every word of the text.
+    let keywordRowBudget: Int?
+    /// SQLite only: how many memories each searched word matches, kept a while.
+    let termCounts: MemoryTermCounts
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`.
@@ -34,11 +39,16 @@ package struct SQLMemoryStore: MemoryStore {
     ///   - cacheMaxAge: how long settings and "no vector changed" are trusted (see
     ///     ``MemoryRecallCache``): changes through this store apply at once, changes by another
     ///     process to what vector recall sees within this time; `.zero` checks on every recall.
+    ///   - keywordRowBudget: SQLite only: the most rows the words of a hybrid recall's keyword
+    ///     search may match together, rarest words first (see
+    ///     ``rankedWords(_:counts:budget:withVectors:)``); a keyword-only recall may rank
+    ///     ``keywordOnlyBudgetFactor`` times as many. `nil` searches every word of the text,
+    ///     whatever it costs.
     package init(
         database: any DatabaseHandle, clock: any WallClock = SystemWallClock(),
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
         vectorCacheBytes: Int = 128 << 20, heldVectorsPerContext: Int = 16_384, rerankCandidates: Int = 400,
-        cacheMaxAge: Duration = MemoryRecallCache.defaultMaxAge
+        cacheMaxAge: Duration = MemoryRecallCache.defaultMaxAge, keywordRowBudget: Int? = defaultKeywordRowBudget
     ) {
         self.database = database
         self.clock = MonotonicMicroseconds(clock: clock)
@@ -47,7 +57,12 @@ package struct SQLMemoryStore: MemoryStore {
         self.vectorIndex = SQLiteMemoryVectorIndex(
             budgetBytes: vectorCacheBytes, heldVectorsPerContext: heldVectorsPerContext, freshness: recallCache)
         self.rerankCandidates = max(1, rerankCandidates)
+        self.keywordRowBudget = keywordRowBudget.map { max(1, $0) }
+        self.termCounts = MemoryTermCounts()
     }
+
+    /// The default ``keywordRowBudget``: 300 rows beside a vector search (1,200 without one).
+    package static let defaultKeywordRowBudget = 300
 
     /// Runs `body` in a write transaction that changes `context`'s memories or settings, then
     /// tells the recall caches (also when it failed: an extra refresh is harmless).

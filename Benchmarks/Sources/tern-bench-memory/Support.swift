@@ -26,11 +26,20 @@ struct MemoryBenchOptions: Sendable {
     /// PostgreSQL: run the queries against this database kept by an earlier run of the same
     /// `--memories` (no load, nothing dropped).
     var reuse: String?
+    /// Words in a query's text: two of the memory's own, the rest drawn like the memories' words
+    /// (a turn's text has 10-30).
+    var queryWords = 2
+    /// Memories' words drawn with Zipf's law (a few words in most memories, as in real text)
+    /// instead of uniformly from the vocabulary.
+    var zipf = false
+    /// SQLite: the keyword row budgets measured, one pass each (`nil`: every word searched).
+    var keywordBudgets: [Int?] = [SQLMemoryStore.defaultKeywordRowBudget]
 
     static let usage = """
         usage: tern-bench-memory --database sqlite:PATH|postgres://ADMIN-URL [--memories 10000]
                                  [--dimension 384] [--queries 200] [--exact yes] [--exact-queries N]
                                  [--bulk yes [--index-memory 6GB] [--index-workers 1]] [--keep yes] [--reuse NAME]
+                                 [--query-words 2] [--zipf yes] [--keyword-budgets 1000,off]
         SQLite: PATH must not exist. PostgreSQL: the URL's user must be allowed to CREATE DATABASE;
         a database tern_bench_memory_<random> is made and dropped.
         --exact-queries: check recall@10 on the first N queries only (all are timed).
@@ -38,17 +47,20 @@ struct MemoryBenchOptions: Sendable {
         one CREATE INDEX (maintenance_work_mem --index-memory, --index-workers parallel workers).
         --keep yes (PostgreSQL): keep the database afterwards and print its name; drop it yourself.
         --reuse NAME (PostgreSQL): query a database kept by a run with the same --memories; no load.
+        --query-words N: words in a query's text, two of the memory's and N-2 drawn like the memories'.
+        --zipf yes: the memories' words follow Zipf's law over the 5,000-word vocabulary (uniform by default).
+        --keyword-budgets LIST: SQLite: measure once per keyword row budget (off: every word searched).
         """
 
     /// The numeric options, by flag (key paths are immutable values; the dictionary is never changed).
     nonisolated(unsafe) static let numbers: [String: WritableKeyPath<MemoryBenchOptions, Int>] = [
         "--memories": \.memories, "--dimension": \.dimension, "--queries": \.queries,
-        "--index-workers": \.indexWorkers,
+        "--index-workers": \.indexWorkers, "--query-words": \.queryWords,
     ]
 
     /// The yes/no options, by flag.
     nonisolated(unsafe) static let switches: [String: WritableKeyPath<MemoryBenchOptions, Bool>] = [
-        "--exact": \.exact, "--bulk": \.bulk, "--keep": \.keep,
+        "--exact": \.exact, "--bulk": \.bulk, "--keep": \.keep, "--zipf": \.zipf,
     ]
 
     static func parse(_ arguments: [String]) throws -> MemoryBenchOptions {
@@ -77,6 +89,14 @@ struct MemoryBenchOptions: Sendable {
                     throw MemoryBenchError("--reuse needs a database name tern_bench_memory_<number>, got \(value)")
                 }
                 options.reuse = value
+            } else if flag == "--keyword-budgets" {
+                options.keywordBudgets = try value.split(separator: ",").map { item -> Int? in
+                    if item == "off" { return nil }
+                    guard let number = Int(item), number > 0 else {
+                        throw MemoryBenchError("--keyword-budgets needs positive whole numbers or off, got \(item)")
+                    }
+                    return number
+                }
             } else if flag == "--index-memory" {
                 guard value.range(of: #"^[0-9]+(kB|MB|GB)$"#, options: .regularExpression) != nil else {
                     throw MemoryBenchError("--index-memory needs a size like 6GB or 512MB, got \(value)")
@@ -148,6 +168,8 @@ func closing(_ database: any DatabaseHandle, _ body: (any DatabaseHandle) async 
 struct BenchQuery: Sendable {
     var vector: [Float]
     var text: String
+    /// The text of the memory it was made from.
+    var sourceText: String
 }
 
 /// Deterministic memories that look like embeddings: vectors scattered around `count / 100`
@@ -158,13 +180,42 @@ struct SyntheticMemories: Sendable {
     let dimension: Int
     let seed: UInt64
     let centres: [[Float]]
+    /// Words in the query's text (see ``MemoryBenchOptions/queryWords``).
+    let queryWords: Int
+    /// With Zipf's law: the cumulative share of words 0...i; `nil`: uniform.
+    let zipfCumulative: [Double]?
+    static let vocabulary = 5000
 
-    init(count: Int, dimension: Int, seed: UInt64) {
+    init(count: Int, dimension: Int, seed: UInt64, queryWords: Int = 2, zipf: Bool = false) {
         self.count = count
         self.dimension = dimension
         self.seed = seed
+        self.queryWords = max(2, queryWords)
         var random = Random(seed: seed)
         centres = (0..<max(1, count / 100)).map { _ in (0..<dimension).map { _ in random.gaussian() } }
+        if zipf {
+            var sum = 0.0
+            let cumulative = (1...Self.vocabulary).map { rank in
+                sum += 1 / Double(rank)
+                return sum
+            }
+            zipfCumulative = cumulative.map { $0 / sum }
+        } else {
+            zipfCumulative = nil
+        }
+    }
+
+    /// One word drawn from the vocabulary, uniformly or by Zipf's law.
+    private func word(_ random: inout Random) -> String {
+        guard let cumulative = zipfCumulative else { return "w\(random.next() % UInt64(Self.vocabulary))" }
+        let u = Double(random.next() >> 11) / Double(1 << 53)
+        var low = 0
+        var high = cumulative.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if cumulative[middle] < u { low = middle + 1 } else { high = middle }
+        }
+        return "w\(low)"
     }
 
     /// Documents of 500 chunks (the last one shorter), as the benchmark ingests them.
@@ -178,16 +229,17 @@ struct SyntheticMemories: Sendable {
 
     func text(_ index: Int) -> String {
         var random = Random(seed: seed ^ UInt64(index) &* 104_729)
-        return (0..<12).map { _ in "w\(random.next() % 5000)" }.joined(separator: " ")
+        return (0..<12).map { _ in word(&random) }.joined(separator: " ")
     }
 
     func query(_ number: Int) -> BenchQuery {
         var random = Random(seed: seed &+ 1_000_003 &* UInt64(number + 1))
         let index = Int(random.next() % UInt64(count))
         let words = text(index).split(separator: " ")
+        let others = (2..<queryWords).map { _ in word(&random) }
         return BenchQuery(
             vector: normalized(vector(index).map { $0 + 0.03 * random.gaussian() }),
-            text: "\(words[0]) \(words[1])")
+            text: ([String(words[0]), String(words[1])] + others).joined(separator: " "), sourceText: text(index))
     }
 
     private func normalized(_ vector: [Float]) -> [Float] {

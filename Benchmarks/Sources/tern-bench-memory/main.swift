@@ -18,10 +18,12 @@ logger.logLevel = .warning
 do {
     try await withBenchDatabase(options, logger: logger) { database in
         try await Migrator(database: database, logger: logger).migrate()
-        let data = SyntheticMemories(count: options.memories, dimension: options.dimension, seed: 42)
+        let data = SyntheticMemories(
+            count: options.memories, dimension: options.dimension, seed: 42, queryWords: options.queryWords,
+            zipf: options.zipf)
         let store = SQLMemoryStore(database: database)
         report(
-            "tern-bench-memory \(Date().formatted(.iso8601)): \(database.dialect.rawValue), \(options.memories) memories × \(options.dimension) dimensions"
+            "tern-bench-memory \(Date().formatted(.iso8601)): \(database.dialect.rawValue), \(options.memories) memories × \(options.dimension) dimensions, \(options.zipf ? "Zipf" : "uniform") words, \(options.queryWords) words a query"
         )
         if let reused = options.reuse {
             report("reusing \(reused) as loaded by an earlier run (no load)")
@@ -36,7 +38,28 @@ do {
         let queries = (0..<options.queries).map { data.query($0) }
         let checked = queries.prefix(options.exactQueries ?? queries.count).map(\.vector)
         let truth = try await exactTopK(checked, k: 10, database: database, data: data)
-        try await measure("approximate", store: store, queries: queries, truth: truth)
+        if database.dialect == .sqlite {
+            var answers: [(label: String, budget: Int?, hybrid: [[MemoryID]])] = []
+            for budget in options.keywordBudgets {
+                let label = "approximate, keyword budget \(budget.map { "\($0) rows" } ?? "off")"
+                let hybrid = try await measure(
+                    label, store: SQLMemoryStore(database: database, keywordRowBudget: budget), queries: queries,
+                    truth: truth)
+                answers.append((label, budget, hybrid))
+            }
+            // What leaving words out changed: the hybrid top 10 against searching every word.
+            if let all = answers.first(where: { $0.budget == nil }) {
+                for answer in answers where answer.budget != nil {
+                    let shared = zip(answer.hybrid, all.hybrid).map { Set($0).intersection($1).count }.reduce(0, +)
+                    let total = all.hybrid.map(\.count).reduce(0, +)
+                    report(
+                        "\(answer.label): hybrid top 10 shares \(String(format: "%.3f", Double(shared) / Double(max(1, total)))) of every-word search's"
+                    )
+                }
+            }
+        } else {
+            try await measure("approximate", store: store, queries: queries, truth: truth)
+        }
         if database.dialect == .sqlite, options.exact {
             try await measure("exact scan", store: SQLMemoryStore(database: database, vectorCacheBytes: 0), queries: queries, truth: truth)
         }
@@ -75,7 +98,10 @@ func ingestDocument(_ number: Int, of data: SyntheticMemories, into store: SQLMe
 
 /// Times vector-only and hybrid (words + vector) recall of k = 10 and prints recall@10 of the
 /// vector-only answers against `truth` (the exact top 10 of the first `truth.count` queries).
-func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], truth: [[MemoryID]]) async throws {
+@discardableResult
+func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], truth: [[MemoryID]]) async throws
+    -> [[MemoryID]]
+{
     // One warm-up recall loads the SQLite pre-filter's codes (timed separately).
     let warm = ContinuousClock.now
     _ = try await store.recall(
@@ -83,7 +109,12 @@ func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], trut
     report("\(label): first recall (loads caches) \(String(format: "%.1f", milliseconds(ContinuousClock.now - warm))) ms")
     var vectorTimes: [Double] = []
     var hybridTimes: [Double] = []
+    var keywordTimes: [Double] = []
+    var hybridAnswers: [[MemoryID]] = []
     var found = 0
+    // Queries whose own memory is among the hits (its two words and a vector near it).
+    var sourceInHybrid = 0
+    var sourceInKeyword = 0
     for (index, query) in queries.enumerated() {
         let embedding = MemoryEmbedding(vector: query.vector, model: "bench")
         var start = ContinuousClock.now
@@ -91,13 +122,35 @@ func measure(_ label: String, store: SQLMemoryStore, queries: [BenchQuery], trut
         vectorTimes.append(milliseconds(ContinuousClock.now - start))
         if index < truth.count { found += Set(hits.map(\.memory.id)).intersection(truth[index]).count }
         start = ContinuousClock.now
-        _ = try await store.recall(MemoryQuery(text: query.text, embedding: embedding, k: 10), in: .defaultContext)
+        let hybrid = try await store.recall(MemoryQuery(text: query.text, embedding: embedding, k: 10), in: .defaultContext)
         hybridTimes.append(milliseconds(ContinuousClock.now - start))
+        hybridAnswers.append(hybrid.map(\.memory.id))
+        if hybrid.contains(where: { $0.memory.text == query.sourceText }) { sourceInHybrid += 1 }
+        start = ContinuousClock.now
+        let keyword = try await store.recall(MemoryQuery(text: query.text, k: 10), in: .defaultContext)
+        keywordTimes.append(milliseconds(ContinuousClock.now - start))
+        if keyword.contains(where: { $0.memory.text == query.sourceText }) { sourceInKeyword += 1 }
     }
     report("\(label): vector-only recall \(percentiles(vectorTimes)); hybrid \(percentiles(hybridTimes))")
+    report("\(label): keyword-only recall \(percentiles(keywordTimes))")
+    // The same hybrid queries again: the word counts of the keyword side are kept now, as in a
+    // conversation whose words recur.
+    var againTimes: [Double] = []
+    for query in queries {
+        let start = ContinuousClock.now
+        _ = try await store.recall(
+            MemoryQuery(text: query.text, embedding: MemoryEmbedding(vector: query.vector, model: "bench"), k: 10),
+            in: .defaultContext)
+        againTimes.append(milliseconds(ContinuousClock.now - start))
+    }
+    report("\(label): hybrid again (word counts kept) \(percentiles(againTimes))")
+    report(
+        "\(label): the query's own memory in the top 10: hybrid \(sourceInHybrid), keyword-only \(sourceInKeyword) of \(queries.count)"
+    )
     report(
         "\(label): recall@10 \(String(format: "%.3f", Double(found) / Double(truth.count * 10))) (\(truth.count) of \(queries.count) queries checked)"
     )
+    return hybridAnswers
 }
 
 /// The exact 10 nearest memories of each query: pgvector without the index (ORDER BY on the

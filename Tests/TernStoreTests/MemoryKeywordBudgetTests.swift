@@ -1,0 +1,137 @@
+import Foundation
+import SQLKit
+import Synchronization
+import Testing
+import TernCore
+
+@testable import TernStore
+
+/// The SQLite keyword recall's row budget: the rarest words of a long text are searched, the
+/// common ones left out, a word no memory had when it was counted is still searched, and the
+/// counts come from the index as FTS5 matches them (see docs/memory.md, "Keyword side").
+@Suite(.timeLimit(.minutes(1))) struct MemoryKeywordBudgetTests {
+    // MARK: Choosing the words
+
+    @Test func rankedWords_keepsTheRarestWithinTheBudget() {
+        let counts = ["common": 900, "often": 300, "rare": 2, "some": 40]
+        #expect(
+            SQLMemoryStore.rankedWords(
+                ["common", "some", "rare", "often"], counts: counts, budget: 400, withVectors: true)
+                == ["rare", "some", "often"])
+        #expect(
+            SQLMemoryStore.rankedWords(["common", "some", "rare", "often"], counts: counts, budget: 100, withVectors: true)
+                == ["rare", "some"])
+    }
+
+    @Test func rankedWords_searchesWordsCountedZero_withoutCountingThemAgainstTheCap() {
+        let words = (0..<12).map { "w\($0)" } + ["new1", "new2"]
+        let counts = Dictionary(uniqueKeysWithValues: (0..<12).map { ("w\($0)", $0 + 1) })
+        let kept = SQLMemoryStore.rankedWords(words, counts: counts, budget: 10_000, withVectors: true)
+        #expect(kept == ["new1", "new2"] + (0..<SQLMemoryStore.maximumRankedWords).map { "w\($0)" })
+    }
+
+    /// A word over the budget on its own: left out when the vector side runs, searched when
+    /// keyword recall is all there is (then the rarest, ties in the text's order).
+    @Test func rankedWords_aLoneCommonWord_dependsOnTheVectorSide() {
+        let counts = ["server": 5_000, "help": 5_000, "please": 7_000]
+        #expect(
+            SQLMemoryStore.rankedWords(["please", "server", "help"], counts: counts, budget: 1_000, withVectors: true)
+                .isEmpty)
+        #expect(
+            SQLMemoryStore.rankedWords(["please", "server", "help"], counts: counts, budget: 1_000, withVectors: false)
+                == ["server"])
+    }
+
+    // MARK: Counting
+
+    @Test func countStatement_countsEachWord_paddedToFixedSizes() async throws {
+        try await SQLBackend.sqlite.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 3) }) { store, database in
+            for (index, text) in ["alpha beta", "alpha gamma", "alpha delta", "alpha beta epsilon", "beta"].enumerated() {
+                _ = try await store.remember(NewMemory(text: text, source: "t\(index)"), in: .defaultContext)
+            }
+            let words = ["alpha", "beta", "gamma", "zeta", "delta", "epsilon", "alpha", "eta", "theta"]
+            // alpha: 4 matches, counted up to one over the budget of 3.
+            let expected = [4, 3, 1, 0, 1, 1, 4, 0, 0]
+            for count in 1...words.count {
+                let chunk = Array(words.prefix(min(count, SQLMemoryStore.countedWordsPerStatement)))
+                let rows = try await database.read { db in
+                    try await db.raw(SQLMemoryStore.countStatement(chunk, budget: 3)).all()
+                }
+                var counted: [Int: Int] = [:]
+                for row in rows { counted[try row.decode(column: "i", as: Int.self)] = try row.decode(column: "n", as: Int.self) }
+                #expect(rows.count == [1, 2, 4, 8].first { $0 >= chunk.count })
+                for index in chunk.indices { #expect(counted[index] == expected[index], "\(chunk[index]) of \(chunk)") }
+            }
+        }
+    }
+
+    @Test func termCounts_areKeptForTheirAge_thenCountedAgain() async throws {
+        let clock = ManualInstant()
+        let counts = MemoryTermCounts(maxAge: .seconds(60), capacity: 3, now: { clock.now })
+        let loads = LoadLog()
+        func load(_ words: [String]) -> [String: Int] {
+            loads.append(words)
+            return Dictionary(uniqueKeysWithValues: words.map { ($0, $0.count) })
+        }
+        #expect(try await counts.counts(of: ["ab", "abc"], load: load) == ["ab": 2, "abc": 3])
+        #expect(try await counts.counts(of: ["abc", "abcd"], load: load) == ["abc": 3, "abcd": 4])
+        #expect(loads.words == [["ab", "abc"], ["abcd"]])
+        clock.advance(.seconds(61))
+        _ = try await counts.counts(of: ["ab"], load: load)
+        #expect(loads.words.last == ["ab"])
+        // Full (3 words): the next new word empties it first.
+        _ = try await counts.counts(of: ["x"], load: load)
+        #expect(counts.keptCount == 1)
+    }
+
+    // MARK: Through recall
+
+    /// 40 memories say "server", one says "zebra": with a budget of 5 rows (20 for keyword recall
+    /// alone) a recall of both words searches "zebra" alone; with 11 (44) or without a budget it
+    /// ranks every "server" memory too.
+    @Test func recall_ofALongText_leavesTheCommonWordsOut() async throws {
+        try await SQLBackend.sqlite.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 5) }) { store, database in
+            for index in 0..<40 {
+                _ = try await store.remember(NewMemory(text: "the server number \(index)", source: "s"), in: .defaultContext)
+            }
+            let zebra = try await store.remember(
+                NewMemory(text: "the server room has a zebra poster", source: "z"), in: .defaultContext)
+            let query = MemoryQuery(text: "Why does the server show a zebra?", k: 10)
+            #expect(try await store.recall(query, in: .defaultContext).map(\.memory.id) == [zebra])
+            for budget in [11, nil] {
+                let hits = try await SQLMemoryStore(database: database, keywordRowBudget: budget)
+                    .recall(query, in: .defaultContext)
+                #expect(hits.count == 10 && hits.first?.memory.id == zebra, "budget \(budget.map(String.init) ?? "none")")
+            }
+        }
+    }
+
+    /// A word counted 0 (no memory had it) is searched while its count is kept, so a memory
+    /// remembered just after is found by the next recall, not a minute later.
+    @Test func recall_findsAWordRememberedAfterItWasCounted() async throws {
+        try await SQLBackend.sqlite.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 10) }) { store, _ in
+            for index in 0..<20 {
+                _ = try await store.remember(NewMemory(text: "deploy note \(index)", source: "s"), in: .defaultContext)
+            }
+            let query = MemoryQuery(text: "deploy quokka", k: 3)
+            #expect(try await store.recall(query, in: .defaultContext).isEmpty == false)
+            let quokka = try await store.remember(NewMemory(text: "the quokka is the mascot", source: "q"), in: .defaultContext)
+            #expect(try await store.recall(query, in: .defaultContext).first?.memory.id == quokka)
+        }
+    }
+}
+
+/// A clock moved by hand.
+private final class ManualInstant: Sendable {
+    private let base = ContinuousClock.now
+    private let offset = Mutex<Duration>(.zero)
+    var now: ContinuousClock.Instant { base + offset.withLock { $0 } }
+    func advance(_ duration: Duration) { offset.withLock { $0 += duration } }
+}
+
+/// The words each load was asked for.
+private final class LoadLog: Sendable {
+    private let log = Mutex<[[String]]>([])
+    var words: [[String]] { log.withLock { $0 } }
+    func append(_ words: [String]) { log.withLock { $0.append(words) } }
+}
