@@ -1,10 +1,12 @@
 import Synchronization
 
-/// How many memories of the SQLite full-text index each word matches, kept for a while, so that
-/// a keyword recall can leave out the words that would make it rank most of the index.
+/// How many memories each word matches (SQLite: in the full-text index of every context;
+/// PostgreSQL: in one context, keyed `"<context> <word>"`), kept for a while, so that a keyword
+/// recall can leave out the words that would make it rank most of the memories.
 ///
 /// FTS5 ranks every row that matches any of the query's words before it filters on the context
-/// and the limit (bm25 costs about 3 µs a row): a turn's text of 20-30 words that include common
+/// and the limit (bm25 costs about 3 µs a row; PostgreSQL's `ts_rank` every row of the context
+/// that matches): a turn's text of 20-30 words that include common
 /// ones ("server", "help") matches most memories, which made the keyword side of a recall cost
 /// 16-31 ms at 10,000 memories (docs/benchmarks.md, "Issue 18: the keyword side of long turn
 /// texts"). ``SQLMemoryStore/rankedWords(_:counts:budget:withVectors:)`` keeps the rarest words

@@ -42,6 +42,7 @@ extension Migration {
         .memory,
         .dashboardIndexes,
         .liveHistoryIndex,
+        .memoryFullTextUpdates,
     ]
 }
 

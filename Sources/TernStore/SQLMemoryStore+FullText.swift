@@ -91,10 +91,9 @@ extension SQLMemoryStore {
         return kept
     }
 
-    /// A PostgreSQL `to_tsquery` text matching any of the words, each a quoted lexeme; `nil`
-    /// when there are none.
-    static func tsQuery(_ text: String) -> String? {
-        let words = queryWords(text)
+    /// A PostgreSQL `to_tsquery` text matching any of `words`, each a quoted lexeme; `nil` when
+    /// there are none.
+    static func tsQuery(_ words: [String]) -> String? {
         guard !words.isEmpty else { return nil }
         return words.map { "'\($0)'" }.joined(separator: " | ")
     }
@@ -105,12 +104,12 @@ extension SQLMemoryStore {
         _ text: String, filter: MemoryFilter, limit: Int, withVectors: Bool, in context: ContextID
     ) async throws -> [MemoryID] {
         let dialect = database.dialect
-        let words = Self.queryWords(text)
-        let query: String?
-        switch dialect {
-        case .sqlite: query = Self.fts5Query(try await searchedWords(words, withVectors: withVectors))
-        case .postgres: query = Self.tsQuery(text)
-        }
+        let words = try await searchedWords(Self.queryWords(text), withVectors: withVectors, in: context)
+        let query: String? =
+            switch dialect {
+            case .sqlite: Self.fts5Query(words)
+            case .postgres: Self.tsQuery(words)
+            }
         // No words, no statement (a vector-only recall costs no keyword read).
         guard let query else { return [] }
         let rows = try await database.read { db -> [any SQLRow] in
@@ -137,28 +136,40 @@ extension SQLMemoryStore {
         return try rows.map { MemoryID(try $0.decode(column: "id", as: String.self)) }
     }
 
-    /// SQLite: the words of `words` to search, by ``rankedWords(_:counts:budget:withVectors:)``
-    /// with the counts of ``termCounts`` (all of them without a ``keywordRowBudget``): within
+    /// The words of `words` to search, by ``rankedWords(_:counts:budget:withVectors:)`` with the
+    /// counts of ``termCounts`` (all of them without a ``keywordRowBudget``): within
     /// ``keywordRowBudget`` rows beside a vector search, ``keywordOnlyBudgetFactor`` times as
-    /// many without one.
-    func searchedWords(_ words: [String], withVectors: Bool) async throws -> [String] {
+    /// many without one. SQLite counts a word's matches in every context (FTS5 ranks them all
+    /// before the context filter), PostgreSQL in `context` (`ts_rank` runs on its rows only).
+    func searchedWords(_ words: [String], withVectors: Bool, in context: ContextID) async throws -> [String] {
         // A lone word of a keyword-only recall is searched whatever it counts.
         guard let budget = keywordRowBudget, withVectors || words.count > 1 else { return words }
         // Keyword recall alone carries the whole answer: it may rank more rows.
         let cap = budget * Self.keywordOnlyBudgetFactor
-        let counts = try await termCounts.counts(of: words) { missing in
+        let dialect = database.dialect
+        // Counts are kept by word on SQLite, by context and word on PostgreSQL.
+        let scope = dialect == .sqlite ? "" : context.rawValue + " "
+        let kept = try await termCounts.counts(of: words.map { scope + $0 }) { missing in
             try await database.read { db in
                 var counts: [String: Int] = [:]
                 for start in stride(from: 0, to: missing.count, by: Self.countedWordsPerStatement) {
-                    let chunk = Array(missing[start..<min(start + Self.countedWordsPerStatement, missing.count)])
-                    for row in try await db.raw(Self.countStatement(chunk, budget: cap)).all() {
+                    let keys = Array(missing[start..<min(start + Self.countedWordsPerStatement, missing.count)])
+                    let chunk = keys.map { String($0.dropFirst(scope.count)) }
+                    let statement =
+                        switch dialect {
+                        case .sqlite: Self.countStatement(chunk, budget: cap)
+                        case .postgres: Self.postgresCountStatement(chunk, budget: cap, in: context)
+                        }
+                    for row in try await db.raw(statement).all() {
                         let index = try row.decode(column: "i", as: Int.self)
-                        if chunk.indices.contains(index) { counts[chunk[index]] = try row.decode(column: "n", as: Int.self) }
+                        if keys.indices.contains(index) { counts[keys[index]] = try row.decode(column: "n", as: Int.self) }
                     }
                 }
                 return counts
             }
         }
+        var counts: [String: Int] = [:]
+        for word in words { counts[word] = kept[scope + word] ?? 0 }
         return Self.rankedWords(words, counts: counts, budget: withVectors ? budget : cap, withVectors: withVectors)
     }
 
@@ -178,6 +189,18 @@ extension SQLMemoryStore {
                 SELECT \(literal: index) AS i, (SELECT COUNT(*) FROM (SELECT 1 FROM memories_fts \
                 WHERE memories_fts MATCH \(bind: phrase) LIMIT \(literal: budget + 1))) AS n
                 """
+        }.joined(separator: " UNION ALL ")
+    }
+
+    /// ``countStatement(_:budget:)`` for PostgreSQL, counting in `context`'s memories (one row
+    /// per word, no padding: PostgreSQL keeps no statements between calls here).
+    static func postgresCountStatement(_ words: [String], budget: Int, in context: ContextID) -> SQLQueryString {
+        words.indices.map { index -> SQLQueryString in
+            """
+            SELECT \(literal: index) AS i, (SELECT COUNT(*) FROM (SELECT 1 FROM memories \
+            WHERE context_id = \(bind: context.rawValue) AND tsv @@ to_tsquery('english', \(bind: "'\(words[index])'")) \
+            LIMIT \(literal: budget + 1)) AS matched) AS n
+            """
         }.joined(separator: " UNION ALL ")
     }
 }

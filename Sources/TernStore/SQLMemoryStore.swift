@@ -19,10 +19,10 @@ package struct SQLMemoryStore: MemoryStore {
     let rerankCandidates: Int
     /// Settings rows and change epochs kept between recalls (see ``MemoryRecallCache``).
     let recallCache: MemoryRecallCache
-    /// SQLite only: the most rows a keyword recall's words may match together (see
+    /// The most rows a keyword recall's words may match together (see
     /// ``rankedWords(_:counts:budget:withVectors:)``); `nil` searches every word of the text.
     let keywordRowBudget: Int?
-    /// SQLite only: how many memories each searched word matches, kept a while.
+    /// How many memories each searched word matches, kept a while.
     let termCounts: MemoryTermCounts
 
     /// - Parameters:
@@ -39,7 +39,7 @@ package struct SQLMemoryStore: MemoryStore {
     ///   - cacheMaxAge: how long settings and "no vector changed" are trusted (see
     ///     ``MemoryRecallCache``): changes through this store apply at once, changes by another
     ///     process to what vector recall sees within this time; `.zero` checks on every recall.
-    ///   - keywordRowBudget: SQLite only: the most rows the words of a hybrid recall's keyword
+    ///   - keywordRowBudget: the most rows the words of a hybrid recall's keyword
     ///     search may match together, rarest words first (see
     ///     ``rankedWords(_:counts:budget:withVectors:)``); a keyword-only recall may rank
     ///     ``keywordOnlyBudgetFactor`` times as many. `nil` searches every word of the text,

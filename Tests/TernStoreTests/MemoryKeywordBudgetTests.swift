@@ -44,8 +44,9 @@ import TernCore
 
     // MARK: Counting
 
-    @Test func countStatement_countsEachWord_paddedToFixedSizes() async throws {
-        try await SQLBackend.sqlite.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 3) }) { store, database in
+    @Test(arguments: SQLBackend.allCases)
+    func countStatement_countsEachWord(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 3) }) { store, database in
             for (index, text) in ["alpha beta", "alpha gamma", "alpha delta", "alpha beta epsilon", "beta"].enumerated() {
                 _ = try await store.remember(NewMemory(text: text, source: "t\(index)"), in: .defaultContext)
             }
@@ -54,12 +55,16 @@ import TernCore
             let expected = [4, 3, 1, 0, 1, 1, 4, 0, 0]
             for count in 1...words.count {
                 let chunk = Array(words.prefix(min(count, SQLMemoryStore.countedWordsPerStatement)))
-                let rows = try await database.read { db in
-                    try await db.raw(SQLMemoryStore.countStatement(chunk, budget: 3)).all()
-                }
+                let statement =
+                    switch backend {
+                    case .sqlite: SQLMemoryStore.countStatement(chunk, budget: 3)
+                    case .postgres: SQLMemoryStore.postgresCountStatement(chunk, budget: 3, in: .defaultContext)
+                    }
+                let rows = try await database.read { db in try await db.raw(statement).all() }
                 var counted: [Int: Int] = [:]
                 for row in rows { counted[try row.decode(column: "i", as: Int.self)] = try row.decode(column: "n", as: Int.self) }
-                #expect(rows.count == [1, 2, 4, 8].first { $0 >= chunk.count })
+                // SQLite pads to 1, 2, 4 or 8 words (four kept statements); PostgreSQL does not.
+                #expect(rows.count == (backend == .sqlite ? [1, 2, 4, 8].first { $0 >= chunk.count } : chunk.count))
                 for index in chunk.indices { #expect(counted[index] == expected[index], "\(chunk[index]) of \(chunk)") }
             }
         }
@@ -84,13 +89,27 @@ import TernCore
         #expect(counts.keptCount == 1)
     }
 
+    /// Migration 17: PostgreSQL's GIN index of the memories' words has no pending list, which
+    /// every word's lookup would read through (4 ms instead of 0.04 ms after an ingest of 10,000).
+    @Test func postgresFullTextIndex_hasNoPendingList() async throws {
+        guard SQLBackend.allCases.contains(.postgres) else { return }
+        try await SQLBackend.postgres.withStore({ _ in () }) { _, database in
+            let options = try await database.read { db in
+                try await db.raw("SELECT array_to_string(reloptions, ',') AS options FROM pg_class WHERE relname = 'memories_tsv_idx'")
+                    .first()?.decode(column: "options", as: String?.self)
+            }
+            #expect(options == "fastupdate=off")
+        }
+    }
+
     // MARK: Through recall
 
     /// 40 memories say "server", one says "zebra": with a budget of 5 rows (20 for keyword recall
     /// alone) a recall of both words searches "zebra" alone; with 11 (44) or without a budget it
     /// ranks every "server" memory too.
-    @Test func recall_ofALongText_leavesTheCommonWordsOut() async throws {
-        try await SQLBackend.sqlite.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 5) }) { store, database in
+    @Test(arguments: SQLBackend.allCases)
+    func recall_ofALongText_leavesTheCommonWordsOut(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 5) }) { store, database in
             for index in 0..<40 {
                 _ = try await store.remember(NewMemory(text: "the server number \(index)", source: "s"), in: .defaultContext)
             }
@@ -108,15 +127,20 @@ import TernCore
 
     /// A word counted 0 (no memory had it) is searched while its count is kept, so a memory
     /// remembered just after is found by the next recall, not a minute later.
-    @Test func recall_findsAWordRememberedAfterItWasCounted() async throws {
-        try await SQLBackend.sqlite.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 10) }) { store, _ in
+    /// (`ts_rank` has no inverse document frequency, so on PostgreSQL the quokka memory ties with
+    /// the deploy notes and is looked for among all the hits.)
+    @Test(arguments: SQLBackend.allCases)
+    func recall_findsAWordRememberedAfterItWasCounted(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 10) }) { store, _ in
             for index in 0..<20 {
                 _ = try await store.remember(NewMemory(text: "deploy note \(index)", source: "s"), in: .defaultContext)
             }
-            let query = MemoryQuery(text: "deploy quokka", k: 3)
-            #expect(try await store.recall(query, in: .defaultContext).isEmpty == false)
+            let query = MemoryQuery(text: "deploy quokka", k: 30)
+            #expect(try await store.recall(query, in: .defaultContext).count == 20)
             let quokka = try await store.remember(NewMemory(text: "the quokka is the mascot", source: "q"), in: .defaultContext)
-            #expect(try await store.recall(query, in: .defaultContext).first?.memory.id == quokka)
+            let hits = try await store.recall(query, in: .defaultContext)
+            #expect(hits.contains { $0.memory.id == quokka })
+            if backend == .sqlite { #expect(hits.first?.memory.id == quokka) }
         }
     }
 }

@@ -39,7 +39,7 @@ struct MemoryBenchOptions: Sendable {
         usage: tern-bench-memory --database sqlite:PATH|postgres://ADMIN-URL [--memories 10000]
                                  [--dimension 384] [--queries 200] [--exact yes] [--exact-queries N]
                                  [--bulk yes [--index-memory 6GB] [--index-workers 1]] [--keep yes] [--reuse NAME]
-                                 [--query-words 2] [--zipf yes] [--keyword-budgets 1000,off]
+                                 [--query-words 2] [--zipf yes] [--keyword-budgets 300,off]
         SQLite: PATH must not exist. PostgreSQL: the URL's user must be allowed to CREATE DATABASE;
         a database tern_bench_memory_<random> is made and dropped.
         --exact-queries: check recall@10 on the first N queries only (all are timed).
@@ -49,7 +49,7 @@ struct MemoryBenchOptions: Sendable {
         --reuse NAME (PostgreSQL): query a database kept by a run with the same --memories; no load.
         --query-words N: words in a query's text, two of the memory's and N-2 drawn like the memories'.
         --zipf yes: the memories' words follow Zipf's law over the 5,000-word vocabulary (uniform by default).
-        --keyword-budgets LIST: SQLite: measure once per keyword row budget (off: every word searched).
+        --keyword-budgets LIST: measure once per keyword row budget (off: every word searched).
         """
 
     /// The numeric options, by flag (key paths are immutable values; the dictionary is never changed).

@@ -38,27 +38,23 @@ do {
         let queries = (0..<options.queries).map { data.query($0) }
         let checked = queries.prefix(options.exactQueries ?? queries.count).map(\.vector)
         let truth = try await exactTopK(checked, k: 10, database: database, data: data)
-        if database.dialect == .sqlite {
-            var answers: [(label: String, budget: Int?, hybrid: [[MemoryID]])] = []
-            for budget in options.keywordBudgets {
-                let label = "approximate, keyword budget \(budget.map { "\($0) rows" } ?? "off")"
-                let hybrid = try await measure(
-                    label, store: SQLMemoryStore(database: database, keywordRowBudget: budget), queries: queries,
-                    truth: truth)
-                answers.append((label, budget, hybrid))
+        var answers: [(label: String, budget: Int?, hybrid: [[MemoryID]])] = []
+        for budget in options.keywordBudgets {
+            let label = "approximate, keyword budget \(budget.map { "\($0) rows" } ?? "off")"
+            let hybrid = try await measure(
+                label, store: SQLMemoryStore(database: database, keywordRowBudget: budget), queries: queries,
+                truth: truth)
+            answers.append((label, budget, hybrid))
+        }
+        // What leaving words out changed: the hybrid top 10 against searching every word.
+        if let all = answers.first(where: { $0.budget == nil }) {
+            for answer in answers where answer.budget != nil {
+                let shared = zip(answer.hybrid, all.hybrid).map { Set($0).intersection($1).count }.reduce(0, +)
+                let total = all.hybrid.map(\.count).reduce(0, +)
+                report(
+                    "\(answer.label): hybrid top 10 shares \(String(format: "%.3f", Double(shared) / Double(max(1, total)))) of every-word search's"
+                )
             }
-            // What leaving words out changed: the hybrid top 10 against searching every word.
-            if let all = answers.first(where: { $0.budget == nil }) {
-                for answer in answers where answer.budget != nil {
-                    let shared = zip(answer.hybrid, all.hybrid).map { Set($0).intersection($1).count }.reduce(0, +)
-                    let total = all.hybrid.map(\.count).reduce(0, +)
-                    report(
-                        "\(answer.label): hybrid top 10 shares \(String(format: "%.3f", Double(shared) / Double(max(1, total)))) of every-word search's"
-                    )
-                }
-            }
-        } else {
-            try await measure("approximate", store: store, queries: queries, truth: truth)
         }
         if database.dialect == .sqlite, options.exact {
             try await measure("exact scan", store: SQLMemoryStore(database: database, vectorCacheBytes: 0), queries: queries, truth: truth)
