@@ -3,7 +3,8 @@ import TernCore
 
 /// What ``SQLMemoryStore`` keeps in this process between recalls, so that a steady-state recall
 /// asks the database for its keyword matches and its hits' rows and nothing else: each
-/// context's settings row (recorded model, dimension, vector generation) here, and in
+/// context's settings row (recorded model, dimension, vector generation, whether some memory
+/// has no vector) here, and in
 /// ``SQLiteMemoryVectorIndex`` the context's vectors with the moment they were last found
 /// unchanged.
 ///

@@ -42,7 +42,7 @@ extension Migration {
         .memory,
         .dashboardIndexes,
         .liveHistoryIndex,
-        .memoryFullTextUpdates,
+        .memoryRecallIndexes,
     ]
 }
 

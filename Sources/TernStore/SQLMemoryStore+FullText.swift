@@ -32,7 +32,7 @@ extension SQLMemoryStore {
             current = ""
         }
         for character in text.lowercased() {
-            if character.isLetter || character.isNumber {
+            if isWordCharacter(character) {
                 current.append(character)
             } else {
                 flush()
@@ -43,6 +43,21 @@ extension SQLMemoryStore {
         return Array(words.prefix(maximumQueryWords))
     }
 
+    /// Whether `character` belongs to a word: a letter or digit all of whose code points are
+    /// letters, digits or combining marks. `isLetter` looks at the first code point only, and a
+    /// Unicode "prepend" letter (U+0D4E, U+111C2) forms one character with whatever follows it,
+    /// a quote or a backslash included, which would end the quoted phrase or lexeme early.
+    static func isWordCharacter(_ character: Character) -> Bool {
+        guard character.isLetter || character.isNumber else { return false }
+        return character.unicodeScalars.allSatisfy { scalar in
+            let properties = scalar.properties
+            switch properties.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark: return true
+            default: return properties.isAlphabetic || properties.numericType != nil
+            }
+        }
+    }
+
     /// An FTS5 query matching any of `words`, each a quoted string (so `AND`, `OR`, `NEAR` are
     /// words, not operators); `nil` when there are none.
     static func fts5Query(_ words: [String]) -> String? {
@@ -50,25 +65,27 @@ extension SQLMemoryStore {
         return words.map { "\"\($0)\"" }.joined(separator: " OR ")
     }
 
-    /// Words ranked at most by one SQLite keyword recall, besides those no memory has.
+    /// Words ranked at most by one keyword recall, besides those no memory has.
     static let maximumRankedWords = 8
 
     /// How many times ``keywordRowBudget`` rows a keyword recall without a vector search may rank:
     /// then it is the whole answer, not the complement of the vectors for rare words.
     static let keywordOnlyBudgetFactor = 4
 
-    /// The words a SQLite keyword recall searches, rarest first: FTS5 ranks every row matching any
-    /// of them (before the context and the limit apply), so the search is kept to the rarest
-    /// words whose counts add up to at most `budget` rows, and to ``maximumRankedWords`` of them.
+    /// The words a keyword recall searches, rarest first: FTS5 ranks every row matching any of
+    /// them (before the context and the limit apply), PostgreSQL every matching row of the
+    /// context, so the search is kept to the rarest words whose counts add up to at most `budget`
+    /// rows, and to ``maximumRankedWords`` of them.
     /// A common word says little about which memory is meant (bm25 weighs it least) and the
     /// vector side finds by meaning; a rare one (a name, a code, a term) is what the keyword side
     /// is for. See ``MemoryTermCounts``.
     ///
     /// - Parameters:
     ///   - counts: how many memories each word matches in the whole index (a missing word counts 0).
-    ///   - withVectors: whether a vector search runs too. Then a word over the budget on its own
-    ///     is not searched (there may be nothing left to search); without one, the rarest word is
-    ///     always searched, so keyword recall alone still answers.
+    ///   - withVectors: whether a vector search runs too and covers every memory of the context
+    ///     (none is without a vector). Then a word over the budget on its own is not searched
+    ///     (there may be nothing left to search); otherwise the rarest word is always searched,
+    ///     so keyword recall alone still answers, and finds memories that have no vector.
     static func rankedWords(_ words: [String], counts: [String: Int], budget: Int, withVectors: Bool) -> [String] {
         let ordered = words.enumerated().sorted {
             (counts[$0.element] ?? 0, $0.offset) < (counts[$1.element] ?? 0, $1.offset)
@@ -149,12 +166,14 @@ extension SQLMemoryStore {
         let dialect = database.dialect
         // Counts are kept by word on SQLite, by context and word on PostgreSQL.
         let scope = dialect == .sqlite ? "" : context.rawValue + " "
-        let kept = try await termCounts.counts(of: words.map { scope + $0 }) { missing in
+        var wordOfKey: [String: String] = [:]
+        for word in words { wordOfKey[scope + word] = word }
+        let kept = try await termCounts.counts(of: words.map { scope + $0 }) { [wordOfKey] missing in
             try await database.read { db in
                 var counts: [String: Int] = [:]
                 for start in stride(from: 0, to: missing.count, by: Self.countedWordsPerStatement) {
                     let keys = Array(missing[start..<min(start + Self.countedWordsPerStatement, missing.count)])
-                    let chunk = keys.map { String($0.dropFirst(scope.count)) }
+                    let chunk = keys.map { wordOfKey[$0] ?? $0 }
                     let statement =
                         switch dialect {
                         case .sqlite: Self.countStatement(chunk, budget: cap)

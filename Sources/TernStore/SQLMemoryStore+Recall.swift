@@ -15,11 +15,12 @@ extension SQLMemoryStore {
         return try await mapMemoryErrors {
             // Cached (see MemoryRecallCache): a turn's recall reads only keyword matches and hits.
             let stored = try await recallCache.settings(of: context) {
-                try await database.read { db in try await Self.settingsRow(of: context, db) }
+                try await database.read { db in try await Self.withUnembedded(of: context, db) }
             }
             // The keyword statement runs on SQLite's (or PostgreSQL's) side while the vectors are
             // scored here: a turn waits for the slower of the two, not for both in turn.
-            let withVectors = query.embedding != nil && stored.settings.embedding != nil
+            // Common words are left to the vector side only when it sees every memory.
+            let withVectors = query.embedding != nil && stored.settings.embedding != nil && !stored.hasUnembedded
             async let keywordList = keywordMatches(
                 query.text, filter: query.filter, limit: depth, withVectors: withVectors, in: context)
             var vector: [(id: MemoryID, similarity: Double)] = []

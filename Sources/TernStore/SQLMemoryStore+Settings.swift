@@ -7,6 +7,23 @@ extension SQLMemoryStore {
     struct SettingsRow: Sendable {
         var settings: MemorySettings
         var generation: Int64
+        /// Whether some memory of the context has no vector. Read for recall only
+        /// (``withUnembedded(of:_:)``); `true`, the safe answer, otherwise.
+        var hasUnembedded = true
+    }
+
+    /// The context's settings row with ``SettingsRow/hasUnembedded`` read (from the partial index
+    /// `memories_unembedded_idx`, migration 17).
+    static func withUnembedded(of context: ContextID, _ db: any SQLDatabase) async throws -> SettingsRow {
+        var row = try await settingsRow(of: context, db)
+        row.hasUnembedded =
+            try await db.raw(
+                """
+                SELECT CASE WHEN EXISTS (SELECT 1 FROM memories WHERE context_id = \(bind: context.rawValue)
+                AND dimension IS NULL) THEN 1 ELSE 0 END AS unembedded
+                """
+            ).first()?.decode(column: "unembedded", as: Int.self) != 0
+        return row
     }
 
     package func settings(in context: ContextID) async throws -> MemorySettings {

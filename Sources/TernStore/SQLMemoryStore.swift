@@ -57,7 +57,7 @@ package struct SQLMemoryStore: MemoryStore {
         self.vectorIndex = SQLiteMemoryVectorIndex(
             budgetBytes: vectorCacheBytes, heldVectorsPerContext: heldVectorsPerContext, freshness: recallCache)
         self.rerankCandidates = max(1, rerankCandidates)
-        self.keywordRowBudget = keywordRowBudget.map { max(1, $0) }
+        self.keywordRowBudget = keywordRowBudget.map { min(max(1, $0), 1_000_000) }
         self.termCounts = MemoryTermCounts()
     }
 

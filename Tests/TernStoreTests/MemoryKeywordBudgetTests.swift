@@ -6,9 +6,11 @@ import TernCore
 
 @testable import TernStore
 
-/// The SQLite keyword recall's row budget: the rarest words of a long text are searched, the
-/// common ones left out, a word no memory had when it was counted is still searched, and the
-/// counts come from the index as FTS5 matches them (see docs/memory.md, "Keyword side").
+/// The keyword recall's row budget (SQLite and PostgreSQL): the rarest words of a long text are
+/// searched, the common ones left out (beside a vector search only while every memory has a
+/// vector), a word no memory had when it was counted is still searched, the counts come from the
+/// index as it matches words, and no text makes a word that breaks the query's quoting (see
+/// docs/memory.md, "Keyword side, long texts").
 @Suite(.timeLimit(.minutes(1))) struct MemoryKeywordBudgetTests {
     // MARK: Choosing the words
 
@@ -40,6 +42,27 @@ import TernCore
         #expect(
             SQLMemoryStore.rankedWords(["please", "server", "help"], counts: counts, budget: 1_000, withVectors: false)
                 == ["server"])
+    }
+
+    /// A Unicode "prepend" letter forms one character with the quote after it; the quote must
+    /// not end up in a word (it would end the FTS5 phrase or the PostgreSQL lexeme).
+    @Test func queryWords_neverHoldAQuoteOrBackslash() {
+        for text in ["\u{0D4E}\" zebra", "\u{111C2}' zebra", "\u{0D4E}\\ zebra", "caf\u{0065}\u{0301} zebra"] {
+            let words = SQLMemoryStore.queryWords(text)
+            #expect(words.contains("zebra"), "\(text.debugDescription)")
+            #expect(!words.contains { $0.contains { "\"'\\".contains($0) } }, "\(text.debugDescription) gave \(words)")
+        }
+        #expect(SQLMemoryStore.queryWords("caf\u{0065}\u{0301} zebra").first == "caf\u{0065}\u{0301}")
+    }
+
+    @Test(arguments: SQLBackend.allCases)
+    func recall_ofAPrependLetterAndAQuote_isNoSyntaxError(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLMemoryStore(database: $0) }) { store, _ in
+            let zebra = try await store.remember(NewMemory(text: "a zebra", source: "z"), in: .defaultContext)
+            for text in ["\u{0D4E}\" zebra", "\u{0D4E}' zebra", "\u{0D4E}\\ zebra"] {
+                #expect(try await store.recall(MemoryQuery(text: text), in: .defaultContext).map(\.memory.id) == [zebra])
+            }
+        }
     }
 
     // MARK: Counting
@@ -127,6 +150,30 @@ import TernCore
 
     /// A word counted 0 (no memory had it) is searched while its count is kept, so a memory
     /// remembered just after is found by the next recall, not a minute later.
+    /// Beside a vector search a word over the budget is left to the vectors, but only while
+    /// every memory of the context has one: a memory remembered without a vector (the embedding
+    /// server was down) is still found by its common word.
+    @Test(arguments: SQLBackend.allCases)
+    func hybridRecall_leavesACommonWordToTheVectors_unlessAMemoryHasNone(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLMemoryStore(database: $0, keywordRowBudget: 5) }) { store, database in
+            for index in 0..<30 {
+                _ = try await store.remember(
+                    NewMemory(
+                        text: "server number \(index)", source: "s",
+                        embedding: MemoryEmbedding(vector: [1, Float(index) / 100, 0, 0], model: "m")),
+                    in: .defaultContext)
+            }
+            let query = MemoryQuery(text: "server", embedding: MemoryEmbedding(vector: [0, 0, 1, 0], model: "m"), k: 50)
+            let vectorsOnly = try await store.recall(query, in: .defaultContext)
+            #expect(vectorsOnly.count == 30 && vectorsOnly.allSatisfy { $0.keywordRank == nil })
+            let everyWord = try await SQLMemoryStore(database: database, keywordRowBudget: nil).recall(query, in: .defaultContext)
+            #expect(everyWord.contains { $0.keywordRank != nil })
+            let plain = try await store.remember(NewMemory(text: "server", source: "no vector"), in: .defaultContext)
+            let hits = try await store.recall(query, in: .defaultContext)
+            #expect(hits.contains { $0.memory.id == plain && $0.keywordRank != nil })
+        }
+    }
+
     /// (`ts_rank` has no inverse document frequency, so on PostgreSQL the quokka memory ties with
     /// the deploy notes and is looked for among all the hits.)
     @Test(arguments: SQLBackend.allCases)
