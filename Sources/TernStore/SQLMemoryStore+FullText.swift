@@ -166,29 +166,28 @@ extension SQLMemoryStore {
         let dialect = database.dialect
         // Counts are kept by word on SQLite, by context and word on PostgreSQL.
         let scope = dialect == .sqlite ? "" : context.rawValue + " "
-        var wordOfKey: [String: String] = [:]
-        for word in words { wordOfKey[scope + word] = word }
-        let kept = try await termCounts.counts(of: words.map { scope + $0 }) { [wordOfKey] missing in
+        let keys = words.map { scope + $0 }
+        let wordOfKey = Dictionary(zip(keys, words)) { first, _ in first }
+        let kept = try await termCounts.counts(of: keys) { missing in
             try await database.read { db in
                 var counts: [String: Int] = [:]
                 for start in stride(from: 0, to: missing.count, by: Self.countedWordsPerStatement) {
-                    let keys = Array(missing[start..<min(start + Self.countedWordsPerStatement, missing.count)])
-                    let chunk = keys.map { wordOfKey[$0] ?? $0 }
+                    let chunk = Array(missing[start..<min(start + Self.countedWordsPerStatement, missing.count)])
+                    let chunkWords = chunk.map { wordOfKey[$0] ?? $0 }
                     let statement =
                         switch dialect {
-                        case .sqlite: Self.countStatement(chunk, budget: cap)
-                        case .postgres: Self.postgresCountStatement(chunk, budget: cap, in: context)
+                        case .sqlite: Self.countStatement(chunkWords, budget: cap)
+                        case .postgres: Self.postgresCountStatement(chunkWords, budget: cap, in: context)
                         }
                     for row in try await db.raw(statement).all() {
                         let index = try row.decode(column: "i", as: Int.self)
-                        if keys.indices.contains(index) { counts[keys[index]] = try row.decode(column: "n", as: Int.self) }
+                        if chunk.indices.contains(index) { counts[chunk[index]] = try row.decode(column: "n", as: Int.self) }
                     }
                 }
                 return counts
             }
         }
-        var counts: [String: Int] = [:]
-        for word in words { counts[word] = kept[scope + word] ?? 0 }
+        let counts = Dictionary(zip(words, keys.map { kept[$0] ?? 0 })) { first, _ in first }
         return Self.rankedWords(words, counts: counts, budget: withVectors ? budget : cap, withVectors: withVectors)
     }
 
