@@ -13,7 +13,12 @@ extension AgentService {
     @inline(never)
     func reconcile(_ turn: AgentTurn) async throws {
         guard let prior = turn.priorMessages, !turn.sessionIsNew else { return }
-        let stored = try await store.outline(of: turn.session, in: turn.context, limit: Self.reconcileWindow)
+        let stored: [MessageOutline]
+        if let read = turn.storedOutline {
+            stored = read  // read with the session, in the turn's first statement
+        } else {
+            stored = try await store.outline(of: turn.session, in: turn.context, limit: Self.reconcileWindow)
+        }
         let storedUsers = stored.filter { $0.role == .user }
         guard let lastStored = storedUsers.last else { return }
         let clientUsers = prior.filter { $0.role == .user }.map { $0.content ?? "" }

@@ -3,7 +3,8 @@ package import TernCore
 
 /// The one way into a turn, for every channel (the OpenAI API, the agent API, Telegram, the
 /// terminal): resolve the caller through the ``IdentityResolver``, open the conversation and its
-/// current session in one query, run the agent (which stores the user message before any model
+/// current session in one query (with the stored thread, when the client resends its own to be
+/// compared), run the agent (which stores the user message before any model
 /// call and the answer after it, partial when cut short), and hand back a ``Turn``. Channels
 /// only translate their medium into a ``TurnRequest`` and the events back.
 package struct TurnGateway: Sendable {
@@ -42,9 +43,12 @@ package struct TurnGateway: Sendable {
             // A new conversation's user message is stored with it, in one commit.
             var firstMessage: String?
             if case .message(let text) = request.kind { firstMessage = text }
+            // A client that resends its thread has it compared with the stored one
+            // (``AgentService/reconcile(_:)``): that outline is read in the same query.
+            let comparesThread = firstMessage != nil && request.resendsThread && request.priorMessages != nil
             let opened = try await store.openSession(
                 in: caller.context, platform: request.conversation.platform, platformID: platformID,
-                firstMessage: firstMessage)
+                firstMessage: firstMessage, outlineLimit: comparesThread ? AgentService.reconcileWindow : 0)
             let turn = request.agentTurn(caller, opened)
             return Self.launch(
                 caller, conversation: opened.conversation.id, session: opened.session.id, keepAlive: request.keepAlive

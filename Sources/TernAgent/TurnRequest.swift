@@ -76,6 +76,7 @@ package struct TurnRequest: Sendable {
             role: caller.role)
         turn.sessionIsNew = opened.isNew
         turn.inputStored = opened.firstMessage != nil
+        turn.storedOutline = opened.outline
         return turn
     }
 }

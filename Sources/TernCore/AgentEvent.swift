@@ -140,6 +140,10 @@ package struct AgentTurn: Sendable {
     /// The store already holds ``input`` (it was stored with the new session, in the same
     /// commit), so the agent does not append it again.
     package var inputStored = false
+    /// The session's stored thread (``ConversationStore/outline(of:in:limit:)``) as read with the
+    /// session when the turn was opened, for comparing with ``priorMessages``; `nil` makes the
+    /// agent read it.
+    package var storedOutline: [MessageOutline]?
 
     package init(
         context: ContextID, user: UserID, conversation: ConversationID, session: SessionID,

@@ -47,9 +47,14 @@ package protocol ConversationStore: Sendable {
     /// `nil` when the session was found (or another turn made it): then the caller appends the
     /// message itself, as on any turn. Wrappers must forward `firstMessage`.
     ///
+    /// With `outlineLimit` above 0 a found session comes with its ``outline(of:in:limit:)`` of
+    /// that many messages (``OpenedSession/outline``), read in the same query by SQL stores: a
+    /// turn that compares a client's resent thread then reads what it needs in one statement.
+    ///
     /// Throws ``StoreError/conflict(_:)`` when the pair belongs to another context.
-    func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
-        async throws -> OpenedSession
+    func openSession(
+        in context: ContextID, platform: String, platformID: String, firstMessage: String?, outlineLimit: Int
+    ) async throws -> OpenedSession
 
     /// Starts a new session (what `/new` does); later history loads start from it.
     func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session
@@ -94,7 +99,7 @@ package struct MessageOutline: Sendable, Equatable {
     }
 }
 
-/// What ``ConversationStore/openSession(in:platform:platformID:)`` found or made.
+/// What ``ConversationStore/openSession(in:platform:platformID:firstMessage:outlineLimit:)`` found or made.
 package struct OpenedSession: Sendable, Equatable {
     package var conversation: Conversation
     package var session: Session
@@ -102,14 +107,22 @@ package struct OpenedSession: Sendable, Equatable {
     /// not read its history; `false` when it was found, or when the store cannot tell.
     package var isNew: Bool
     /// The user message stored with a new session
-    /// (``ConversationStore/openSession(in:platform:platformID:firstMessage:)``), if any.
+    /// (``ConversationStore/openSession(in:platform:platformID:firstMessage:outlineLimit:)``), if any.
     package var firstMessage: Message?
+    /// The session's ``ConversationStore/outline(of:in:limit:)`` when it was asked for
+    /// (`outlineLimit` above 0) and read with a found session; `nil` when it was not read (the
+    /// caller reads it itself if it needs it) and for a session this call made (``isNew``).
+    package var outline: [MessageOutline]?
 
-    package init(conversation: Conversation, session: Session, isNew: Bool, firstMessage: Message? = nil) {
+    package init(
+        conversation: Conversation, session: Session, isNew: Bool, firstMessage: Message? = nil,
+        outline: [MessageOutline]? = nil
+    ) {
         self.conversation = conversation
         self.session = session
         self.isNew = isNew
         self.firstMessage = firstMessage
+        self.outline = outline
     }
 }
 
@@ -119,11 +132,21 @@ extension ConversationStore {
         try await history(of: session, in: context, limit: limit).map(MessageOutline.init)
     }
 
-    /// ``openSession(in:platform:platformID:firstMessage:)`` storing no message.
+    /// ``openSession(in:platform:platformID:firstMessage:outlineLimit:)`` without the outline.
+    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
+        async throws -> OpenedSession
+    {
+        try await openSession(
+            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage, outlineLimit: 0)
+    }
+
+    /// ``openSession(in:platform:platformID:firstMessage:outlineLimit:)`` storing no message and
+    /// reading no outline.
     package func openSession(in context: ContextID, platform: String, platformID: String) async throws
         -> OpenedSession
     {
-        try await openSession(in: context, platform: platform, platformID: platformID, firstMessage: nil)
+        try await openSession(
+            in: context, platform: platform, platformID: platformID, firstMessage: nil, outlineLimit: 0)
     }
 }
 

@@ -5,11 +5,16 @@ package import TernCore
 /// Opening a turn's conversation and session: one query when both exist, one more statement
 /// (PostgreSQL) or two in one hold of the writer (SQLite) when the conversation is new.
 extension SQLConversationStore {
-    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
-        async throws -> OpenedSession
-    {
+    package func openSession(
+        in context: ContextID, platform: String, platformID: String, firstMessage: String?, outlineLimit: Int
+    ) async throws -> OpenedSession {
+        let dialect = database.dialect
         let found = try await mapErrors {
-            try await database.read { db in try await Self.findOpen(db, platform: platform, platformID: platformID) }
+            try await database.read { db in
+                try await Self.findOpen(
+                    db, platform: platform, platformID: platformID,
+                    outline: outlineLimit > 0 ? (context, outlineLimit) : nil, dialect: dialect)
+            }
         }
         if let found { return try await complete(found, in: context, platform: platform) }
         let now = clock.next()
@@ -31,7 +36,9 @@ extension SQLConversationStore {
         // Another turn created the conversation first (or the pair is another context's):
         // whichever rows won. Its session was stored with it, in the same statement or hold.
         let winner = try await mapErrors {
-            try await database.write { db in try await Self.findOpen(db, platform: platform, platformID: platformID) }
+            try await database.write { db in
+                try await Self.findOpen(db, platform: platform, platformID: platformID, dialect: dialect)
+            }
         }
         guard let winner else {
             throw StoreError.database("conversation \(platform)/\(platformID) vanished after insert")
@@ -43,14 +50,24 @@ extension SQLConversationStore {
     struct FoundConversation: Sendable {
         var conversation: Conversation
         var session: Session?
+        /// The session's outline, when asked for and the session exists.
+        var outline: [MessageOutline]?
     }
 
     /// The conversation of `(platform, platformID)` joined to its newest session, in one query.
-    static func findOpen(_ db: any SQLDatabase, platform: String, platformID: String) async throws
-        -> FoundConversation?
-    {
-        let row = try await db.raw(
-            """
+    ///
+    /// With `outline` (the caller's context and a limit) it also reads the newest session's
+    /// outline (what ``outline(of:in:limit:)`` reads, only of messages in that context).
+    /// PostgreSQL reads it in the same query, one round trip: one row per message, each
+    /// repeating the conversation and session, or one row without a message when the session
+    /// has none. SQLite runs the outline's own statement after the join on the same connection:
+    /// there a statement costs no round trip, and the combined query cost SQLite more than the
+    /// two (its CTE and subquery are materialized; docs/benchmarks.md).
+    static func findOpen(
+        _ db: any SQLDatabase, platform: String, platformID: String, outline: (ContextID, Int)? = nil,
+        dialect: SQLDialectKind
+    ) async throws -> FoundConversation? {
+        let opened: SQLQueryString = """
             SELECT c.id AS c_id, c.context_id AS c_context_id, c.created_at AS c_created_at,
                 s.id AS s_id, s.created_at AS s_created_at
             FROM conversations c
@@ -58,8 +75,49 @@ extension SQLConversationStore {
             WHERE c.platform = \(bind: platform) AND c.platform_id = \(bind: platformID)
             ORDER BY s.created_at DESC LIMIT 1
             """
-        ).first()
-        guard let row else { return nil }
+        guard let (context, limit) = outline, dialect == .postgres else {
+            guard let row = try await db.raw(opened).first() else { return nil }
+            var found = try decodeOpen(row, platform: platform, platformID: platformID)
+            if let (context, limit) = outline, let session = found.session {
+                found.outline = try await outlineRows(db, of: session.id, in: context, limit: limit)
+            }
+            return found
+        }
+        // The messages' subquery is evaluated once (its session comes from the one-row `o`); the
+        // outer join keeps the conversation's row when the session has no message.
+        let rows = try await db.raw(
+            """
+            WITH o AS (\(opened))
+            SELECT o.c_id, o.c_context_id, o.c_created_at, o.s_id, o.s_created_at,
+                t.id AS m_id, t.role AS m_role, t.user_content AS m_user_content
+            FROM o LEFT JOIN (
+                SELECT m.id, m.role, CASE WHEN m.role = 'user' THEN m.content END AS user_content, m.created_at
+                FROM messages m
+                WHERE m.session_id = (SELECT s_id FROM o) AND m.context_id = \(bind: context.rawValue)
+                    AND m.superseded_at IS NULL
+                ORDER BY m.created_at DESC, m.id DESC LIMIT \(bind: limit)
+            ) t ON 1 = 1
+            ORDER BY t.created_at DESC, t.id DESC
+            """
+        ).all()
+        guard let first = rows.first else { return nil }
+        var found = try decodeOpen(first, platform: platform, platformID: platformID)
+        guard found.session != nil else { return found }
+        found.outline = try rows.reversed().compactMap { row in
+            // `decodeOptional`, not `String?`: the drivers decode `String` columns directly.
+            guard let id = try row.decodeOptional(column: "m_id", as: String.self) else { return nil }
+            let role = try row.decode(column: "m_role", as: String.self)
+            return MessageOutline(
+                id: MessageID(id), role: try Role(rawValue: role).unwrap("unknown role \(role) in messages"),
+                userContent: try row.decodeOptional(column: "m_user_content", as: String.self))
+        }
+        return found
+    }
+
+    /// The conversation and newest session of a ``findOpen(_:platform:platformID:outline:)`` row.
+    private static func decodeOpen(_ row: any SQLRow, platform: String, platformID: String) throws
+        -> FoundConversation
+    {
         let conversation = Conversation(
             id: ConversationID(try row.decode(column: "c_id", as: String.self)),
             contextID: ContextID(try row.decode(column: "c_context_id", as: String.self)),
@@ -81,7 +139,7 @@ extension SQLConversationStore {
     {
         let conversation = try owned(found.conversation, by: context, platform: platform)
         if let session = found.session {
-            return OpenedSession(conversation: conversation, session: session, isNew: false)
+            return OpenedSession(conversation: conversation, session: session, isNew: false, outline: found.outline)
         }
         let session = try await currentSession(of: conversation.id, in: context)
         return OpenedSession(conversation: conversation, session: session, isNew: false)

@@ -144,18 +144,23 @@ package struct SQLConversationStore: ConversationStore {
         -> [MessageOutline]
     {
         guard limit > 0 else { return [] }
-        let rows = try await mapErrors {
-            try await database.read { db in
-                try await db.raw(
-                    """
-                    SELECT id, role, CASE WHEN role = 'user' THEN content END AS user_content FROM messages
-                    WHERE session_id = \(bind: session.rawValue) AND context_id = \(bind: context.rawValue)
-                        AND superseded_at IS NULL
-                    ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
-                    """
-                ).all()
-            }
+        return try await mapErrors {
+            try await database.read { db in try await Self.outlineRows(db, of: session, in: context, limit: limit) }
         }
+    }
+
+    /// ``outline(of:in:limit:)``'s statement, on `db`.
+    static func outlineRows(_ db: any SQLDatabase, of session: SessionID, in context: ContextID, limit: Int)
+        async throws -> [MessageOutline]
+    {
+        let rows = try await db.raw(
+            """
+            SELECT id, role, CASE WHEN role = 'user' THEN content END AS user_content FROM messages
+            WHERE session_id = \(bind: session.rawValue) AND context_id = \(bind: context.rawValue)
+                AND superseded_at IS NULL
+            ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+            """
+        ).all()
         return try rows.reversed().map { row in
             let role = try row.decode(column: "role", as: String.self)
             return MessageOutline(

@@ -50,13 +50,18 @@ package actor MemoryConversationStore: ConversationStore {
 
     /// Both in one step of the actor, so two first turns at once find one conversation and one
     /// session; reports a session it made as new, with `firstMessage` stored in it.
-    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
-        throws -> OpenedSession
-    {
+    package func openSession(
+        in context: ContextID, platform: String, platformID: String, firstMessage: String?, outlineLimit: Int
+    ) throws -> OpenedSession {
         let conversation = try conversation(in: context, platform: platform, platformID: platformID)
         let before = sessions.count
         let session = try currentSession(of: conversation.id, in: context)
-        guard sessions.count > before else { return OpenedSession(conversation: conversation, session: session, isNew: false) }
+        guard sessions.count > before else {
+            let outline =
+                outlineLimit > 0
+                ? history(of: session.id, in: context, limit: outlineLimit).map(MessageOutline.init) : nil
+            return OpenedSession(conversation: conversation, session: session, isNew: false, outline: outline)
+        }
         let stored = try firstMessage.map {
             try append(NewMessage(sessionID: session.id, role: .user, content: $0), in: context)
         }

@@ -27,12 +27,13 @@ package final class RecordingConversationStore: ConversationStore {
         try await base.currentSession(of: conversation, in: context)
     }
 
-    package func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
-        async throws -> OpenedSession
-    {
+    package func openSession(
+        in context: ContextID, platform: String, platformID: String, firstMessage: String?, outlineLimit: Int
+    ) async throws -> OpenedSession {
         await beforeOpening?()
         let opened = try await base.openSession(
-            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage)
+            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage,
+            outlineLimit: outlineLimit)
         if let stored = opened.firstMessage { continuation.yield(stored) }
         return opened
     }

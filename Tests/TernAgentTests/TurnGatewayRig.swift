@@ -90,11 +90,12 @@ final class WatchedStore: ConversationStore {
         try await base.currentSession(of: conversation, in: context)
     }
 
-    func openSession(in context: ContextID, platform: String, platformID: String, firstMessage: String?)
-        async throws -> OpenedSession
-    {
+    func openSession(
+        in context: ContextID, platform: String, platformID: String, firstMessage: String?, outlineLimit: Int
+    ) async throws -> OpenedSession {
         let opened = try await base.openSession(
-            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage)
+            in: context, platform: platform, platformID: platformID, firstMessage: firstMessage,
+            outlineLimit: outlineLimit)
         self.opened.withLock { $0.append((platformID, opened.session.id)) }
         return opened
     }

@@ -77,9 +77,13 @@ import TernCore
         #expect(inserts.count == 2, "the user message and the answer, one statement each: \(listing)")
     }
 
+    /// The conversation joined to its session; the stored thread the client's is compared with,
+    /// read with it (on PostgreSQL in the same query); the user message; the answer.
     @Test func aSteadyStateTurn_runsAtMostFourStatements_noTransaction() async throws {
         let statements = try await Self.statements { send in try await send("steady", Self.body("measured")) }
         Self.check(statements, atMost: 4, "a steady-state turn")
+        let reads = statements.filter { $0.contains("superseded_at IS NULL") }
+        #expect(reads.count == 1, "the stored thread, read once: \(statements.joined(separator: "\n"))")
     }
 
     /// The conversation joined to its session (nothing found); the conversation, its session and
@@ -122,7 +126,8 @@ import TernCore
     }
 
     /// A regenerate (the thread resent without the stored last answer) marks the stored tail in
-    /// one `UPDATE`, without looking the message up first.
+    /// one `UPDATE`, without looking the message up first: the join, the stored thread, the
+    /// `UPDATE`, the user message, the answer.
     @Test func aRegenerateTurn_supersedesInOneStatement_noTransaction() async throws {
         let statements = try await Self.statements { send in
             // The client's thread as Tern stored it: the two warm-up turns, then a regenerate of the second.

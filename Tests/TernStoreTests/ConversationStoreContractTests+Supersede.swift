@@ -55,6 +55,38 @@ extension ConversationStoreContractTests {
         }
     }
 
+    /// A turn that compares a client's resent thread reads the stored one with its session.
+    @Test(arguments: StoreBackend.allCases)
+    func openSession_withOutlineLimit_returnsTheFoundSessionsOutline(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store throws in
+            let (session, messages) = try await makeSession(store, "opened", contents: ["u0", "a0", "u1", "a1", "u2", "a2"])
+            try await store.supersede(from: messages[4].id, in: Self.contextA)
+            let opened = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "opened", firstMessage: "u2'", outlineLimit: 10)
+            #expect(opened.session == session && !opened.isNew && opened.firstMessage == nil)
+            #expect(opened.outline == (try await store.outline(of: session.id, in: Self.contextA, limit: 10)))
+            #expect(opened.outline?.map(\.userContent) == ["u0", nil, "u1", nil])
+            let newest = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "opened", firstMessage: nil, outlineLimit: 3)
+            #expect(newest.outline?.map(\.id) == messages[1..<4].map(\.id))
+            #expect(try await store.openSession(in: Self.contextA, platform: "openai", platformID: "opened").outline == nil)
+            // The newest session is the one read, even when it has no message yet.
+            let fresh = try await store.startSession(of: opened.conversation.id, in: Self.contextA)
+            let reopened = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "opened", firstMessage: nil, outlineLimit: 10)
+            #expect(reopened.session == fresh && reopened.outline == [])
+            // A new conversation: its session is new, with nothing to read.
+            let made = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "made", firstMessage: "hi", outlineLimit: 10)
+            #expect(made.isNew && made.outline == nil && made.firstMessage?.content == "hi")
+            // Another context's conversation is refused, its thread with it.
+            await #expect(throws: StoreError.self) {
+                try await store.openSession(
+                    in: Self.contextB, platform: "openai", platformID: "opened", firstMessage: nil, outlineLimit: 10)
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func supersede_again_marksOnlyWhatIsStillActive(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store throws in
