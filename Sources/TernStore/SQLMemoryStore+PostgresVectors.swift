@@ -7,8 +7,9 @@ import TernCore
 /// dimensions. An HNSW index needs one dimension, so there is one partial expression index per
 /// dimension in use, `memories_embedding_hnsw_<N>` on `((embedding::vector(N))
 /// vector_cosine_ops) WHERE dimension = N`, made (under a transaction-level advisory lock, so
-/// two contexts recording the same new dimension do not race) in the transaction that records
-/// a context's first embedding. pgvector 0.6 indexes up to 2,000 dimensions; larger ones are
+/// two contexts recording the same new dimension do not race) in the transaction in which the
+/// first context to use the dimension records its first embedding; dropped and rebuilt around
+/// bulk loads (`SQLMemoryStore.buildVectorIndexes`). pgvector 0.6 indexes up to 2,000 dimensions; larger ones are
 /// searched exactly. Queries name `dimension = N` and the cast literally so the planner can use
 /// the index.
 enum PostgresMemoryVectors {
@@ -32,10 +33,22 @@ enum PostgresMemoryVectors {
         }
     }
 
-    /// Creates the HNSW index for `dimension` unless it exists.
-    static func ensureIndex(dimension: Int, _ db: any SQLDatabase) async throws {
+    /// Creates the HNSW index for `dimension` unless it exists, when `context` is the first to
+    /// record that dimension: the index is then built over no rows, at once. When other contexts
+    /// already record it and the index is missing, it was dropped for a bulk load (`tern memory
+    /// ingest --defer-index`) or such a load was killed; building it here, inside a turn's or an
+    /// ingest's transaction and over all their rows, would hold up every write to `memories` for
+    /// as long as it takes, so it is left to that load's end or `tern memory index --rebuild`.
+    static func ensureIndex(dimension: Int, for context: ContextID, _ db: any SQLDatabase) async throws {
         guard dimension <= maximumIndexedDimension else { return }
         try await db.raw("SELECT pg_advisory_xact_lock(\(bind: indexLockKey))").run()
+        let others = try await db.raw(
+            """
+            SELECT 1 AS found FROM memory_settings
+            WHERE embedding_dimension = \(bind: dimension) AND context_id <> \(bind: context.rawValue) LIMIT 1
+            """
+        ).first()
+        guard others == nil else { return }
         try await db.raw(
             """
             CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_\(unsafeRaw: String(dimension)) ON memories

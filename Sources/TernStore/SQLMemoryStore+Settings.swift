@@ -131,7 +131,9 @@ extension SQLMemoryStore {
             embedding_model = \(bind: embedding.model) WHERE context_id = \(bind: context.rawValue)
             """
         ).run()
-        if database.dialect == .postgres { try await PostgresMemoryVectors.ensureIndex(dimension: embedding.dimension, db) }
+        if database.dialect == .postgres {
+            try await PostgresMemoryVectors.ensureIndex(dimension: embedding.dimension, for: context, db)
+        }
     }
 
     /// Throws ``MemoryError`` unless `embedding` has the recorded dimension and model.

@@ -30,6 +30,34 @@ import TernStore
         return result
     }
 
+    /// `--defer-index` is about PostgreSQL's vector index: refused on SQLite before anything is
+    /// read or stored, and its build option needs it.
+    @Test func deferIndex_onSQLite_isRefused_andIndexSaysThereIsNone() async throws {
+        let root = try write(["a.md": "The coffee machine is on floor 3."])
+        let refused = await commands.failure { try await commands.run(MemoryCommand.Ingest.self, ["default", root, "--defer-index"]) }
+        #expect(refused == "--defer-index applies to PostgreSQL's vector index; SQLite keeps none")
+        #expect(try await summary([root]).added == 1, "nothing was stored by the refused run")
+        let orphan = await commands.failure {
+            try await commands.run(MemoryCommand.Ingest.self, ["default", root, "--maintenance-memory", "1GB"])
+        }
+        #expect(orphan?.contains("--maintenance-memory applies to --defer-index's index build") == true)
+        try await commands.run(MemoryCommand.Index.self, ["--rebuild"])
+    }
+
+    @Test func indexLines_nameWhatRecallCannotUse() {
+        let lines = MemoryCommand.lines([
+            MemoryVectorIndex(dimension: 384, name: "memories_embedding_hnsw_384", state: .ready, bytes: 2048, contexts: 2),
+            MemoryVectorIndex(dimension: 768, name: "memories_embedding_hnsw_768", state: .missing, bytes: nil, contexts: 1),
+        ])
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix("DIMENSION") && lines[1].hasPrefix("384") && lines[2].contains("missing"))
+        #expect(
+            lines[3]
+                == "warning: recall searches 768-dimension vectors exactly until memories_embedding_hnsw_768 is built: "
+                + "tern memory index --rebuild")
+        #expect(MemoryCommand.lines([]) == ["No embeddings stored yet, so no vector index."])
+    }
+
     @Test func ingest_recursesDirectories_isIdempotent_andReplacesAChangedFile() async throws {
         let root = try write([
             "guide.md": "# Guide\n\nThe build runs on the blue runner.", "sub/notes.txt": "Backups run nightly at 02:00.",

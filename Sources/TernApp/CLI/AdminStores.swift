@@ -90,14 +90,18 @@ func confirm(_ question: String, yes: Bool, prompt: ConfirmationPrompt = .termin
 
 /// Prints rows as aligned columns.
 func printTable(_ header: [String], _ rows: [[String]]) {
+    for line in tableLines(header, rows) { print(line) }
+}
+
+/// Rows as aligned columns, one line each, the header first.
+func tableLines(_ header: [String], _ rows: [[String]]) -> [String] {
     let widths = header.indices.map { column in
         ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
     }
-    for row in [header] + rows {
-        let cells = row.enumerated().map { index, cell in
+    return ([header] + rows).map { row in
+        row.enumerated().map { index, cell in
             index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-        }
-        print(cells.joined(separator: "  "))
+        }.joined(separator: "  ")
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TernCore
 import TernMemory
+import TernStore
 
 extension MemoryCommand {
     struct Ingest: AsyncParsableCommand {
@@ -11,17 +12,69 @@ extension MemoryCommand {
                 Directories are read recursively (hidden files and folders, and files of other kinds, are \
                 skipped). Each file is one document named by its path as given: unchanged files are left \
                 alone, changed ones replace their chunks, each in one transaction. Exits 1 when a file failed.
+
+                On PostgreSQL every stored chunk also updates the HNSW index of its dimension, which makes a \
+                first load of a large corpus slow. --defer-index drops that index for the load and builds it \
+                once at the end (CREATE INDEX CONCURRENTLY); meanwhile recall searches that dimension exactly, \
+                for every context using it. If the load is stopped, `tern memory index --rebuild` builds it.
                 """)
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Context name or id.") var context: String
         @Argument(help: "Files or directories.") var paths: [String]
+        @Flag(help: "PostgreSQL: drop the vector index for the load and build it once at the end.")
+        var deferIndex = false
+        @Option(help: "With --defer-index: maintenance_work_mem for the build, e.g. 2GB.")
+        var maintenanceMemory: String?
+
+        func validate() throws {
+            if maintenanceMemory != nil && !deferIndex {
+                throw ValidationError("--maintenance-memory applies to --defer-index's index build")
+            }
+        }
 
         func run() async throws {
             try await MemoryCommand.withMemory(options) { memory, stores in
                 let found = try await stores.context(context)
+                if deferIndex && stores.database.dialect != .postgres {
+                    throw CLIError("--defer-index applies to PostgreSQL's vector index; SQLite keeps none")
+                }
+                let indexes = SQLMemoryStore(database: stores.database)
+                // The context's dimension is known once it recorded an embedding (before the load,
+                // or after its first embedded document): its index is dropped then, once.
+                var deferred: Int?
+                let deferIfKnown = {
+                    guard deferIndex, deferred == nil,
+                        let dimension = try await memory.store.settings(in: found.id).embedding?.dimension
+                    else { return }
+                    try await indexes.dropVectorIndex(dimension: dimension)
+                    deferred = dimension
+                    FileHandle.standardError.write(
+                        Data(
+                            ("dropped the \(dimension)-dimension vector index for the load; recall searches "
+                                + "exactly until it is built at the end\n").utf8))
+                }
+                try await deferIfKnown()
                 let bar = ProgressBar(interactive: isatty(STDERR_FILENO) == 1)
-                let summary = try await MemoryCommand.ingest(paths, into: found.id, memory: memory, progress: bar.show)
+                let loaded: Result<IngestSummary, any Error>
+                do {
+                    loaded = .success(
+                        try await MemoryCommand.ingest(
+                            paths, into: found.id, memory: memory, progress: bar.show, afterDocument: deferIfKnown))
+                } catch {
+                    loaded = .failure(error)
+                }
                 bar.finish()
+                if deferred != nil {
+                    do {
+                        _ = try await MemoryCommand.buildIndexes(indexes, maintenanceMemory: maintenanceMemory)
+                    } catch {
+                        let load = (try? loaded.get()) == nil ? " (after the load failed)" : ""
+                        throw CLIError(
+                            "building the vector index failed\(load): \(error); recall searches exactly until "
+                                + "`tern memory index --rebuild` builds it")
+                    }
+                }
+                let summary = try loaded.get()
                 try await stores.audit(
                     "memory.ingest", object: "memory", id: found.id.rawValue, context: found.id,
                     after: [
@@ -66,7 +119,8 @@ extension MemoryCommand {
 
     /// Ingests every supported file under `paths`; a file that fails is reported, the rest go on.
     static func ingest(
-        _ paths: [String], into context: ContextID, memory: MemoryService, progress: (Int, Int) -> Void = { _, _ in }
+        _ paths: [String], into context: ContextID, memory: MemoryService, progress: (Int, Int) -> Void = { _, _ in },
+        afterDocument: () async throws -> Void = {}
     ) async throws -> IngestSummary {
         var summary = IngestSummary()
         var files: [(path: String, format: DocumentFormat)] = []
@@ -99,6 +153,7 @@ extension MemoryCommand {
                 summary.failed.append("\(file.path): \(error)")
             }
             progress(index + 1, files.count)
+            try await afterDocument()
         }
         return summary
     }

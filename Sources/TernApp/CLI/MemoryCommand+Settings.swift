@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TernCore
 import TernMemory
+import TernStore
 
 extension MemoryCommand {
     struct Status: AsyncParsableCommand {
@@ -12,7 +13,17 @@ extension MemoryCommand {
         func run() async throws {
             try await MemoryCommand.withMemory(options) { memory, stores in
                 let found = try await stores.context(context)
-                for line in MemoryCommand.lines(try await memory.status(in: found.id)) { print(line) }
+                let status = try await memory.status(in: found.id)
+                for line in MemoryCommand.lines(status) { print(line) }
+                // PostgreSQL: whether recall can use the dimension's index (see `tern memory index`).
+                guard let dimension = status.settings.embedding?.dimension,
+                    let index = try await SQLMemoryStore(database: stores.database).vectorIndexes()
+                        .first(where: { $0.dimension == dimension })
+                else { return }
+                print("vector index: \(index.name), \(index.state.rawValue)")
+                if index.state == .missing || index.state == .invalid {
+                    print("warning: recall searches these vectors exactly until it is built: tern memory index --rebuild")
+                }
             }
         }
     }

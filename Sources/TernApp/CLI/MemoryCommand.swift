@@ -13,7 +13,7 @@ struct MemoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memory", abstract: "Ingest, recall, list and forget a context's memories.",
         subcommands: [
-            Ingest.self, Recall.self, List.self, Forget.self, Reembed.self, Status.self, Settings.self,
+            Ingest.self, Recall.self, List.self, Forget.self, Reembed.self, Status.self, Settings.self, Index.self,
         ])
 
     struct Recall: AsyncParsableCommand {
