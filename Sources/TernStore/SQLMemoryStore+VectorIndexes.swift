@@ -13,6 +13,8 @@ package struct MemoryVectorIndex: Sendable, Equatable {
         /// Left by a `CREATE INDEX CONCURRENTLY` that failed or was interrupted: PostgreSQL keeps
         /// it up to date on every write but never reads it.
         case invalid
+        /// Being built (`CREATE INDEX CONCURRENTLY` running): recall searches exactly until it ends.
+        case building
         /// Above pgvector's 2,000 dimensions: always searched exactly.
         case unindexable
     }
@@ -59,7 +61,8 @@ extension SQLMemoryStore {
             ).all()
             let existing = try await db.raw(
                 """
-                SELECT c.relname AS name, i.indisvalid AS valid, pg_relation_size(c.oid) AS bytes
+                SELECT c.relname AS name, i.indisvalid AS valid, pg_relation_size(c.oid) AS bytes,
+                    EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = c.oid) AS building
                 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
                 WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
                     AND c.relname LIKE 'memories\\_embedding\\_hnsw\\_%'
@@ -74,10 +77,18 @@ extension SQLMemoryStore {
         var indexes: [Int: MemoryVectorIndex] = [:]
         for row in existing {
             let name = try row.decode(column: "name", as: String.self)
-            guard let dimension = Int(name.dropFirst(Self.indexNamePrefix.count)) else { continue }
-            let valid = try row.decode(column: "valid", as: Bool.self)
+            guard let dimension = Int(name.dropFirst(Self.indexNamePrefix.count)), name == Self.indexName(dimension)
+            else { continue }
+            let state: MemoryVectorIndex.State =
+                if try row.decode(column: "valid", as: Bool.self) {
+                    .ready
+                } else if try row.decode(column: "building", as: Bool.self) {
+                    .building
+                } else {
+                    .invalid
+                }
             indexes[dimension] = MemoryVectorIndex(
-                dimension: dimension, name: name, state: valid ? .ready : .invalid,
+                dimension: dimension, name: name, state: state,
                 bytes: try row.decode(column: "bytes", as: Int64.self), contexts: contexts[dimension] ?? 0)
         }
         for (dimension, count) in contexts where indexes[dimension] == nil {
@@ -99,30 +110,66 @@ extension SQLMemoryStore {
         }
     }
 
-    /// Builds every missing or invalid HNSW index of ``vectorIndexes()`` with `CREATE INDEX
-    /// CONCURRENTLY` (writes to `memories` go on meanwhile; an invalid one is dropped first),
-    /// calling `progress` about once a second while each builds. `maintenanceMemory` (a
-    /// PostgreSQL size such as `2GB`) is the build's `maintenance_work_mem`: an HNSW build much
-    /// larger than it spills and slows down. Returns the indexes afterwards.
+    /// Builds every missing or invalid HNSW index of ``vectorIndexes()`` (of `dimensions` only,
+    /// when given) with `CREATE INDEX CONCURRENTLY`: writes to `memories` go on meanwhile; an
+    /// invalid one is dropped first. `progress` is called about once a second while each builds.
+    /// `maintenanceMemory` (a PostgreSQL size such as `2GB`) is the build's
+    /// `maintenance_work_mem`: an HNSW build much larger than it spills and slows down. Returns
+    /// the indexes afterwards.
+    ///
+    /// One build at a time per database: a second one (another `tern memory index --rebuild`, or
+    /// a second `--defer-index` load ending) is refused with ``StoreError/conflict(_:)`` instead of
+    /// waiting, since a `CREATE INDEX CONCURRENTLY` waits for every transaction open when it
+    /// starts, a waiting builder's included.
     package func buildVectorIndexes(
-        maintenanceMemory: String? = nil,
+        dimensions: Set<Int>? = nil, maintenanceMemory: String? = nil,
         progress: @escaping @Sendable (MemoryVectorIndex, MemoryIndexProgress) -> Void = { _, _ in }
     ) async throws -> [MemoryVectorIndex] {
         guard database.dialect == .postgres else { return [] }
-        if let maintenanceMemory, !Self.isPostgresSize(maintenanceMemory) {
-            throw StoreError.invalid("maintenance memory '\(maintenanceMemory)' is not a size such as 512MB or 2GB")
+        if let maintenanceMemory, Self.postgresKilobytes(maintenanceMemory).map(Self.maintenanceMemoryRange.contains) != true {
+            throw StoreError.invalid(
+                "maintenance memory '\(maintenanceMemory)' is not a size from 1MB to 2TB such as 512MB or 2GB")
         }
-        for index in try await vectorIndexes() where index.state == .missing || index.state == .invalid {
-            try await database.withSession { session in
-                try await session.write { db in
-                    if index.state == .invalid {
-                        try await db.raw("DROP INDEX CONCURRENTLY IF EXISTS \(unsafeRaw: index.name)").run()
-                    }
-                    if let maintenanceMemory {
-                        try await db.raw("SET maintenance_work_mem = '\(unsafeRaw: maintenanceMemory)'").run()
-                    }
-                    let watcher = Task { await watch(index, progress) }
-                    defer { watcher.cancel() }
+        try await database.withSession { session in
+            try await session.write { db in
+                let locked = try await db.raw("SELECT pg_try_advisory_lock(\(bind: Self.buildLockKey)) AS locked").first()
+                guard try locked?.decode(column: "locked", as: Bool.self) == true else {
+                    throw StoreError.conflict(
+                        "another memory vector index build is running on this database; run tern memory index "
+                            + "--rebuild when it has ended")
+                }
+                do {
+                    try await build(db, dimensions: dimensions, maintenanceMemory: maintenanceMemory, progress: progress)
+                } catch {
+                    try? await db.raw("SELECT pg_advisory_unlock(\(bind: Self.buildLockKey))").run()
+                    throw error
+                }
+                try await db.raw("SELECT pg_advisory_unlock(\(bind: Self.buildLockKey))").run()
+            }
+        }
+        return try await vectorIndexes()
+    }
+
+    /// The builds of ``buildVectorIndexes(dimensions:maintenanceMemory:progress:)``, holding its lock.
+    private func build(
+        _ db: any SQLDatabase, dimensions: Set<Int>?, maintenanceMemory: String?,
+        progress: @escaping @Sendable (MemoryVectorIndex, MemoryIndexProgress) -> Void
+    ) async throws {
+        // Read under the lock: what another build finished meanwhile is not built again.
+        let due = try await vectorIndexes().filter { index in
+            (index.state == .missing || index.state == .invalid) && dimensions.map { $0.contains(index.dimension) } ?? true
+        }
+        guard !due.isEmpty else { return }
+        if let maintenanceMemory {
+            try await db.raw("SET maintenance_work_mem = '\(unsafeRaw: maintenanceMemory)'").run()
+        }
+        do {
+            for index in due {
+                if index.state == .invalid {
+                    try await db.raw("DROP INDEX CONCURRENTLY IF EXISTS \(unsafeRaw: index.name)").run()
+                }
+                let watcher = Task { await watch(index, progress) }
+                do {
                     try await db.raw(
                         """
                         CREATE INDEX CONCURRENTLY IF NOT EXISTS \(unsafeRaw: index.name) ON memories
@@ -130,11 +177,20 @@ extension SQLMemoryStore {
                         WHERE dimension = \(literal: index.dimension)
                         """
                     ).run()
-                    if maintenanceMemory != nil { try await db.raw("RESET maintenance_work_mem").run() }
+                } catch {
+                    watcher.cancel()
+                    await watcher.value
+                    throw error
                 }
+                watcher.cancel()
+                await watcher.value
             }
+        } catch {
+            // The pooled connection must not keep the setting; the build's error is what matters.
+            if maintenanceMemory != nil { try? await db.raw("RESET maintenance_work_mem").run() }
+            throw error
         }
-        return try await vectorIndexes()
+        if maintenanceMemory != nil { try await db.raw("RESET maintenance_work_mem").run() }
     }
 
     /// Reports the build of `index` from another connection until cancelled. Progress is only
@@ -144,9 +200,9 @@ extension SQLMemoryStore {
     ) async {
         do {
             try await watchProgress(index, progress)
-        } catch is CancellationError {
-            return  // the build ended
         } catch {
+            // Cancelled: the build ended (a read in flight then fails too). Otherwise say so once.
+            guard !Task.isCancelled, !(error is CancellationError) else { return }
             progress(index, MemoryIndexProgress(phase: "progress not available: \(error)", done: 0, total: 0))
         }
     }
@@ -156,6 +212,7 @@ extension SQLMemoryStore {
     ) async throws {
         while true {
             try await sleepReleasingTimer(for: .seconds(1))
+            try Task.checkCancellation()
             let row = try await database.read { db in
                 try await db.raw(
                     """
@@ -166,7 +223,7 @@ extension SQLMemoryStore {
                     """
                 ).first()
             }
-            guard let row else { continue }
+            guard let row, !Task.isCancelled else { continue }
             progress(
                 index,
                 MemoryIndexProgress(
@@ -181,10 +238,20 @@ extension SQLMemoryStore {
     /// The name of `dimension`'s index, as ``PostgresMemoryVectors/ensureIndex(dimension:for:_:)`` makes it.
     static func indexName(_ dimension: Int) -> String { indexNamePrefix + String(dimension) }
 
-    /// A PostgreSQL memory size: digits, then one of kB, MB, GB, TB (or none: kilobytes).
-    static func isPostgresSize(_ text: String) -> Bool {
+    /// The key of the session lock one index build holds ("ternmemb").
+    static let buildLockKey: Int64 = 0x7465_726E_6D65_6D62
+
+    /// What PostgreSQL accepts for `maintenance_work_mem`, in kilobytes (1MB to 2TB − 1kB).
+    static let maintenanceMemoryRange: ClosedRange<Int64> = 1024...2_147_483_647
+
+    /// A PostgreSQL memory size in kilobytes: digits, then one of kB, MB, GB, TB (or none:
+    /// kilobytes); `nil` for anything else.
+    static func postgresKilobytes(_ text: String) -> Int64? {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 12 else { return false }
-        return ["", "kB", "MB", "GB", "TB"].contains(String(text.dropFirst(digits.count)))
+        guard !digits.isEmpty, digits.count <= 12, let number = Int64(digits) else { return nil }
+        let units: [String: Int64] = ["": 1, "kB": 1, "MB": 1024, "GB": 1024 * 1024, "TB": 1024 * 1024 * 1024]
+        guard let unit = units[String(text.dropFirst(digits.count))] else { return nil }
+        let (kilobytes, overflow) = number.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : kilobytes
     }
 }

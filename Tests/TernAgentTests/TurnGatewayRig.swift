@@ -72,8 +72,15 @@ struct TurnGatewayRig {
 final class WatchedStore: ConversationStore {
     private let base: any ConversationStore
     private let opened = Mutex<[(platformID: String, session: SessionID?)]>([])
+    private let reads = Mutex<(outlineLimits: [Int], outlineCalls: Int)>(([], 0))
 
     init(_ base: any ConversationStore) { self.base = base }
+
+    /// The `outlineLimit` of every ``openSession(in:platform:platformID:firstMessage:outlineLimit:)``.
+    var outlineLimits: [Int] { reads.withLock { $0.outlineLimits } }
+
+    /// How many times the stored thread was read on its own (``outline(of:in:limit:)``).
+    var outlineCalls: Int { reads.withLock { $0.outlineCalls } }
 
     /// How many times a conversation was looked up or created.
     var openedCount: Int { opened.withLock { $0.count } }
@@ -93,11 +100,17 @@ final class WatchedStore: ConversationStore {
     func openSession(
         in context: ContextID, platform: String, platformID: String, firstMessage: String?, outlineLimit: Int
     ) async throws -> OpenedSession {
+        reads.withLock { $0.outlineLimits.append(outlineLimit) }
         let opened = try await base.openSession(
             in: context, platform: platform, platformID: platformID, firstMessage: firstMessage,
             outlineLimit: outlineLimit)
         self.opened.withLock { $0.append((platformID, opened.session.id)) }
         return opened
+    }
+
+    func outline(of session: SessionID, in context: ContextID, limit: Int) async throws -> [MessageOutline] {
+        reads.withLock { $0.outlineCalls += 1 }
+        return try await base.outline(of: session, in: context, limit: limit)
     }
 
     func startSession(of conversation: ConversationID, in context: ContextID) async throws -> Session {

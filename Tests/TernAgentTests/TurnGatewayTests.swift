@@ -24,6 +24,30 @@ import Testing
         }
     }
 
+    /// A client that resends its thread has the stored one read with the session, once; a
+    /// channel that does not (Telegram, the terminal) has it read not at all.
+    @Test func aResentThread_isComparedWithTheOutlineReadWithTheSession() async throws {
+        try await TurnGatewayRig.run(model: StoreReadingModel()) { rig in
+            func send(_ text: String, thread: [ChatMessage]?) async throws {
+                var request = TurnGatewayRig.message(text, from: Self.local)
+                request.priorMessages = thread
+                request.resendsThread = thread != nil
+                for try await _ in try await rig.gateway.start(request).events {}
+            }
+            try await send("first", thread: [])
+            try await send("second", thread: [ChatMessage(role: .user, content: "first"), ChatMessage(role: .assistant, content: "ok")])
+            #expect(rig.store.outlineLimits == [200, 200])
+            #expect(rig.store.outlineCalls == 0, "the outline came with the session")
+            // A regenerate of "second": the stored tail is superseded, from the outline read with the session.
+            try await send("second", thread: [ChatMessage(role: .user, content: "first"), ChatMessage(role: .assistant, content: "ok")])
+            #expect(rig.store.outlineCalls == 0)
+            let turn = try await rig.gateway.start(TurnGatewayRig.message("third", from: Self.local))
+            for try await _ in turn.events {}
+            #expect(rig.store.outlineLimits == [200, 200, 200, 0])
+            #expect(try await rig.stored(turn).map(\.content) == ["first", "ok", "second", "ok", "third", "ok"])
+        }
+    }
+
     @Test func cancel_endsTheEvents_afterThePartialAnswerIsStored() async throws {
         try await TurnGatewayRig.run(model: StallingModel()) { rig in
             let turn = try await rig.gateway.start(TurnGatewayRig.message("tell me a long story", from: Self.local))

@@ -74,9 +74,11 @@ import Testing
 
     @Test func timedOutCall_isCancelledOnTheServer_andItsLateAnswerIsIgnored() async throws {
         let server = ScriptedServer()
-        let session = try await server.open(callTimeout: .milliseconds(200))
+        // Long enough for the quick call at the end on a loaded machine (200 ms was missed once
+        // while the whole suite ran on 2 cores), short enough for the slow one to time out.
+        let session = try await server.open(callTimeout: .seconds(2))
         server.answer("tools/call") { _ in nil }  // never answers
-        await #expect(throws: MCPClientError.timedOut(server: "scripted", operation: "tools/call slow", after: .milliseconds(200))) {
+        await #expect(throws: MCPClientError.timedOut(server: "scripted", operation: "tools/call slow", after: .seconds(2))) {
             try await session.callTool("slow", arguments: nil)
         }
         let id = try await server.transport.waitForRequest("tools/call")

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Testing
 import TernCore
 import TernStore
@@ -79,11 +80,38 @@ extension ConversationStoreContractTests {
             let made = try await store.openSession(
                 in: Self.contextA, platform: "openai", platformID: "made", firstMessage: "hi", outlineLimit: 10)
             #expect(made.isNew && made.outline == nil && made.firstMessage?.content == "hi")
+            // A conversation stored without a session (a task call named it): the session is made, nothing read.
+            _ = try await store.conversation(in: Self.contextA, platform: "openai", platformID: "bare")
+            let bare = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "bare", firstMessage: nil, outlineLimit: 10)
+            #expect(bare.outline == nil || bare.outline == [])
             // Another context's conversation is refused, its thread with it.
             await #expect(throws: StoreError.self) {
                 try await store.openSession(
                     in: Self.contextB, platform: "openai", platformID: "opened", firstMessage: nil, outlineLimit: 10)
             }
+        }
+    }
+
+    /// The outline read with the session is only of the caller's context's messages, even if a
+    /// row of another context sat in the session (the stores never write one; raw SQL does).
+    @Test(arguments: SQLBackend.allCases)
+    func openSession_outline_leavesOutAnotherContextsRowInTheSession(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLConversationStore(database: $0) }) { store, database in
+            let (session, messages) = try await makeSession(store, "mixed", contents: ["u0", "a0"])
+            try await database.write { db in
+                try await db.raw(
+                    """
+                    INSERT INTO messages (id, session_id, context_id, role, content, status, created_at)
+                    VALUES ('foreign', \(bind: session.id.rawValue), \(bind: Self.contextB.rawValue), 'user', 'not yours',
+                        'complete', 9000000000000000)
+                    """
+                ).run()
+            }
+            let opened = try await store.openSession(
+                in: Self.contextA, platform: "openai", platformID: "mixed", firstMessage: nil, outlineLimit: 10)
+            #expect(opened.outline?.map(\.id) == messages.map(\.id))
+            #expect(try await store.outline(of: session.id, in: Self.contextA, limit: 10).map(\.id) == messages.map(\.id))
         }
     }
 

@@ -20,6 +20,12 @@ extension MemoryCommand {
         @Option(help: "maintenance_work_mem for the build, e.g. 2GB (about the index's size keeps it in memory).")
         var maintenanceMemory: String?
 
+        func validate() throws {
+            if maintenanceMemory != nil && !rebuild {
+                throw ValidationError("--maintenance-memory applies to --rebuild's index builds")
+            }
+        }
+
         func run() async throws {
             try await AdminStores.with(options) { stores in
                 let store = SQLMemoryStore(database: stores.database)
@@ -51,23 +57,35 @@ extension MemoryCommand {
                     String(index.contexts),
                 ]
             })
-        for index in indexes where index.state == .missing || index.state == .invalid {
-            lines.append(
-                "warning: recall searches \(index.dimension)-dimension vectors exactly until \(index.name) is built: "
-                    + "tern memory index --rebuild")
+        for index in indexes {
+            switch index.state {
+            case .missing, .invalid:
+                lines.append(
+                    "warning: recall searches \(index.dimension)-dimension vectors exactly until \(index.name) is built: "
+                        + "tern memory index --rebuild")
+            case .building:
+                lines.append(
+                    "\(index.name) is being built; recall searches \(index.dimension)-dimension vectors exactly until it ends")
+            case .ready, .unindexable: break
+            }
         }
         return lines
     }
 
     /// Builds the missing and invalid indexes, showing each build's phase and progress on stderr.
-    static func buildIndexes(_ store: SQLMemoryStore, maintenanceMemory: String?) async throws -> [MemoryVectorIndex] {
+    static func buildIndexes(_ store: SQLMemoryStore, dimensions: Set<Int>? = nil, maintenanceMemory: String?)
+        async throws -> [MemoryVectorIndex]
+    {
         let bar = ProgressBar(interactive: isatty(STDERR_FILENO) == 1)
         let shown = Mutex<String?>(nil)
-        let before = try await store.vectorIndexes().filter { $0.state == .missing || $0.state == .invalid }
+        let before = try await store.vectorIndexes().filter { index in
+            (index.state == .missing || index.state == .invalid) && dimensions.map { $0.contains(index.dimension) } ?? true
+        }
         for index in before {
             FileHandle.standardError.write(Data("building \(index.name) (\(index.state.rawValue))…\n".utf8))
         }
-        let after = try await store.buildVectorIndexes(maintenanceMemory: maintenanceMemory) { index, progress in
+        let after = try await store.buildVectorIndexes(dimensions: dimensions, maintenanceMemory: maintenanceMemory) {
+            index, progress in
             let label = "\(index.name): \(progress.phase)"
             let changed = shown.withLock { shown in
                 defer { shown = label }

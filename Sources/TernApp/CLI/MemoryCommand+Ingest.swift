@@ -64,25 +64,29 @@ extension MemoryCommand {
                     loaded = .failure(error)
                 }
                 bar.finish()
-                if deferred != nil {
+                // What was stored is reported and audited before the index build, which may take long or fail.
+                if case .success(let summary) = loaded {
+                    try await stores.audit(
+                        "memory.ingest", object: "memory", id: found.id.rawValue, context: found.id,
+                        after: [
+                            "added": .number(Double(summary.added)), "replaced": .number(Double(summary.replaced)),
+                            "unchanged": .number(Double(summary.unchanged)),
+                            "failed": .number(Double(summary.failed.count)),
+                        ])
+                    for line in summary.lines { print(line) }
+                }
+                if let dimension = deferred {
                     do {
-                        _ = try await MemoryCommand.buildIndexes(indexes, maintenanceMemory: maintenanceMemory)
+                        _ = try await MemoryCommand.buildIndexes(
+                            indexes, dimensions: [dimension], maintenanceMemory: maintenanceMemory)
                     } catch {
-                        let load = (try? loaded.get()) == nil ? " (after the load failed)" : ""
+                        var message = "building the vector index failed: \(error)"
+                        if case .failure(let loadError) = loaded { message += " (the load had failed too: \(loadError))" }
                         throw CLIError(
-                            "building the vector index failed\(load): \(error); recall searches exactly until "
-                                + "`tern memory index --rebuild` builds it")
+                            message + "; recall searches exactly until `tern memory index --rebuild` builds it")
                     }
                 }
-                let summary = try loaded.get()
-                try await stores.audit(
-                    "memory.ingest", object: "memory", id: found.id.rawValue, context: found.id,
-                    after: [
-                        "added": .number(Double(summary.added)), "replaced": .number(Double(summary.replaced)),
-                        "unchanged": .number(Double(summary.unchanged)), "failed": .number(Double(summary.failed.count)),
-                    ])
-                for line in summary.lines { print(line) }
-                if !summary.failed.isEmpty { throw ExitCode.failure }
+                if try loaded.get().failed.isEmpty == false { throw ExitCode.failure }
             }
         }
     }

@@ -52,6 +52,7 @@ struct ProgressBar {
 
     func show(_ done: Int, _ total: Int) {
         guard interactive, total > 0 else { return }
+        let done = min(max(done, 0), total)  // some totals are estimates that the work overtakes
         let filled = width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)".utf8))
