@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TernAgent
 import TernJobs
+import TernStore
 import UnixSignals
 
 /// `tern serve`: runs the HTTP API until SIGTERM or SIGINT.
@@ -47,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             logger.warning("could not tell whether keyless requests are allowed", metadata: ["error": "\(error)"])
         }
+        await Self.warnAboutVectorIndexes(dependencies.database, logger: logger.labelled("tern.memory"))
         // This instance is alive before any turn of it can ask for approval; requests of instances
         // that are gone are denied (fail closed). SQLite has one process: every other instance is gone.
         do {
@@ -80,5 +82,24 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         try await dependencies.shutdown()
+    }
+
+    /// PostgreSQL: a memory vector index that recall cannot use (dropped by a `--defer-index` load
+    /// that was stopped, or left invalid by a failed build) makes recall exact and slow; say so at
+    /// start, with the fix. A failed check is logged and the server starts.
+    static func warnAboutVectorIndexes(_ database: any DatabaseHandle, logger: Logger) async {
+        guard database.dialect == .postgres else { return }
+        do {
+            for index in try await SQLMemoryStore(database: database).vectorIndexes()
+            where index.state == .missing || index.state == .invalid {
+                logger.warning(
+                    "memory vector index not usable: recall searches these vectors exactly (slow on a large table)",
+                    metadata: [
+                        "index": "\(index.name)", "state": "\(index.state.rawValue)", "fix": "tern memory index --rebuild",
+                    ])
+            }
+        } catch {
+            logger.warning("could not check the memory vector indexes", metadata: ["error": "\(error)"])
+        }
     }
 }
