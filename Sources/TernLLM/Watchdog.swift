@@ -15,7 +15,9 @@ struct CallLimits: Sendable {
     var total: Duration?
 }
 
-/// Tracks the deadline of one call; every received chunk moves it forward.
+/// Tracks the deadline of one call; every received chunk moves it forward. A ``DeadlineTimer``
+/// wakes at the deadline: if a chunk moved it meanwhile, the timer is set for the new one;
+/// otherwise the call is cancelled. A touch costs a lock, not a timer change.
 final class Watchdog: Sendable {
     /// Which limit ran out.
     enum Limit: Sendable {
@@ -27,6 +29,11 @@ final class Watchdog: Sendable {
         var limit: Limit
         var touched = false
         var fired: Limit?
+        /// Cancels the call; set by ``arm(_:)``.
+        var cancel: (@Sendable () -> Void)?
+        var timer: DeadlineTimer?
+        /// The call ended (``disarm()``): nothing fires any more.
+        var ended = false
     }
 
     private let limits: CallLimits
@@ -47,7 +54,9 @@ final class Watchdog: Sendable {
     /// Records progress (the head or a body chunk arrived): the idle limit starts over.
     func touch() {
         let idleDeadline = ContinuousClock.now + limits.idle
-        state.withLock { state in
+        let moved = state.withLock { state -> (timer: DeadlineTimer, after: Duration)? in
+            let first = !state.touched
+            let before = state.deadline
             state.touched = true
             if let totalDeadline, totalDeadline < idleDeadline {
                 state.deadline = totalDeadline
@@ -56,7 +65,12 @@ final class Watchdog: Sendable {
                 state.deadline = idleDeadline
                 state.limit = .idle
             }
+            // Later touches only move the deadline later (the timer, waking at the old one, sets
+            // itself again); the first (head → idle) can move it earlier: the timer moves with it.
+            guard first, state.deadline < before, let timer = state.timer else { return nil }
+            return (timer, state.deadline - .now)
         }
+        if let moved { moved.timer.reschedule(after: max(.zero, moved.after)) }
     }
 
     /// The limit that ran out, if one did.
@@ -71,64 +85,60 @@ final class Watchdog: Sendable {
         }
     }
 
-    /// Sleeps until the current deadline passes without progress; returns `true` if it fired,
-    /// `false` if cancelled first.
-    func run() async -> Bool {
-        while true {
-            let (deadline, touched) = state.withLock { ($0.deadline, $0.touched) }
-            // Touches only move the deadline later, except the first one (head → idle), which can
-            // move it earlier: until then, wake at least every `idle` to notice it in time.
-            let wake = touched ? deadline : min(deadline, .now + limits.idle)
-            do {
-                // Usually cancelled long before `wake`: its timer must go with it.
-                try await sleepReleasingTimer(until: wake)
-            } catch {
-                return false  // cancelled: the call ended first, nothing to enforce
-            }
-            let didFire = state.withLock { state -> Bool in
-                guard state.deadline <= .now else { return false }
-                state.fired = state.limit
-                return true
-            }
-            if didFire { return true }
+    /// Starts the timer: `cancel` is called once if a limit runs out before ``disarm()``.
+    func arm(_ cancel: @escaping @Sendable () -> Void) {
+        // Set far off first and moved once stored, so its handler always finds it.
+        let timer = DeadlineTimer(after: .seconds(86_400 * 365)) { [weak self] in self?.check() }
+        let delay = state.withLock { state -> Duration in
+            state.cancel = cancel
+            state.timer = timer
+            return state.deadline - .now
         }
+        timer.reschedule(after: max(.zero, delay))
+    }
+
+    /// The call ended: the timer is released and nothing fires.
+    func disarm() {
+        let timer = state.withLock { state -> DeadlineTimer? in
+            state.ended = true
+            state.cancel = nil
+            defer { state.timer = nil }
+            return state.timer
+        }
+        timer?.cancel()
+    }
+
+    /// The timer's wake-up: fire if the deadline has passed, else wait for the one a touch set.
+    private func check() {
+        let now = ContinuousClock.now
+        let (cancel, again) = state.withLock { state -> ((@Sendable () -> Void)?, (DeadlineTimer, Duration)?) in
+            guard state.fired == nil, !state.ended else { return (nil, nil) }
+            guard state.deadline <= now else { return (nil, state.timer.map { ($0, state.deadline - now) }) }
+            state.fired = state.limit
+            return (state.cancel, nil)
+        }
+        if let again { again.0.reschedule(after: again.1) }
+        cancel?()
     }
 }
 
-/// What the first finished child of ``withWatchdog(_:endpoint:_:)`` reports.
-private enum WatchdogOutcome<T: Sendable>: Sendable {
-    /// The operation's result.
-    case value(T)
-    /// A limit ran out.
-    case fired
-    /// The watchdog was cancelled because the call ended.
-    case stopped
-}
-
 /// Runs `operation`, cancelling it when `limits` run out, which becomes `ModelError.timeout`.
-/// Cancellation of the calling task cancels the operation as usual.
+/// Cancellation of the calling task cancels the operation as usual. The operation runs in a task
+/// of its own (``runCancellable(_:arm:)``) that the watchdog's timer cancels: no second task
+/// sleeps beside every model call.
 func withWatchdog<T: Sendable>(
     _ limits: CallLimits, endpoint: String, _ operation: @escaping @Sendable (Watchdog) async throws -> T
 ) async throws -> T {
     let watchdog = Watchdog(limits: limits)
-    do {
-        return try await withThrowingTaskGroup(of: WatchdogOutcome<T>.self) { group in
-            group.addTask { .value(try await operation(watchdog)) }
-            group.addTask { await watchdog.run() ? .fired : .stopped }
-            while let outcome = try await group.next() {
-                switch outcome {
-                case .value(let value):
-                    group.cancelAll()
-                    return value
-                case .fired:
-                    group.cancelAll()  // the operation now ends promptly, with some error
-                case .stopped:
-                    continue
-                }
-            }
-            throw CancellationError()  // unreachable: the operation returns or throws
-        }
-    } catch {
+    let result = await runCancellable({
+        // Disarmed in the call's own task as it ends, not once this caller is resumed.
+        defer { watchdog.disarm() }
+        return try await operation(watchdog)
+    }) { cancel in watchdog.arm(cancel) }
+    switch result {
+    case .success(let value):
+        return value
+    case .failure(let error):
         if let limit = watchdog.fired {
             throw ModelError.timeout(endpoint: endpoint, seconds: watchdog.seconds(of: limit))
         }

@@ -117,10 +117,15 @@ struct StreamableHTTPTransportTests {
             _ = try? await client.callTool(name: "expire_session")
             let expired = MCPClientError.connectionClosed(
                 server: "py", reason: "session expired (HTTP 404); reconnect to re-initialise")
-            // Refused by the server (404), or not sent because the GET stream saw the 404 first:
-            // either way it never ran, and says so.
-            await #expect(throws: MCPClientError.sessionExpired(server: "py")) {
-                try await client.callTool(name: "echo", arguments: ["text": "x"])
+            // Refused by the server (404), or not sent because the GET stream saw the 404 first, or
+            // sent while the GET stream saw it and ended the connection (the waiting request then
+            // fails with the connection's reason; seen once under the whole suite's load): either
+            // way it never ran, and says the session expired.
+            do {
+                _ = try await client.callTool(name: "echo", arguments: ["text": "x"])
+                Issue.record("the call after the session expired succeeded")
+            } catch let error as MCPClientError {
+                #expect(error == .sessionExpired(server: "py") || error == expired, "\(error)")
             }
             #expect(await transport.waitUntilClosed() == expired)
             #expect(await transport.sessionID == nil)
