@@ -27,6 +27,9 @@ package struct MemoryVectorIndex: Sendable, Equatable {
     /// How many contexts record embeddings of this dimension.
     package var contexts: Int
 
+    /// Missing or invalid: recall cannot use it, and a rebuild would build it.
+    package var needsBuild: Bool { state == .missing || state == .invalid }
+
     package init(dimension: Int, name: String, state: State, bytes: Int64?, contexts: Int) {
         self.dimension = dimension
         self.name = name
@@ -157,7 +160,7 @@ extension SQLMemoryStore {
     ) async throws {
         // Read under the lock: what another build finished meanwhile is not built again.
         let due = try await vectorIndexes().filter { index in
-            (index.state == .missing || index.state == .invalid) && dimensions.map { $0.contains(index.dimension) } ?? true
+            index.needsBuild && dimensions.map { $0.contains(index.dimension) } ?? true
         }
         guard !due.isEmpty else { return }
         if let maintenanceMemory {

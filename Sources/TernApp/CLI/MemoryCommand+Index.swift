@@ -79,7 +79,7 @@ extension MemoryCommand {
         let bar = ProgressBar(interactive: isatty(STDERR_FILENO) == 1)
         let shown = Mutex<String?>(nil)
         let before = try await store.vectorIndexes().filter { index in
-            (index.state == .missing || index.state == .invalid) && dimensions.map { $0.contains(index.dimension) } ?? true
+            index.needsBuild && dimensions.map { $0.contains(index.dimension) } ?? true
         }
         for index in before {
             FileHandle.standardError.write(Data("building \(index.name) (\(index.state.rawValue))…\n".utf8))

@@ -21,7 +21,7 @@ extension MemoryCommand {
                         .first(where: { $0.dimension == dimension })
                 else { return }
                 print("vector index: \(index.name), \(index.state.rawValue)")
-                if index.state == .missing || index.state == .invalid {
+                if index.needsBuild {
                     print("warning: recall searches these vectors exactly until it is built: tern memory index --rebuild")
                 }
             }

@@ -91,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard database.dialect == .postgres else { return }
         do {
             for index in try await SQLMemoryStore(database: database).vectorIndexes()
-            where index.state == .missing || index.state == .invalid {
+            where index.needsBuild {
                 logger.warning(
                     "memory vector index not usable: recall searches these vectors exactly (slow on a large table)",
                     metadata: [
