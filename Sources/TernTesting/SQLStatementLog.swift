@@ -24,7 +24,8 @@ package final class SQLStatementLog: Sendable {
     /// the orphaned-approvals sweep read or write `instances`): not a request's statements.
     package static func isBackground(_ sql: String) -> Bool { sql.contains("instances") }
 
-    /// A logger (at debug level) whose every `sql` metadata value is recorded here.
+    /// A logger whose every `sql` metadata value is recorded here: at trace level, where the
+    /// PostgreSQL store logs its statements (SQLite's come at debug).
     package func logger(label: String = "sql") -> Logger {
         Logger(label: label) { _ in Handler(log: self) }
     }
@@ -32,7 +33,7 @@ package final class SQLStatementLog: Sendable {
     struct Handler: LogHandler {
         let log: SQLStatementLog
         var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
+        var logLevel: Logger.Level = .trace
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
