@@ -6,6 +6,7 @@ package import TernCore
 package import ServiceLifecycle
 package import TernHTTP
 package import TernJobs
+import TernJobs
 import TernLLM
 import TernMCP
 package import TernMemory
@@ -133,6 +134,11 @@ package struct Dependencies: Sendable {
             store: conversations, model: model, settings: agentSettings(config), tooling: tooling,
             usageStore: SQLUsageStore(database: database), memory: memory.turn, logger: logger.labelled("tern.agent"))
         var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp")), heartbeat]
+        if database.dialect == .sqlite {
+            // One process writes an SQLite file: it knows every write its keyword index took.
+            services.append(
+                KeywordIndexUpkeepService(store: memory.service.store, logger: logger.labelled("tern.jobs.keyword_index")))
+        }
         var diagnostics: [String: @Sendable () async -> JSONValue] = [
             "mcp": { await mcp.pool.diagnostics() }, "instance": { .string(instance.rawValue) },
         ]

@@ -43,6 +43,7 @@ extension Migration {
         .dashboardIndexes,
         .liveHistoryIndex,
         .memoryRecallIndexes,
+        .memoryKeywordJoinIndex,
     ]
 }
 

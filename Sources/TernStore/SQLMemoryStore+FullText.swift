@@ -132,9 +132,12 @@ extension SQLMemoryStore {
         let rows = try await database.read { db -> [any SQLRow] in
             switch dialect {
             case .sqlite:
+                // Without a filter each match's context and ID come from the small covering
+                // index (migration 18), not the table's scattered rows; a filter reads the row.
+                let join = filter == MemoryFilter() ? "memories m INDEXED BY memories_seq_context_idx" : "memories m"
                 return try await db.raw(
                     """
-                    SELECT m.id FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+                    SELECT m.id FROM memories_fts JOIN \(unsafeRaw: join) ON m.seq = memories_fts.rowid
                     WHERE memories_fts MATCH \(bind: query) AND m.context_id = \(bind: context.rawValue)\
                     \(Self.filterSQL(filter, table: "m"))
                     ORDER BY bm25(memories_fts), m.seq LIMIT \(literal: limit)

@@ -24,6 +24,8 @@ package struct SQLMemoryStore: MemoryStore {
     let keywordRowBudget: Int?
     /// How many memories each searched word matches, kept a while.
     let termCounts: MemoryTermCounts
+    /// SQLite only: this store's writes not yet merged into the full-text index.
+    let keywordWrites = KeywordIndexWrites()
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`.
@@ -65,12 +67,15 @@ package struct SQLMemoryStore: MemoryStore {
     package static let defaultKeywordRowBudget = 300
 
     /// Runs `body` in a write transaction that changes `context`'s memories or settings, then
-    /// tells the recall caches (also when it failed: an extra refresh is harmless).
+    /// tells the recall caches (also when it failed: an extra refresh is harmless) and, on
+    /// SQLite, the full-text index's upkeep (``compactKeywordIndex(_:)``).
     func changing<T: Sendable>(_ context: ContextID, _ body: @Sendable (any SQLDatabase) async throws -> T)
         async throws -> T
     {
         defer { recallCache.changed(context) }
-        return try await database.transaction(body)
+        let result = try await database.transaction(body)
+        if database.dialect == .sqlite { keywordWrites.wrote() }
+        return result
     }
 
     package func remember(_ memory: NewMemory, in context: ContextID) async throws -> MemoryID {

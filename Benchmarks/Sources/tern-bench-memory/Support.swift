@@ -32,6 +32,9 @@ struct MemoryBenchOptions: Sendable {
     /// Memories' words drawn with Zipf's law (a few words in most memories, as in real text)
     /// instead of uniformly from the vocabulary.
     var zipf = false
+    /// SQLite: merge the full-text index's segments after the load, as `tern memory ingest`
+    /// does (`no`: leave the segments the load's transactions made).
+    var compact = true
     /// SQLite: the keyword row budgets measured, one pass each (`nil`: every word searched).
     var keywordBudgets: [Int?] = [SQLMemoryStore.defaultKeywordRowBudget]
 
@@ -39,7 +42,7 @@ struct MemoryBenchOptions: Sendable {
         usage: tern-bench-memory --database sqlite:PATH|postgres://ADMIN-URL [--memories 10000]
                                  [--dimension 384] [--queries 200] [--exact yes] [--exact-queries N]
                                  [--bulk yes [--index-memory 6GB] [--index-workers 1]] [--keep yes] [--reuse NAME]
-                                 [--query-words 2] [--zipf yes] [--keyword-budgets 300,off]
+                                 [--query-words 2] [--zipf yes] [--keyword-budgets 300,off] [--compact no]
         SQLite: PATH must not exist. PostgreSQL: the URL's user must be allowed to CREATE DATABASE;
         a database tern_bench_memory_<random> is made and dropped.
         --exact-queries: check recall@10 on the first N queries only (all are timed).
@@ -50,6 +53,7 @@ struct MemoryBenchOptions: Sendable {
         --query-words N: words in a query's text, two of the memory's and N-2 drawn like the memories'.
         --zipf yes: the memories' words follow Zipf's law over the 5,000-word vocabulary (uniform by default).
         --keyword-budgets LIST: measure once per keyword row budget (off: every word searched).
+        --compact no (SQLite): do not merge the full-text index after the load (tern memory ingest does).
         """
 
     /// The numeric options, by flag (key paths are immutable values; the dictionary is never changed).
@@ -61,6 +65,7 @@ struct MemoryBenchOptions: Sendable {
     /// The yes/no options, by flag.
     nonisolated(unsafe) static let switches: [String: WritableKeyPath<MemoryBenchOptions, Bool>] = [
         "--exact": \.exact, "--bulk": \.bulk, "--keep": \.keep, "--zipf": \.zipf,
+        "--compact": \.compact,
     ]
 
     static func parse(_ arguments: [String]) throws -> MemoryBenchOptions {

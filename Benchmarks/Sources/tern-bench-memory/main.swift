@@ -35,6 +35,19 @@ do {
         } else {
             try await ingest(data, into: store)
         }
+        if database.dialect == .sqlite {
+            let segments = try await keywordSegments(database)
+            if options.compact {
+                let started = ContinuousClock.now
+                try await store.compactKeywordIndex(.now)
+                report(
+                    String(
+                        format: "keyword index: %d segments merged into %d in %.1f ms", segments,
+                        try await keywordSegments(database), milliseconds(ContinuousClock.now - started)))
+            } else {
+                report("keyword index: \(segments) segments, not merged (--compact no)")
+            }
+        }
         let queries = (0..<options.queries).map { data.query($0) }
         let checked = queries.prefix(options.exactQueries ?? queries.count).map(\.vector)
         let truth = try await exactTopK(checked, k: 10, database: database, data: data)
@@ -63,6 +76,14 @@ do {
 } catch {
     FileHandle.standardError.write(Data("tern-bench-memory: \(error)\n".utf8))
     exit(1)
+}
+
+/// SQLite: the full-text index's segments.
+func keywordSegments(_ database: any DatabaseHandle) async throws -> Int {
+    try await database.read { db in
+        try await db.raw("SELECT COUNT(DISTINCT segid) AS n FROM memories_fts_idx").first()?.decode(column: "n", as: Int.self)
+            ?? 0
+    }
 }
 
 /// Ingests `data` through `store.ingest` in documents of 500 chunks (Tern's ingest path, the

@@ -75,6 +75,9 @@ extension MemoryCommand {
                         ])
                     for line in summary.lines { print(line) }
                 }
+                if case .success(let summary) = loaded, summary.added + summary.replaced > 0 {
+                    try await MemoryCommand.compactKeywordIndex(memory.store)
+                }
                 if let dimension = deferred {
                     do {
                         _ = try await MemoryCommand.buildIndexes(
@@ -89,6 +92,21 @@ extension MemoryCommand {
                 if try loaded.get().failed.isEmpty == false { throw ExitCode.failure }
             }
         }
+    }
+
+    /// Merges the keyword index's segments after a load (SQLite; each stored document added
+    /// one, and a recall looks each word up in every one), saying how long it took.
+    static func compactKeywordIndex(_ store: any MemoryStore) async throws {
+        let started = ContinuousClock.now
+        do {
+            guard try await store.compactKeywordIndex(.now) else { return }
+        } catch {
+            throw CLIError(
+                "the documents are stored, but merging the keyword index failed: \(error); recall works "
+                    + "meanwhile, and `tern serve` merges it after its next memory write")
+        }
+        let took = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated))
+        FileHandle.standardError.write(Data("merged the keyword index in \(took)\n".utf8))
     }
 
     /// What an ingestion came to.
