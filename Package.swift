@@ -374,6 +374,7 @@ let package = Package(
                 "TernApp", "TernCore", "TernHTTP", "TernStore", "TernTesting", "TernMemory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

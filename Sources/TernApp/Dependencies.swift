@@ -6,7 +6,6 @@ package import TernCore
 package import ServiceLifecycle
 package import TernHTTP
 package import TernJobs
-import TernJobs
 import TernLLM
 import TernMCP
 package import TernMemory
@@ -135,7 +134,8 @@ package struct Dependencies: Sendable {
             usageStore: SQLUsageStore(database: database), memory: memory.turn, logger: logger.labelled("tern.agent"))
         var services: [any Service] = [MCPPoolService(pool: mcp.pool, logger: logger.labelled("tern.mcp")), heartbeat]
         if database.dialect == .sqlite {
-            // One process writes an SQLite file: it knows every write its keyword index took.
+            // Merges what this process's memory writes split the keyword index into (the CLI
+            // merges after its own loads).
             services.append(
                 KeywordIndexUpkeepService(store: memory.service.store, logger: logger.labelled("tern.jobs.keyword_index")))
         }

@@ -75,25 +75,28 @@ package protocol MemoryStore: Sendable {
     /// transaction; keyword recall keeps working meanwhile.
     func resetEmbeddings(in context: ContextID) async throws
 
-    /// Merges the keyword index's pieces left by writes, for every context at once. SQLite's
-    /// FTS5 adds a segment for each write transaction and merges them only in rough steps, and
-    /// each searched word is looked up in every segment: with a dozen segments a keyword search
-    /// costs two to three times what it does with one. PostgreSQL's GIN index has nothing to
-    /// merge (returns `false`). `.now` merges whatever this process wrote or not (after a bulk
-    /// ingest); ``KeywordIndexCompaction/ifDue(idle:longest:)`` only after this store wrote (see
-    /// there). Returns whether it merged. A merge holds the database's writer while it runs
-    /// (about 15 ms at 10,000 memories, 100 ms at 100,000).
+    /// Merges the keyword index's pieces left by writes, for every context at once, when they
+    /// are worth merging. SQLite's FTS5 adds a segment for each write transaction and merges
+    /// them only in rough steps, and each searched word is looked up in every segment: after a
+    /// bulk load of 10,000 memories (13 segments) a keyword search costs two to three times what
+    /// it does with one. A merge rewrites the whole index and holds the database's writer while
+    /// it runs (8-12 ms at 10,000 memories, 83 ms at 100,000), so it is done only when the
+    /// segments beside the largest hold at least a tenth of its size: a load, not the one-row
+    /// segments single memories add (those barely slow a search). PostgreSQL's GIN index has
+    /// nothing to merge (returns `false`). Returns whether it merged.
     @discardableResult
     func compactKeywordIndex(_ when: KeywordIndexCompaction) async throws -> Bool
 }
 
 /// When ``MemoryStore/compactKeywordIndex(_:)`` merges.
 package enum KeywordIndexCompaction: Sendable, Equatable {
-    /// At once.
-    case now
-    /// Only when this store has written memories since its last merge, and either nothing has
-    /// been written for `idle` (a burst of writes, such as an ingest, is merged once after it
-    /// ends) or the first write not yet merged is `longest` old (writes that never pause are
-    /// still merged now and then).
+    /// At once, however the index is split (benchmarks, tests).
+    case always
+    /// When the index is split as described there (after a bulk ingest).
+    case ifFragmented
+    /// ``ifFragmented``, checked only when this store has written memories since its last check,
+    /// and either nothing has been written for `idle` (a burst of writes, such as an ingest
+    /// through the admin API, is checked once after it ends) or the first write not yet checked
+    /// is `longest` old. Writes by other processes are merged when this check or theirs runs.
     case ifDue(idle: Duration, longest: Duration)
 }

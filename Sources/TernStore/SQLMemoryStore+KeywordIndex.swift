@@ -4,26 +4,45 @@ package import TernCore
 
 extension SQLMemoryStore {
     /// SQLite: FTS5's `optimize` merges every segment of `memories_fts` into one (docs/benchmarks.md,
-    /// "Issue 18: the keyword index in one piece"). PostgreSQL: nothing to merge.
+    /// "Issue 18: the keyword index in one piece"), unless `when` asks first whether the index is
+    /// split enough (``isFragmented(segmentPages:)``), which is read on the writer with the merge.
+    /// PostgreSQL: nothing to merge.
     package func compactKeywordIndex(_ when: KeywordIndexCompaction) async throws -> Bool {
         guard database.dialect == .sqlite else { return false }
         let claimed: KeywordIndexWrites.Pending?
         switch when {
-        case .now: claimed = keywordWrites.takeAll()
+        case .always, .ifFragmented: claimed = keywordWrites.takeAll()
         case .ifDue(let idle, let longest):
             guard let due = keywordWrites.takeIfDue(idle: idle, longest: longest) else { return false }
             claimed = due
         }
+        let checked = when != .always
         do {
-            try await database.write { db in
+            return try await database.write { db in
+                if checked {
+                    // One row per leaf page of each segment.
+                    let pages = try await db.raw("SELECT COUNT(*) AS pages FROM memories_fts_idx GROUP BY segid").all()
+                        .map { try $0.decode(column: "pages", as: Int.self) }
+                    guard Self.isFragmented(segmentPages: pages) else { return false }
+                }
                 try await db.raw("INSERT INTO memories_fts (memories_fts) VALUES ('optimize')").run()
+                return true
             }
         } catch {
-            // Not merged: due again at the next check.
+            // Not checked or not merged: due again at the next check.
             if let claimed { keywordWrites.putBack(claimed) }
             throw error
         }
-        return true
+    }
+
+    /// Whether segments of these sizes (leaf pages) are worth a merge that rewrites them all:
+    /// two or more, those beside the largest holding at least a tenth of its pages. So a bulk
+    /// load's segments are merged, and the one-page segments of single memories only once they
+    /// add up to a tenth of the index: the rewriting a merge costs stays within ten times what
+    /// was written since the last one.
+    static func isFragmented(segmentPages: [Int]) -> Bool {
+        guard segmentPages.count > 1, let largest = segmentPages.max() else { return false }
+        return (segmentPages.reduce(0, +) - largest) * 10 >= largest
     }
 }
 

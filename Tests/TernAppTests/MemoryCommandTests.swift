@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SQLKit
 import Testing
 import TernCore
 import TernMemory
@@ -79,6 +80,25 @@ import TernStore
         try await commands.withStores { stores in
             let entries = try await SQLAuditStore(database: stores.database).entries(AuditQuery(limit: 10))
             #expect(entries.entries.contains { $0.action == "memory.ingest" })
+        }
+    }
+
+    /// Each file is stored in a transaction of its own, which leaves a full-text segment each;
+    /// the command merges them when it is done (SQLite), and a failed merge is a warning.
+    @Test func ingest_mergesTheKeywordIndex_andAFailedMergeIsAWarning() async throws {
+        let root = try write(Dictionary(uniqueKeysWithValues: (0..<5).map { ("n\($0).md", "Note \($0) on topic \($0 * 7).") }))
+        try await commands.run(MemoryCommand.Ingest.self, ["default", root])
+        try await commands.withStores { stores in
+            let segments = try await stores.database.read { db in
+                try await db.raw("SELECT COUNT(DISTINCT segid) AS n FROM memories_fts_idx").first()?
+                    .decode(column: "n", as: Int.self)
+            }
+            #expect(segments == 1)
+            // On a database that can no longer write, the merge fails: a warning, not an error.
+            let store = SQLMemoryStore(database: stores.database)
+            try await stores.database.close()
+            let line = await MemoryCommand.compactKeywordIndex(store)
+            #expect(line?.hasPrefix("warning: merging the keyword index failed (") == true, "\(line ?? "nil")")
         }
     }
 

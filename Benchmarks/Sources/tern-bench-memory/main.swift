@@ -39,7 +39,7 @@ do {
             let segments = try await keywordSegments(database)
             if options.compact {
                 let started = ContinuousClock.now
-                try await store.compactKeywordIndex(.now)
+                try await store.compactKeywordIndex(.always)
                 report(
                     String(
                         format: "keyword index: %d segments merged into %d in %.1f ms", segments,

@@ -76,7 +76,9 @@ extension MemoryCommand {
                     for line in summary.lines { print(line) }
                 }
                 if case .success(let summary) = loaded, summary.added + summary.replaced > 0 {
-                    try await MemoryCommand.compactKeywordIndex(memory.store)
+                    if let line = await MemoryCommand.compactKeywordIndex(memory.store) {
+                        FileHandle.standardError.write(Data((line + "\n").utf8))
+                    }
                 }
                 if let dimension = deferred {
                     do {
@@ -94,19 +96,22 @@ extension MemoryCommand {
         }
     }
 
-    /// Merges the keyword index's segments after a load (SQLite; each stored document added
-    /// one, and a recall looks each word up in every one), saying how long it took.
-    static func compactKeywordIndex(_ store: any MemoryStore) async throws {
+    /// Merges the keyword index's segments after a load (SQLite: each stored document added one,
+    /// and a recall looks each word up in every one) when they are split enough to be worth it.
+    /// Returns the line for standard error: how long it took, or a warning when it failed (not
+    /// an error: everything is stored, and recall works meanwhile, only slower); `nil` when
+    /// there was nothing worth merging.
+    static func compactKeywordIndex(_ store: any MemoryStore) async -> String? {
         let started = ContinuousClock.now
         do {
-            guard try await store.compactKeywordIndex(.now) else { return }
+            guard try await store.compactKeywordIndex(.ifFragmented) else { return nil }
+            let took = (ContinuousClock.now - started).formatted(
+                .units(allowed: [.seconds, .milliseconds], width: .abbreviated, fractionalPart: .show(length: 1)))
+            return "merged the keyword index in \(took)"
         } catch {
-            throw CLIError(
-                "the documents are stored, but merging the keyword index failed: \(error); recall works "
-                    + "meanwhile, and `tern serve` merges it after its next memory write")
+            return "warning: merging the keyword index failed (\(error)); recall works but is slower until "
+                + "a later load, or `tern serve` after its own memory writes, merges it"
         }
-        let took = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated))
-        FileHandle.standardError.write(Data("merged the keyword index in \(took)\n".utf8))
     }
 
     /// What an ingestion came to.

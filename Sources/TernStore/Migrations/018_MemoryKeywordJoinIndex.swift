@@ -7,7 +7,7 @@ extension Migration {
     /// one scattered table page per match (a memory's row holds its vector, two to a page), up to
     /// 300 pages a recall, which pushed the full-text index's own pages out of the reader's page
     /// cache, so each recall read them again from the file. This index is ~70 bytes a memory and
-    /// stays cached (docs/benchmarks.md, "Issue 18: the keyword join from a covering index").
+    /// stays cached (docs/benchmarks.md, "Issue 18: the keyword index in one piece").
     /// The keyword statement names it (`INDEXED BY`) so the plan does not depend on statistics.
     /// PostgreSQL ranks in the table's own rows (`tsv`) and needs nothing here.
     static let memoryKeywordJoinIndex = Migration(
