@@ -183,6 +183,13 @@ package protocol ModelProvider: Sendable {
     func models() async throws -> [ModelInfo]
     /// Embeddings for each input, in order.
     func embed(_ inputs: [String], model: String?) async throws -> [[Float]]
+    /// Throws unless the server answers; asked for in the background, so it must not disturb
+    /// the server's work (the default asks for ``models()``).
+    func checkReachability() async throws
+}
+
+extension ModelProvider {
+    package func checkReachability() async throws { _ = try await models() }
 }
 
 /// Why a model call failed. Each case names the endpoint it concerns.

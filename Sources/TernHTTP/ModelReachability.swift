@@ -24,8 +24,10 @@ package enum ModelReachabilityState: Sendable, Equatable {
 ///
 /// - Real calls are evidence: the provider (when it is ``ModelCallTracking``) records every
 ///   answer as reachable and every refused connection or silent server as unreachable at once.
-/// - The background check (`GET /models`, every ``interval``) is **skipped while any model call
-///   is in flight** — llama-cpp-python cuts a running stream when another request arrives — and
+/// - The background check (``ModelProvider/checkReachability()``: `GET /models`, or on
+///   llama-cpp-python a page that takes no model lock; every ``interval``) is **skipped while
+///   any model call is in flight** — llama-cpp-python cuts a running stream when another request
+///   arrives, and other replicas' streams are spared by the lock-free page — and
 ///   has its own short ``checkTimeout``, so a frozen server is reported within
 ///   `interval + checkTimeout` (10 s by default) and a recovered one within `interval`. A server
 ///   that freezes *during* a call is reported by that call's own timeout.
@@ -75,7 +77,7 @@ package final class ModelReachability: Service, Sendable {
         let start = ContinuousClock.now
         let evidence: ModelCallTracker.Evidence
         do {
-            _ = try await withTimeLimit(checkTimeout, orThrow: { CheckTimedOut() }) { try await model.models() }
+            try await withTimeLimit(checkTimeout, orThrow: { CheckTimedOut() }) { try await model.checkReachability() }
             evidence = .reachable(milliseconds: Int((ContinuousClock.now - start) / .milliseconds(1)))
         } catch is CancellationError {
             return false  // shutdown: nothing was learned

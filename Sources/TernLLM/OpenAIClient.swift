@@ -118,6 +118,23 @@ package struct OpenAIClient: ModelProvider, ModelCallTracking {
         return models
     }
 
+    /// Whether the server answers, without cutting anyone's answer short: `GET /models` on most
+    /// servers; on llama-cpp-python, whose `/v1/models` takes the model's lock like a completion
+    /// (so any stream running then ends at once with `[DONE]`: another replica's, another
+    /// client's), `GET /docs` at the server's root, FastAPI's own page, which takes no lock. Any
+    /// answer below 500 counts there (a proxy in front may not pass `/docs` on).
+    package func checkReachability() async throws {
+        guard (configuration.profile ?? profiles.detected) == .llamaCpp else {
+            _ = try await models()
+            return
+        }
+        do {
+            _ = try await exchange(call(.GET, "/docs", atRoot: true), body: nil, retries: false)
+        } catch ModelError.upstream(_, let status, _) where status < 500 {
+            return
+        }
+    }
+
     /// Embeddings for each input, in input order. `model` falls back to
     /// ``OpenAIClientConfiguration/embeddingModel``.
     package func embed(_ inputs: [String], model: String?) async throws -> [[Float]] {

@@ -30,6 +30,13 @@ struct FakeLLMRoutes: Sendable {
             try await waitWhileFrozen(channel: context.channel)
             return try await chatResponse(to: record, json: json, channel: context.channel)
         }
+        // FastAPI's own page in llama-cpp-python: it takes no model lock, so it cuts no stream
+        // (not recorded either).
+        router.get("docs") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html"],
+                body: .init(byteBuffer: ByteBuffer(string: "<!DOCTYPE html><title>fake LLM API</title>")))
+        }
         router.get("v1/models") { request, context in
             _ = try await recordRequest(request)
             try await waitWhileFrozen(channel: context.channel)

@@ -112,6 +112,10 @@ package final class FakeLLMServer: Sendable {
     /// How many requests their client abandoned so far.
     package var clientDisconnects: Int { state.disconnectCount.value }
 
+    /// How many running streams a later request cut so far (with
+    /// ``FakeLLMQuirks/interruptsStreamsOnNewRequest``, as llama-cpp-python does).
+    package var interruptedStreams: Int { state.interruptCount.value }
+
     /// The vector `POST /v1/embeddings` returns for `text`: word hashes folded into
     /// ``embeddingDimensions`` dimensions and normalised, so texts sharing words are similar.
     package static func embedding(for text: String) -> [Float] {

@@ -33,6 +33,8 @@ final class FakeLLMState: Sendable {
     let chatRequestCount = FakeLLMCounter()
     /// Requests whose client went away before the answer was complete.
     let disconnectCount = FakeLLMCounter()
+    /// Running streams a later request cut (``FakeLLMQuirks/interruptsStreamsOnNewRequest``).
+    let interruptCount = FakeLLMCounter()
     private let shared = Mutex(Shared())
 
     func enqueue(_ replies: [FakeLLMReply]) {
@@ -50,7 +52,10 @@ final class FakeLLMState: Sendable {
             state.records.append(request)
             return quirks.interruptsStreamsOnNewRequest ? Array(state.runningStreams.values) : []
         }
-        for signal in interrupted { signal.fire() }
+        for signal in interrupted where !signal.isFired {
+            signal.fire()
+            interruptCount.increment()
+        }
         requestCount.increment()
         if request.path == FakeLLMRecordedRequest.chatPath { chatRequestCount.increment() }
     }
@@ -121,5 +126,6 @@ final class FakeLLMState: Sendable {
         requestCount.close()
         chatRequestCount.close()
         disconnectCount.close()
+        interruptCount.close()
     }
 }

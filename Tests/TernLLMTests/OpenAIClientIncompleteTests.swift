@@ -41,6 +41,46 @@ import TernTesting
         }
     }
 
+    /// Another replica's (or another Tern's) reachability check must not cut a stream on
+    /// llama-cpp-python: its `/v1/models` takes the model's lock, which ends every running
+    /// stream; the check asks FastAPI's `/docs`, which takes none (a real llama-cpp-python server
+    /// cut an interop test's turn this way: two Terns shared one server).
+    @Test func reachabilityCheck_onLlamaCppPython_doesNotCutAnotherClientsStream() async throws {
+        try await withFakeLLM(quirks: .llamaCppPython) { fake in
+            fake.enqueue(.content("Once", " upon", " a time").stalling(afterChunks: 1))
+            try await withClient(fake, configure: { $0.profile = .llamaCpp }) { client in
+                try await withClient(fake, configure: { $0.profile = .llamaCpp }) { replica in
+                    var events: [ChatStreamEvent] = []
+                    var thrown: (any Error)?
+                    do {
+                        for try await event in client.stream(userRequest("tell a story")) {
+                            events.append(event)
+                            guard events.count == 1 else { continue }
+                            try await replica.checkReachability()
+                            #expect(fake.interruptedStreams == 0, "the reachability check cut the stream")
+                            // What the check asked before does cut it, on the fake as on the real server.
+                            _ = try await replica.models()
+                        }
+                    } catch {
+                        thrown = error
+                    }
+                    #expect(fake.interruptedStreams == 1)
+                    expectIncomplete(StreamOutcome(events: events, error: thrown), contents: ["Once"], fake: fake)
+                }
+            }
+        }
+    }
+
+    /// Elsewhere the check still asks `GET /models`.
+    @Test func reachabilityCheck_elsewhere_asksForTheModels() async throws {
+        try await withFakeLLM { fake in
+            try await withClient(fake, configure: { $0.profile = .openai }) { client in
+                try await client.checkReachability()
+                #expect(fake.recordedRequests().map(\.path) == ["/v1/models"])
+            }
+        }
+    }
+
     @Test func stream_doneWithoutFinishReason_neverReturnsTruncatedToolCalls() async throws {
         try await withFakeLLM(quirks: .llamaCppPython) { fake in
             let call = FakeLLMToolCall(id: "c1", name: "clock", argumentPieces: [#"{"zo"#, #"ne": "UTC"}"#])
