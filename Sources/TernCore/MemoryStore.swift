@@ -86,6 +86,15 @@ package protocol MemoryStore: Sendable {
     /// nothing to merge (returns `false`). Returns whether it merged.
     @discardableResult
     func compactKeywordIndex(_ when: KeywordIndexCompaction) async throws -> Bool
+
+    /// Brings the planner's statistics of the memories up to date after a load: PostgreSQL
+    /// `ANALYZE memories` (it takes no lock that blocks reads or writes). Until autovacuum's
+    /// first analyze of a freshly loaded table, PostgreSQL guessed 300 rows for a context of
+    /// 10,000 and searched every vector exactly instead of through the HNSW index: 20-24 ms a
+    /// query instead of 0.5-2.4 ms. SQLite plans without statistics (`INDEXED BY`, the query
+    /// planner stability guarantee): nothing to do, returns `false`.
+    @discardableResult
+    func refreshStatistics() async throws -> Bool
 }
 
 /// When ``MemoryStore/compactKeywordIndex(_:)`` merges.

@@ -35,6 +35,13 @@ extension SQLMemoryStore {
         }
     }
 
+    /// PostgreSQL: `ANALYZE memories`; SQLite: nothing.
+    package func refreshStatistics() async throws -> Bool {
+        guard database.dialect == .postgres else { return false }
+        try await database.write { db in try await db.raw("ANALYZE memories").run() }
+        return true
+    }
+
     /// Whether segments of these sizes (leaf pages) are worth a merge that rewrites them all:
     /// two or more, those beside the largest holding at least a tenth of its pages. So a bulk
     /// load's segments are merged, and the one-page segments of single memories only once they

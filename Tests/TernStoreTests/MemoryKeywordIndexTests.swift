@@ -159,6 +159,28 @@ import TernCore
         }
     }
 
+    /// After a load on PostgreSQL the planner's row counts are refreshed (it guessed 300 rows for
+    /// a context of 10,000 and scanned every vector); SQLite keeps none to refresh.
+    @Test(arguments: SQLBackend.allCases)
+    func refreshStatistics_countsTheLoadedRows_onPostgreSQL(_ backend: SQLBackend) async throws {
+        try await backend.withStore({ SQLMemoryStore(database: $0) }) { store, database in
+            try await Self.ingestDistinct(store, count: 120, source: "load")
+            guard backend == .postgres else {
+                #expect(try await store.refreshStatistics() == false)
+                return
+            }
+            let estimate = {
+                try await database.read { db in
+                    try await db.raw("SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'memories'").first()?
+                        .decode(column: "n", as: Int.self)
+                }
+            }
+            #expect(try await estimate() != 120, "analyzed before the refresh")
+            #expect(try await store.refreshStatistics())
+            #expect(try await estimate() == 120)
+        }
+    }
+
     /// The keyword statement's join reads the covering index, not the table's rows (which hold
     /// the vectors); with a filter it reads the rows it filters on.
     @Test func keywordStatement_readsEachMatchsContextFromTheCoveringIndex() async throws {

@@ -35,6 +35,13 @@ do {
         } else {
             try await ingest(data, into: store)
         }
+        if database.dialect == .postgres, options.reuse == nil {
+            // As `tern memory ingest` does after a load: without it the planner searched every
+            // vector exactly until autovacuum analyzed the table.
+            let started = ContinuousClock.now
+            try await store.refreshStatistics()
+            report(String(format: "statistics refreshed (ANALYZE memories) in %.1f ms", milliseconds(ContinuousClock.now - started)))
+        }
         if database.dialect == .sqlite {
             let segments = try await keywordSegments(database)
             if options.compact {

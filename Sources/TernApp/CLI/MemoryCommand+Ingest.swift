@@ -76,7 +76,7 @@ extension MemoryCommand {
                     for line in summary.lines { print(line) }
                 }
                 if case .success(let summary) = loaded, summary.added + summary.replaced > 0 {
-                    if let line = await MemoryCommand.compactKeywordIndex(memory.store) {
+                    for line in await MemoryCommand.afterLoad(memory.store) {
                         FileHandle.standardError.write(Data((line + "\n").utf8))
                     }
                 }
@@ -96,22 +96,40 @@ extension MemoryCommand {
         }
     }
 
-    /// Merges the keyword index's segments after a load (SQLite: each stored document added one,
-    /// and a recall looks each word up in every one) when they are split enough to be worth it.
-    /// Returns the line for standard error: how long it took, or a warning when it failed (not
-    /// an error: everything is stored, and recall works meanwhile, only slower); `nil` when
-    /// there was nothing worth merging.
-    static func compactKeywordIndex(_ store: any MemoryStore) async -> String? {
-        let started = ContinuousClock.now
+    /// What a load leaves to do for recall to be fast, as lines for standard error: SQLite merges
+    /// the keyword index's segments (each stored document added one, and a recall looks each
+    /// word up in every one) when they are split enough to be worth it; PostgreSQL refreshes
+    /// the planner's statistics (before autovacuum gets to a freshly loaded table it searched
+    /// every vector exactly). A failure is a warning, not an error: everything is stored, and
+    /// recall works meanwhile, only slower.
+    static func afterLoad(_ store: any MemoryStore) async -> [String] {
+        var lines: [String] = []
+        var started = ContinuousClock.now
         do {
-            guard try await store.compactKeywordIndex(.ifFragmented) else { return nil }
-            let took = (ContinuousClock.now - started).formatted(
-                .units(allowed: [.seconds, .milliseconds], width: .abbreviated, fractionalPart: .show(length: 1)))
-            return "merged the keyword index in \(took)"
+            if try await store.compactKeywordIndex(.ifFragmented) {
+                lines.append("merged the keyword index in \(took(since: started))")
+            }
         } catch {
-            return "warning: merging the keyword index failed (\(error)); recall works but is slower until "
-                + "a later load, or `tern serve` after its own memory writes, merges it"
+            lines.append(
+                "warning: merging the keyword index failed (\(error)); recall works but is slower until "
+                    + "a later load, or `tern serve` after its own memory writes, merges it")
         }
+        started = ContinuousClock.now
+        do {
+            if try await store.refreshStatistics() {
+                lines.append("refreshed the database's statistics of the memories in \(took(since: started))")
+            }
+        } catch {
+            lines.append(
+                "warning: refreshing the statistics failed (\(error)); recall may search every vector exactly "
+                    + "until autovacuum analyzes the memories (or run ANALYZE memories)")
+        }
+        return lines
+    }
+
+    private static func took(since started: ContinuousClock.Instant) -> String {
+        (ContinuousClock.now - started).formatted(
+            .units(allowed: [.seconds, .milliseconds], width: .abbreviated, fractionalPart: .show(length: 1)))
     }
 
     /// What an ingestion came to.
