@@ -73,9 +73,13 @@ extension SQLMemoryStore {
         let literal = PostgresMemoryVectors.literal(search.unitQuery)
         let dimension = search.dimension
         let filter = Self.filterSQL(search.filter, table: "memories")
-        let rows = try await database.transaction { db in
+        // One leased connection, no transaction: `SET` for the session, not `SET LOCAL` in a
+        // transaction (`BEGIN` and `COMMIT` were two of the search's four round trips). The
+        // pooled connection keeps the setting; only this search reads it (other statements use
+        // no HNSW index), and each search sets its own first.
+        let rows = try await database.read { db in
             try await db.raw(
-                "SET LOCAL hnsw.ef_search = \(literal: PostgresMemoryVectors.efSearch(limit: search.limit))"
+                "SET hnsw.ef_search = \(literal: PostgresMemoryVectors.efSearch(limit: search.limit))"
             ).run()
             let indexed = try await db.raw(
                 """

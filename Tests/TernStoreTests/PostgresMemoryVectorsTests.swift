@@ -1,4 +1,7 @@
+import Foundation
 import Testing
+import TernCore
+import TernTesting
 
 @testable import TernStore
 
@@ -16,5 +19,45 @@ import Testing
     @Test func efSearch_staysWithinPgvectorsMaximum() {
         #expect(PostgresMemoryVectors.efSearch(limit: 200) == 1000)
         #expect(PostgresMemoryVectors.efSearch(limit: 10_000) == 1000)
+    }
+}
+
+/// The vector search's statements on PostgreSQL: the breadth set for the leased connection's
+/// session, then the search, with no transaction around them (two round trips fewer), and the
+/// answer the same as with `SET LOCAL` in one.
+@Suite(.timeLimit(.minutes(1))) struct PostgresVectorSearchStatementsTests {
+    @Test(.enabled(if: PostgresTestServer.isAvailable))
+    func vectorSearch_setsTheBreadth_withoutATransaction() async throws {
+        try await withTemporaryPostgres { _, url in
+            let log = SQLStatementLog()
+            let database = try await PostgresDatabase.open(url: url, logger: log.logger(), maximumConnections: 2)
+            do {
+                let store = SQLMemoryStore(database: database)
+                var vectors: [[Float]] = []
+                for index in 0..<12 {
+                    var vector = [Float](repeating: 0.01, count: 8)
+                    vector[index % 8] = 1
+                    vector[(index + 3) % 8] = Float(index) / 12
+                    vectors.append(vector)
+                    let embedding = MemoryEmbedding(vector: vector, model: "m")
+                    _ = try await store.remember(
+                        NewMemory(text: "fact \(index)", source: "f\(index)", embedding: embedding), in: .defaultContext)
+                }
+                _ = log.drain()
+                let query = MemoryQuery(text: "", embedding: MemoryEmbedding(vector: vectors[5], model: "m"), k: 3)
+                let hits = try await store.recall(query, in: .defaultContext)
+                #expect(hits.first?.memory.source == "f5")
+                let statements = log.drain().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                #expect(statements.contains { $0.hasPrefix("SET hnsw.ef_search = 200") }, "\(statements)")
+                #expect(!statements.contains { ["BEGIN", "COMMIT"].contains($0) }, "\(statements)")
+                // The same connection's next search sets it again (it may have been changed since).
+                _ = try await store.recall(query, in: .defaultContext)
+                #expect(log.drain().contains { $0.hasPrefix("SET hnsw.ef_search") })
+            } catch {
+                try await database.close()
+                throw error
+            }
+            try await database.close()
+        }
     }
 }
