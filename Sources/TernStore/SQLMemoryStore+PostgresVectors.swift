@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 import TernCore
 
 /// pgvector specifics of the memory store.
@@ -57,11 +58,25 @@ enum PostgresMemoryVectors {
         ).run()
     }
 
-    /// `hnsw.ef_search` for a search of `limit` rows: five times the rows wanted, at least 200,
-    /// at most 1,000 (pgvector's maximum). At 1M memories (384 dimensions, the index's default
-    /// `m` 16 and `ef_construction` 64) twice the rows (80 for recall's usual 40) found 0.83 of
-    /// the exact top 10 and 200 found 0.97 (docs/benchmarks.md, "Issue 18: memory recall").
-    static func efSearch(limit: Int) -> Int { min(1000, max(200, limit * 5)) }
+    /// `hnsw.ef_search` for a search of `limit` rows in an index of about `indexRows` rows: five
+    /// times the rows wanted, at least 200, at most 1,000 (pgvector's maximum). At 1M memories
+    /// (384 dimensions, the index's default `m` 16 and `ef_construction` 64) twice the rows (80
+    /// for recall's usual 40) found 0.83 of the exact top 10 and 200 found 0.97
+    /// (docs/benchmarks.md, "Issue 18: memory recall"). An index of at most
+    /// ``smallIndexRows`` rows gets twice the rows, at least 80: that found the exact top 10 at
+    /// 10,000 and 100,000, and costs a third of the time (0.78 against 2.35 ms at 10,000).
+    static func efSearch(limit: Int, indexRows: Int? = nil) -> Int {
+        // -1: never counted (unknown).
+        if let indexRows, (0...smallIndexRows).contains(indexRows) { return min(1000, max(80, limit * 2)) }
+        return min(1000, max(200, limit * 5))
+    }
+
+    /// The largest index searched with the narrower breadth.
+    static let smallIndexRows = 200_000
+
+    /// How long an index's size (`pg_class.reltuples`, kept by `ANALYZE`, `VACUUM` and the
+    /// build) is trusted before it is read again.
+    static let indexSizeMaxAge: Duration = .seconds(60)
 }
 
 extension SQLMemoryStore {
@@ -77,10 +92,18 @@ extension SQLMemoryStore {
         // transaction (`BEGIN` and `COMMIT` were two of the search's four round trips). The
         // pooled connection keeps the setting; only this search reads it (other statements use
         // no HNSW index), and each search sets its own first.
+        let indexSizes = self.indexSizes
         let rows = try await database.read { db in
-            try await db.raw(
-                "SET hnsw.ef_search = \(literal: PostgresMemoryVectors.efSearch(limit: search.limit))"
-            ).run()
+            let indexRows = try await indexSizes.rows(of: dimension) {
+                try await db.raw(
+                    """
+                    SELECT reltuples::bigint AS n FROM pg_class WHERE relname = \(bind: Self.indexName(dimension))
+                    AND relkind = 'i' AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+                    """
+                ).first()?.decode(column: "n", as: Int.self)
+            }
+            let breadth = PostgresMemoryVectors.efSearch(limit: search.limit, indexRows: indexRows)
+            try await db.raw("SET hnsw.ef_search = \(literal: breadth)").run()
             let indexed = try await db.raw(
                 """
                 SELECT id, 1 - (embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension)))
@@ -104,5 +127,22 @@ extension SQLMemoryStore {
             guard similarity >= search.minimumSimilarity else { return nil }
             return (MemoryID(try row.decode(column: "id", as: String.self)), similarity)
         }
+    }
+}
+
+/// The size of each dimension's HNSW index (`pg_class.reltuples`; `nil` when it has none), read
+/// at most once per ``PostgresMemoryVectors/indexSizeMaxAge`` per dimension: it only picks the
+/// search's breadth.
+final class MemoryIndexSizes: Sendable {
+    private let known = Mutex<[Int: (rows: Int?, read: ContinuousClock.Instant)]>([:])
+
+    func rows(of dimension: Int, load: () async throws -> Int?) async throws -> Int? {
+        let now = ContinuousClock.now
+        if let kept = known.withLock({ $0[dimension] }), now - kept.read < PostgresMemoryVectors.indexSizeMaxAge {
+            return kept.rows
+        }
+        let rows = try await load()
+        known.withLock { $0[dimension] = (rows, now) }
+        return rows
     }
 }

@@ -26,6 +26,8 @@ package struct SQLMemoryStore: MemoryStore {
     let termCounts: MemoryTermCounts
     /// SQLite only: this store's writes not yet merged into the full-text index.
     let keywordWrites = KeywordIndexWrites()
+    /// PostgreSQL only: the size of each dimension's HNSW index, for the search's breadth.
+    let indexSizes = MemoryIndexSizes()
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`.

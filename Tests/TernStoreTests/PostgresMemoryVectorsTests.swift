@@ -15,6 +15,18 @@ import TernTesting
         #expect(PostgresMemoryVectors.efSearch(limit: 120) == 600)
     }
 
+    /// An index of up to 200,000 rows is searched with twice the rows, at least 80 (the exact
+    /// top 10 at 10,000 and 100,000, a third of the time); an unknown size gets the wide rule.
+    @Test func efSearch_ofASmallIndex_isTwiceTheRowsAndAtLeast80() {
+        #expect(PostgresMemoryVectors.efSearch(limit: 40, indexRows: 10_000) == 80)
+        #expect(PostgresMemoryVectors.efSearch(limit: 40, indexRows: 0) == 80)
+        #expect(PostgresMemoryVectors.efSearch(limit: 100, indexRows: 200_000) == 200)
+        #expect(PostgresMemoryVectors.efSearch(limit: 40, indexRows: 200_001) == 200)
+        #expect(PostgresMemoryVectors.efSearch(limit: 40, indexRows: nil) == 200)
+        #expect(PostgresMemoryVectors.efSearch(limit: 40, indexRows: -1) == 200)
+        #expect(PostgresMemoryVectors.efSearch(limit: 900, indexRows: 10) == 1000)
+    }
+
     /// pgvector rejects `hnsw.ef_search` above 1,000, so deep lists stop there.
     @Test func efSearch_staysWithinPgvectorsMaximum() {
         #expect(PostgresMemoryVectors.efSearch(limit: 200) == 1000)
@@ -48,7 +60,8 @@ import TernTesting
                 let hits = try await store.recall(query, in: .defaultContext)
                 #expect(hits.first?.memory.source == "f5")
                 let statements = log.drain().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                #expect(statements.contains { $0.hasPrefix("SET hnsw.ef_search = 200") }, "\(statements)")
+                // A dozen memories: the small index's breadth.
+                #expect(statements.contains { $0.hasPrefix("SET hnsw.ef_search = 80") }, "\(statements)")
                 #expect(!statements.contains { ["BEGIN", "COMMIT"].contains($0) }, "\(statements)")
                 // The same connection's next search sets it again (it may have been changed since).
                 _ = try await store.recall(query, in: .defaultContext)
