@@ -1,5 +1,6 @@
 package import AsyncHTTPClient
 import Foundation
+import Synchronization
 package import Logging
 import NIOHTTP1
 package import TernCore
@@ -39,6 +40,8 @@ package struct OpenAIClient: ModelProvider, ModelCallTracking {
     package let callTracker: ModelCallTracker
     /// The detected server profile, once known.
     let profiles = ProfileCache()
+    /// Whether llama-cpp-python's `/docs` page answers (``checkReachability()``).
+    let reachabilityPage = ReachabilityPage()
 
     /// Creates a client.
     /// - Parameters:
@@ -121,18 +124,29 @@ package struct OpenAIClient: ModelProvider, ModelCallTracking {
     /// Whether the server answers, without cutting anyone's answer short: `GET /models` on most
     /// servers; on llama-cpp-python, whose `/v1/models` takes the model's lock like a completion
     /// (so any stream running then ends at once with `[DONE]`: another replica's, another
-    /// client's), `GET /docs` at the server's root, FastAPI's own page, which takes no lock. Any
-    /// answer below 500 counts there (a proxy in front may not pass `/docs` on).
+    /// client's), `GET /docs` beside `/v1` (FastAPI's own page, which takes no lock). A server
+    /// (or a proxy in front) that does not serve that page answers 4xx: then this client checks
+    /// with `GET /models` from then on, as elsewhere.
     package func checkReachability() async throws {
-        guard (configuration.profile ?? profiles.detected) == .llamaCpp else {
+        guard (configuration.profile ?? profiles.detected) == .llamaCpp, reachabilityPage.usable else {
             _ = try await models()
             return
         }
         do {
-            _ = try await exchange(call(.GET, "/docs", atRoot: true), body: nil, retries: false)
-        } catch ModelError.upstream(_, let status, _) where status < 500 {
-            return
+            _ = try await exchange(call(.GET, Self.docsPath(basePath: basePath), atRoot: true), body: nil, retries: false)
+        } catch ModelError.upstream(_, let status, _) where (400..<500).contains(status) {
+            reachabilityPage.markUnusable()
+            _ = try await models()
         }
+    }
+
+    /// FastAPI's page beside the API: the base URL's path without its last `/v1`, then `/docs`
+    /// (`/v1` → `/docs`, `/llm/v1` → `/llm/docs`).
+    static func docsPath(basePath: String) -> String {
+        var path = basePath
+        while path.hasSuffix("/") { path.removeLast() }
+        if path.hasSuffix("/v1") { path.removeLast(3) }
+        return path + "/docs"
     }
 
     /// Embeddings for each input, in input order. `model` falls back to
@@ -215,4 +229,14 @@ extension WireChatResponse {
             content: choice.message?.content ?? "", toolCalls: toolCalls, finishReason: choice.finishReason,
             usage: usage?.tokenUsage, model: model)
     }
+}
+
+/// Whether the lock-free page ``OpenAIClient/checkReachability()`` asks on llama-cpp-python is
+/// there; once it answered 4xx, the client checks with `GET /models` instead.
+final class ReachabilityPage: Sendable {
+    private let unusable = Mutex(false)
+
+    var usable: Bool { !unusable.withLock { $0 } }
+
+    func markUnusable() { unusable.withLock { $0 = true } }
 }

@@ -35,10 +35,12 @@ extension SQLMemoryStore {
         }
     }
 
-    /// PostgreSQL: `ANALYZE memories`; SQLite: nothing.
+    /// PostgreSQL: `ANALYZE (SKIP_LOCKED) memories` (an index build in progress holds a lock
+    /// `ANALYZE` would wait behind for the whole build; then it is skipped, and autovacuum
+    /// analyzes later); SQLite: nothing.
     package func refreshStatistics() async throws -> Bool {
         guard database.dialect == .postgres else { return false }
-        try await database.write { db in try await db.raw("ANALYZE memories").run() }
+        try await database.write { db in try await db.raw("ANALYZE (SKIP_LOCKED) memories").run() }
         return true
     }
 

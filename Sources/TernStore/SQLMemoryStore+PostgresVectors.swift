@@ -102,18 +102,27 @@ extension SQLMemoryStore {
                     """
                 ).first()?.decode(column: "n", as: Int.self)
             }
-            let breadth = PostgresMemoryVectors.efSearch(limit: search.limit, indexRows: indexRows)
-            try await db.raw("SET hnsw.ef_search = \(literal: breadth)").run()
-            let indexed = try await db.raw(
-                """
-                SELECT id, 1 - (embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension)))
-                AS similarity FROM memories
-                WHERE context_id = \(bind: search.context.rawValue) AND dimension = \(literal: dimension)\(filter)
-                ORDER BY embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension))
-                LIMIT \(literal: search.limit)
-                """
-            ).all()
-            if indexed.count == search.limit { return indexed }
+            // pgvector filters the context after the index scan, which returns at most the
+            // breadth's rows: a filter, or a context that is a small share of the index, may get
+            // fewer than asked. The narrow breadth is tried only without a filter, and a short
+            // answer is searched again with the wide one before the exact scan.
+            let wide = PostgresMemoryVectors.efSearch(limit: search.limit)
+            let first =
+                search.filter == MemoryFilter()
+                ? PostgresMemoryVectors.efSearch(limit: search.limit, indexRows: indexRows) : wide
+            for breadth in first < wide ? [first, wide] : [wide] {
+                try await db.raw("SET hnsw.ef_search = \(literal: breadth)").run()
+                let indexed = try await db.raw(
+                    """
+                    SELECT id, 1 - (embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension)))
+                    AS similarity FROM memories
+                    WHERE context_id = \(bind: search.context.rawValue) AND dimension = \(literal: dimension)\(filter)
+                    ORDER BY embedding::vector(\(literal: dimension)) <=> \(bind: literal)::vector(\(literal: dimension))
+                    LIMIT \(literal: search.limit)
+                    """
+                ).all()
+                if indexed.count == search.limit { return indexed }
+            }
             return try await db.raw(
                 """
                 SELECT id, 1 - (embedding <=> \(bind: literal)::vector) AS similarity FROM memories

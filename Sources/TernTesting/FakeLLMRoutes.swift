@@ -33,7 +33,8 @@ struct FakeLLMRoutes: Sendable {
         // FastAPI's own page in llama-cpp-python: it takes no model lock, so it cuts no stream
         // (not recorded either).
         router.get("docs") { _, _ in
-            Response(
+            state.docsCount.increment()
+            return Response(
                 status: .ok, headers: [.contentType: "text/html"],
                 body: .init(byteBuffer: ByteBuffer(string: "<!DOCTYPE html><title>fake LLM API</title>")))
         }

@@ -116,6 +116,9 @@ package final class FakeLLMServer: Sendable {
     /// ``FakeLLMQuirks/interruptsStreamsOnNewRequest``, as llama-cpp-python does).
     package var interruptedStreams: Int { state.interruptCount.value }
 
+    /// How many `GET /docs` requests arrived (FastAPI's page, which cuts no stream).
+    package var docsRequests: Int { state.docsCount.value }
+
     /// The vector `POST /v1/embeddings` returns for `text`: word hashes folded into
     /// ``embeddingDimensions`` dimensions and normalised, so texts sharing words are similar.
     package static func embedding(for text: String) -> [Float] {

@@ -35,6 +35,8 @@ final class FakeLLMState: Sendable {
     let disconnectCount = FakeLLMCounter()
     /// Running streams a later request cut (``FakeLLMQuirks/interruptsStreamsOnNewRequest``).
     let interruptCount = FakeLLMCounter()
+    /// `GET /docs` requests (not recorded: they take no model lock).
+    let docsCount = FakeLLMCounter()
     private let shared = Mutex(Shared())
 
     func enqueue(_ replies: [FakeLLMReply]) {
@@ -127,5 +129,6 @@ final class FakeLLMState: Sendable {
         chatRequestCount.close()
         disconnectCount.close()
         interruptCount.close()
+        docsCount.close()
     }
 }

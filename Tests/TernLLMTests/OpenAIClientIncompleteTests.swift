@@ -57,6 +57,7 @@ import TernTesting
                             events.append(event)
                             guard events.count == 1 else { continue }
                             try await replica.checkReachability()
+                            #expect(fake.docsRequests == 1)
                             #expect(fake.interruptedStreams == 0, "the reachability check cut the stream")
                             // What the check asked before does cut it, on the fake as on the real server.
                             _ = try await replica.models()
@@ -69,6 +70,15 @@ import TernTesting
                 }
             }
         }
+    }
+
+    /// The page beside the API, whatever path the base URL has.
+    @Test func docsPath_isBesideTheAPI() {
+        #expect(OpenAIClient.docsPath(basePath: "/v1") == "/docs")
+        #expect(OpenAIClient.docsPath(basePath: "/v1/") == "/docs")
+        #expect(OpenAIClient.docsPath(basePath: "/llm/v1") == "/llm/docs")
+        #expect(OpenAIClient.docsPath(basePath: "") == "/docs")
+        #expect(OpenAIClient.docsPath(basePath: "/openai") == "/openai/docs")
     }
 
     /// Elsewhere the check still asks `GET /models`.

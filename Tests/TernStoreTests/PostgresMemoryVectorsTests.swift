@@ -60,12 +60,16 @@ import TernTesting
                 let hits = try await store.recall(query, in: .defaultContext)
                 #expect(hits.first?.memory.source == "f5")
                 let statements = log.drain().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                // A dozen memories: the small index's breadth.
-                #expect(statements.contains { $0.hasPrefix("SET hnsw.ef_search = 80") }, "\(statements)")
+                // A dozen memories: the small index's breadth first; the dozen are fewer than the
+                // 40 rows asked, so the wide breadth is tried before the exact scan.
+                let breadths = statements.filter { $0.hasPrefix("SET hnsw.ef_search") }
+                #expect(breadths == ["SET hnsw.ef_search = 80", "SET hnsw.ef_search = 200"], "\(statements)")
                 #expect(!statements.contains { ["BEGIN", "COMMIT"].contains($0) }, "\(statements)")
-                // The same connection's next search sets it again (it may have been changed since).
-                _ = try await store.recall(query, in: .defaultContext)
-                #expect(log.drain().contains { $0.hasPrefix("SET hnsw.ef_search") })
+                // A filtered search starts wide (the filter applies after the index scan).
+                var filtered = query
+                filtered.filter = MemoryFilter(sourcePrefix: "f1")
+                _ = try await store.recall(filtered, in: .defaultContext)
+                #expect(log.drain().filter { $0.hasPrefix("SET hnsw.ef_search") } == ["SET hnsw.ef_search = 200"])
             } catch {
                 try await database.close()
                 throw error

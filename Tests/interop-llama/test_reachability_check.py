@@ -31,7 +31,7 @@ def test_the_server_cuts_a_stream_for_models_not_for_docs(isolated):
     model, _ = isolated("llama-cpp-python")
     root = model.base_url[: -len("/v1")]
     for path, cuts in (("/docs", False), ("/v1/models", True)):
-        body = dict(STORY, stream=True, max_tokens=120)
+        body = dict(STORY, stream=True)
         finish = []
         with requests.post(model.base_url + "/chat/completions", json=body, stream=True, timeout=120) as response:
             lines = response.iter_lines()
@@ -62,8 +62,9 @@ def test_another_terns_checks_leave_a_long_answer_whole(isolated, work_dir):
               f"finish {result['finish_reasons']}, errors {result['errors']}, the other's checks meanwhile {checks}")
         assert result["status"] == 200 and not result["errors"], f"{result}\n{tern.log_tail()}"
         assert result["finish_reasons"] in (["stop"], ["length"]), tern.log_tail()
-        if seconds > 6:
-            # Checks run every 5 s while the other Tern has no call in flight.
+        if seconds > 11:
+            # Checks run every 5 s while the other Tern has no call in flight: two periods and a
+            # second of margin. A faster machine proves less here (the fake-LLM test covers it).
             assert checks >= 1, f"the other Tern did not check during {seconds:.1f} s\n{other.log_tail()}"
     finally:
         other.stop()
