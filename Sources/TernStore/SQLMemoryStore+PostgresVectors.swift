@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 import TernCore
 
 /// pgvector specifics of the memory store.
@@ -94,7 +93,8 @@ extension SQLMemoryStore {
         // no HNSW index), and each search sets its own first.
         let indexSizes = self.indexSizes
         let rows = try await database.read { db in
-            let indexRows = try await indexSizes.rows(of: dimension) {
+            // Only sizes found are kept (a missing index is asked again: the search is exact then).
+            let indexRows = try await indexSizes.value(for: dimension) {
                 try await db.raw(
                     """
                     SELECT reltuples::bigint AS n FROM pg_class WHERE relname = \(bind: Self.indexName(dimension))
@@ -136,22 +136,5 @@ extension SQLMemoryStore {
             guard similarity >= search.minimumSimilarity else { return nil }
             return (MemoryID(try row.decode(column: "id", as: String.self)), similarity)
         }
-    }
-}
-
-/// The size of each dimension's HNSW index (`pg_class.reltuples`; `nil` when it has none), read
-/// at most once per ``PostgresMemoryVectors/indexSizeMaxAge`` per dimension: it only picks the
-/// search's breadth.
-final class MemoryIndexSizes: Sendable {
-    private let known = Mutex<[Int: (rows: Int?, read: ContinuousClock.Instant)]>([:])
-
-    func rows(of dimension: Int, load: () async throws -> Int?) async throws -> Int? {
-        let now = ContinuousClock.now
-        if let kept = known.withLock({ $0[dimension] }), now - kept.read < PostgresMemoryVectors.indexSizeMaxAge {
-            return kept.rows
-        }
-        let rows = try await load()
-        known.withLock { $0[dimension] = (rows, now) }
-        return rows
     }
 }

@@ -26,8 +26,9 @@ package struct SQLMemoryStore: MemoryStore {
     let termCounts: MemoryTermCounts
     /// SQLite only: this store's writes not yet merged into the full-text index.
     let keywordWrites = KeywordIndexWrites()
-    /// PostgreSQL only: the size of each dimension's HNSW index, for the search's breadth.
-    let indexSizes = MemoryIndexSizes()
+    /// PostgreSQL only: the size of each dimension's HNSW index (`pg_class.reltuples`), for the
+    /// search's breadth, read at most once per ``PostgresMemoryVectors/indexSizeMaxAge``.
+    let indexSizes = EpochCache<Int, Int>(epoch: MembershipEpoch(), maxAge: PostgresMemoryVectors.indexSizeMaxAge)
 
     /// - Parameters:
     ///   - clock: the time source for `created_at`.

@@ -29,6 +29,9 @@ package struct FakeLLMQuirks: Sendable, Equatable {
     /// llama-cpp-python does for a model whose pooling is `none` (a chat model such as SmolLM2):
     /// `"embedding": [[…], […]]`, each row ``FakeLLMServer/embedding(for:)`` of one word.
     package var embedsPerToken = false
+    /// `GET /docs` answers a page, as FastAPI servers (llama-cpp-python) do, taking no model lock;
+    /// otherwise it is a 404, as on other servers.
+    package var servesDocsPage = false
 
     /// Behaves like OpenAI.
     package init() {}
@@ -46,6 +49,7 @@ package struct FakeLLMQuirks: Sendable, Equatable {
         quirks.rejectsNullContent = true
         quirks.streamsUsage = false
         quirks.tokenizer = ("/extras/tokenize", "input")
+        quirks.servesDocsPage = true
         return quirks
     }
 
@@ -74,6 +78,7 @@ package struct FakeLLMQuirks: Sendable, Equatable {
             && lhs.toolsNeedNamedChoice == rhs.toolsNeedNamedChoice && lhs.rejectsNullContent == rhs.rejectsNullContent
             && lhs.streamsUsage == rhs.streamsUsage && lhs.tokenizer?.path == rhs.tokenizer?.path
             && lhs.tokenizer?.inputKey == rhs.tokenizer?.inputKey && lhs.embedsPerToken == rhs.embedsPerToken
+            && lhs.servesDocsPage == rhs.servesDocsPage
     }
 
     /// The 500 llama-cpp-python answers for `content: null` on an assistant message.

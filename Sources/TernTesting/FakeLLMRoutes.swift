@@ -31,9 +31,10 @@ struct FakeLLMRoutes: Sendable {
             return try await chatResponse(to: record, json: json, channel: context.channel)
         }
         // FastAPI's own page in llama-cpp-python: it takes no model lock, so it cuts no stream
-        // (not recorded either).
+        // (not recorded either); other servers answer 404.
         router.get("docs") { _, _ in
             state.docsCount.increment()
+            guard state.quirks.servesDocsPage else { throw HTTPError(.notFound) }
             return Response(
                 status: .ok, headers: [.contentType: "text/html"],
                 body: .init(byteBuffer: ByteBuffer(string: "<!DOCTYPE html><title>fake LLM API</title>")))

@@ -81,6 +81,19 @@ import TernTesting
         #expect(OpenAIClient.docsPath(basePath: "/openai") == "/openai/docs")
     }
 
+    /// A server (or a proxy) without the page, configured as llama-cpp: its 404 is no evidence
+    /// of a live model server, so the check asks `GET /models` then and from then on.
+    @Test func reachabilityCheck_withoutTheDocsPage_fallsBackToTheModels() async throws {
+        try await withFakeLLM { fake in
+            try await withClient(fake, configure: { $0.profile = .llamaCpp }) { client in
+                try await client.checkReachability()
+                try await client.checkReachability()
+                #expect(fake.docsRequests == 1)
+                #expect(fake.recordedRequests().map(\.path) == ["/v1/models", "/v1/models"])
+            }
+        }
+    }
+
     /// Elsewhere the check still asks `GET /models`.
     @Test func reachabilityCheck_elsewhere_asksForTheModels() async throws {
         try await withFakeLLM { fake in
